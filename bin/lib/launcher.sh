@@ -1,0 +1,42 @@
+# Sourced by the launchers in bin/. Builds a component's jar on first use, then execs the JVM.
+#
+# Environment:
+#   JAVA_HOME           the JDK to use (default: java on PATH)
+#   JAVA_OPTS           extra JVM flags, appended after the component's memory flags
+#   <COMPONENT>_HEAP    replaces a component's default memory flags, e.g. QUEUE_HEAP="-Xmx2g"
+#   LOGPIPE_REBUILD=1   rebuild the jar even if it exists (after pulling new sources)
+
+LOGPIPE_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+export LOGPIPE_HOME
+
+java_cmd() {
+    if [ -n "${JAVA_HOME:-}" ]; then echo "$JAVA_HOME/bin/java"; else echo java; fi
+}
+
+# ensure_built MODULE: builds MODULE/target/MODULE.jar (and target/lib) when missing.
+ensure_built() {
+    local module=$1
+    local jar="$LOGPIPE_HOME/$module/target/$module.jar"
+    if [ ! -f "$jar" ] || [ "${LOGPIPE_REBUILD:-0}" = 1 ]; then
+        if ! command -v mvn >/dev/null 2>&1; then
+            echo "$module: $jar is missing and Maven (mvn) is not installed to build it" >&2
+            exit 1
+        fi
+        echo "building $module (first run: mvn package, may take a minute) ..." >&2
+        if ! mvn -q -f "$LOGPIPE_HOME/pom.xml" -pl "$module" -am -DskipTests package >&2; then
+            echo "$module: build failed; run 'mvn -pl $module -am package' in $LOGPIPE_HOME to see why" >&2
+            exit 1
+        fi
+    fi
+}
+
+# run_component MODULE MAIN_CLASS DEFAULT_HEAP_FLAGS HEAP_ENV_NAME ARGS...: execs the component's JVM.
+run_component() {
+    local module=$1 main=$2 heap=$3 heap_env=$4
+    shift 4
+    ensure_built "$module"
+    local override="${!heap_env:-}"
+    [ -n "$override" ] && heap=$override
+    # shellcheck disable=SC2086 # the flag lists are meant to split into words
+    exec "$(java_cmd)" $heap ${JAVA_OPTS:-} -cp "$LOGPIPE_HOME/$module/target/$module.jar" "$main" "$@"
+}

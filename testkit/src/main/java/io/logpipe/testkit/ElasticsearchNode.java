@@ -1,0 +1,314 @@
+package io.logpipe.testkit;
+
+import co.elastic.clients.elasticsearch.ElasticsearchClient;
+import co.elastic.clients.json.jackson.JacksonJsonpMapper;
+import co.elastic.clients.transport.rest_client.RestClientTransport;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.http.Header;
+import org.apache.http.HttpHost;
+import org.apache.http.message.BasicHeader;
+import org.elasticsearch.client.RestClient;
+
+/**
+ * A real single-node Elasticsearch, started from the distribution that Maven resolved from Maven Central
+ * ({@code org.elasticsearch.distribution.integ-test-zip:elasticsearch}), as a child process on loopback.
+ *
+ * <p>Use {@link #shared()} for the one node every test in a JVM shares, or {@link #start(Options)} for a node of
+ * one's own (for example with security on). Nodes are stopped by a shutdown hook, and a watchdog process stops
+ * them when the test JVM dies without running its hooks (kill -9), so none is left orphaned.
+ */
+public final class ElasticsearchNode implements AutoCloseable {
+    /** The unprivileged user Elasticsearch runs as when the tests run as root (Elasticsearch refuses root). */
+    public static final String SERVICE_USER = "logpipe-es";
+
+    private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
+    private static final List<ElasticsearchNode> RUNNING = new CopyOnWriteArrayList<>();
+    private static ElasticsearchNode shared;
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(ElasticsearchNode::close),
+                "elasticsearch-node-stopper"));
+    }
+
+    /** How to start a node. */
+    public record Options(String name, String user, String password) {
+        /** Security off: plain HTTP, no credentials. */
+        public static Options insecure(String name) {
+            return new Options(name, null, null);
+        }
+
+        /** Security on (file realm, plain HTTP): {@code user} is a superuser with {@code password}. */
+        public static Options secured(String name, String user, String password) {
+            return new Options(name, user, password);
+        }
+
+        boolean securityEnabled() {
+            return user != null;
+        }
+    }
+
+    private final Options options;
+    private final int httpPort;
+    private final Path pidFile;
+    private final Process watchdog;
+    private volatile boolean stopped;
+
+    private ElasticsearchNode(Options options, int httpPort, Path pidFile, Process watchdog) {
+        this.options = options;
+        this.httpPort = httpPort;
+        this.pidFile = pidFile;
+        this.watchdog = watchdog;
+    }
+
+    /** The node shared by every test of this JVM, security off; started on first use. */
+    public static synchronized ElasticsearchNode shared() {
+        if (shared == null) {
+            shared = start(Options.insecure("shared"));
+        }
+        return shared;
+    }
+
+    /** Starts a node of its own; close it when done (or leave it to the shutdown hook). */
+    public static ElasticsearchNode start(Options options) {
+        try {
+            return new Launcher(options).launch();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not start Elasticsearch node '" + options.name() + "'", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting Elasticsearch", e);
+        }
+    }
+
+    /** e.g. {@code http://127.0.0.1:41233} */
+    public String url() {
+        return "http://127.0.0.1:" + httpPort;
+    }
+
+    public int httpPort() {
+        return httpPort;
+    }
+
+    public Optional<String> user() {
+        return Optional.ofNullable(options.user());
+    }
+
+    public Optional<String> password() {
+        return Optional.ofNullable(options.password());
+    }
+
+    /** A new elasticsearch-java client for this node (with the node's credentials, if any); close its transport when done. */
+    public ElasticsearchClient client() {
+        return client(authorization(options));
+    }
+
+    /** A new client for this node that authenticates as {@code user} with {@code password}. */
+    public ElasticsearchClient client(String user, String password) {
+        return client(authorization(Options.secured(options.name(), user, password)));
+    }
+
+    private ElasticsearchClient client(Optional<String> authorization) {
+        List<Header> headers = new ArrayList<>();
+        authorization.ifPresent(value -> headers.add(new BasicHeader("Authorization", value)));
+        RestClient rest = RestClient.builder(HttpHost.create(url()))
+                .setDefaultHeaders(headers.toArray(new Header[0]))
+                .build();
+        return new ElasticsearchClient(new RestClientTransport(rest, new JacksonJsonpMapper()));
+    }
+
+    /** The node's server process, if it is running. */
+    public Optional<ProcessHandle> process() {
+        try {
+            long pid = Long.parseLong(Files.readString(pidFile).trim());
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Stops the node: SIGTERM, then SIGKILL after 30 s. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        RUNNING.remove(this);
+        process().ifPresent(server -> {
+            server.destroy();
+            try {
+                server.onExit().get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                server.destroyForcibly();
+            }
+        });
+        watchdog.destroy();
+        log("stopped node '" + options.name() + "' on port " + httpPort);
+    }
+
+    static Optional<String> authorization(Options options) {
+        if (!options.securityEnabled()) {
+            return Optional.empty();
+        }
+        String pair = options.user() + ":" + options.password();
+        return Optional.of("Basic " + Base64.getEncoder().encodeToString(pair.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    static void log(String message) {
+        System.err.println("[testkit] " + message);
+    }
+
+    /** Prepares the node's directories, starts the server daemonized, waits until the cluster is healthy. */
+    private static final class Launcher {
+        private final Options options;
+        private final boolean asRoot = Processes.currentUid() == 0;
+
+        Launcher(Options options) {
+            this.options = options;
+        }
+
+        ElasticsearchNode launch() throws IOException, InterruptedException {
+            Path home = Distribution.unpacked(asRoot ? SERVICE_USER : null);
+            int httpPort = FreePorts.pick();
+            int transportPort = FreePorts.pick();
+            Path nodeDir = home.getParent().resolve("nodes").resolve(options.name() + "-" + httpPort);
+            Path config = nodeDir.resolve("config");
+            Files.createDirectories(nodeDir.resolve("data"));
+            Files.createDirectories(nodeDir.resolve("logs"));
+            copyDirectory(home.resolve("config"), config);
+            if (asRoot) {
+                ServiceUser.ensureExists(SERVICE_USER);
+                Processes.run(List.of("chown", "-R", SERVICE_USER, nodeDir.toString()), Duration.ofMinutes(1));
+            }
+            if (options.securityEnabled()) {
+                run(home, config, List.of(home.resolve("bin/elasticsearch-users").toString(), "useradd",
+                        options.user(), "-p", options.password(), "-r", "superuser"), Duration.ofMinutes(2));
+            }
+            Path pidFile = nodeDir.resolve("elasticsearch.pid");
+            List<String> command = new ArrayList<>(List.of(home.resolve("bin/elasticsearch").toString(), "-d", "-p",
+                    pidFile.toString()));
+            for (String setting : settings(nodeDir, httpPort, transportPort)) {
+                command.add("-E");
+                command.add(setting);
+            }
+            log("starting Elasticsearch node '" + options.name() + "' on " + "127.0.0.1:" + httpPort
+                    + (options.securityEnabled() ? " (security on)" : "") + " from " + home);
+            long started = System.nanoTime();
+            run(home, config, command, START_TIMEOUT);
+            Process watchdog = Watchdog.guard(pidFile);
+            ElasticsearchNode node = new ElasticsearchNode(options, httpPort, pidFile, watchdog);
+            RUNNING.add(node);
+            try {
+                awaitHealthy(node, nodeDir);
+            } catch (IOException | RuntimeException e) {
+                node.close();
+                throw e;
+            }
+            log("node '" + options.name() + "' is up at " + node.url() + " after "
+                    + Duration.ofNanos(System.nanoTime() - started).toSeconds() + " s");
+            return node;
+        }
+
+        private List<String> settings(Path nodeDir, int httpPort, int transportPort) {
+            List<String> settings = new ArrayList<>(List.of(
+                    "cluster.name=logpipe-test",
+                    "node.name=" + options.name(),
+                    "discovery.type=single-node",
+                    "network.host=127.0.0.1",
+                    "http.port=" + httpPort,
+                    "transport.port=" + transportPort,
+                    "path.data=" + nodeDir.resolve("data"),
+                    "path.logs=" + nodeDir.resolve("logs"),
+                    // A full build disk must not turn every index read-only in the middle of a test run.
+                    "cluster.routing.allocation.disk.threshold_enabled=false",
+                    "xpack.security.enabled=" + options.securityEnabled()));
+            if (options.securityEnabled()) {
+                settings.add("xpack.security.http.ssl.enabled=false");
+                settings.add("xpack.security.transport.ssl.enabled=false");
+            }
+            return settings;
+        }
+
+        /** Runs an Elasticsearch tool with the node's environment, as the service user when we are root. */
+        private void run(Path home, Path config, List<String> tool, Duration timeout)
+                throws IOException, InterruptedException {
+            List<String> command = new ArrayList<>();
+            if (asRoot) {
+                command.addAll(List.of("runuser", "-u", SERVICE_USER, "--"));
+            }
+            command.add("env");
+            command.add("ES_JAVA_HOME=" + System.getProperty("java.home"));
+            command.add("ES_PATH_CONF=" + config);
+            command.add("ES_JAVA_OPTS=-Xms512m -Xmx512m");
+            command.addAll(tool);
+            Processes.run(command, timeout);
+        }
+
+        private static void awaitHealthy(ElasticsearchNode node, Path nodeDir) throws IOException, InterruptedException {
+            long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+            URI health = URI.create(node.url() + "/_cluster/health?wait_for_status=yellow&timeout=1s");
+            while (System.nanoTime() < deadline) {
+                if (node.process().isEmpty()) {
+                    throw new IOException("Elasticsearch exited during start-up; see the logs in " + nodeDir.resolve("logs"));
+                }
+                try {
+                    HttpURLConnection connection = (HttpURLConnection) health.toURL().openConnection();
+                    connection.setConnectTimeout(1000);
+                    connection.setReadTimeout(5000);
+                    authorization(node.options).ifPresent(value -> connection.setRequestProperty("Authorization", value));
+                    if (connection.getResponseCode() == 200) {
+                        return;
+                    }
+                } catch (IOException notYet) {
+                    // not listening yet
+                }
+                Thread.sleep(500);
+            }
+            throw new IOException("Elasticsearch was not healthy within " + START_TIMEOUT.toSeconds()
+                    + " s; see the logs in " + nodeDir.resolve("logs"));
+        }
+
+        private static void copyDirectory(Path from, Path to) throws IOException {
+            try (Stream<Path> files = Files.walk(from)) {
+                for (Path source : (Iterable<Path>) files::iterator) {
+                    Path target = to.resolve(from.relativize(source).toString());
+                    if (Files.isDirectory(source)) {
+                        Files.createDirectories(target);
+                    } else {
+                        Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+            }
+        }
+    }
+
+    /** A shell that stops the server when its stdin closes, which happens when the test JVM dies in any way. */
+    private static final class Watchdog {
+        static Process guard(Path pidFile) throws IOException {
+            String script = "cat >/dev/null; pid=$(cat '" + pidFile + "' 2>/dev/null) || exit 0; "
+                    + "kill -TERM \"$pid\" 2>/dev/null || exit 0; "
+                    + "for i in $(seq 1 30); do kill -0 \"$pid\" 2>/dev/null || exit 0; sleep 1; done; "
+                    + "kill -KILL \"$pid\" 2>/dev/null; exit 0";
+            ProcessBuilder builder = new ProcessBuilder("sh", "-c", script)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD);
+            // The node holds on to the process, and so to its stdin pipe: the pipe closes when the JVM dies.
+            return builder.start();
+        }
+    }
+}

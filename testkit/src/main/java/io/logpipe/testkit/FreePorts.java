@@ -1,0 +1,22 @@
+package io.logpipe.testkit;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+
+/** Free loopback ports for servers that tests start. */
+public final class FreePorts {
+    private FreePorts() {
+    }
+
+    /** A port that was free on 127.0.0.1 a moment ago. */
+    public static int pick() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free loopback port", e);
+        }
+    }
+}
