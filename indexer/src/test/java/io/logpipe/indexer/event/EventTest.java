@@ -92,5 +92,10 @@ class EventTest {
         assertEquals("1735689599", Sprintf.compile("%{+%s}").apply(event));
         assertEquals("logs-2024.12.31", Sprintf.compile("logs-%{+YYYY.MM.dd}").apply(event));
         assertTrue(Sprintf.compile("plain").isConstant());
+        // Joda's YYYY is the year of era: the last days of December stay in their own year's index.
+        event.setTimestamp(Instant.parse("2024-12-30T10:00:00Z"));
+        assertEquals("logs-2024.12.30", Sprintf.compile("logs-%{+YYYY.MM.dd}").apply(event));
+        event.setTimestamp(Instant.parse("2025-01-01T00:00:00.250Z"));
+        assertEquals("2025-01-01 00:00:00.250", Sprintf.compile("%{+yyyy-MM-dd HH:mm:ss.SSS}").apply(event));
     }
 }
