@@ -12,11 +12,17 @@ public interface SourcePosition {
 
     long offset();
 
+    /** Which of the events decoded from one record this is (a JSON array gives several); 0 for the first. */
+    default int sequence() {
+        return 0;
+    }
+
     /** Called once every output has written the event (or the event was dropped by a filter). */
     void acknowledge();
 
-    /** {@code topic-partition-offset}: unique per record of one cluster, and the same on every replay. */
+    /** {@code topic-partition-offset} (then {@code -n} for a record's further events): the same on every replay. */
     default String documentId() {
-        return topic() + "-" + partition() + "-" + offset();
+        String id = topic() + "-" + partition() + "-" + offset();
+        return sequence() == 0 ? id : id + "-" + sequence();
     }
 }
