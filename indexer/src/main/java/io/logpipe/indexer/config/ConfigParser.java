@@ -158,7 +158,8 @@ public final class ConfigParser {
         }
         char c = peek();
         if (c == '"' || c == '\'') {
-            return string();
+            Location at = location();
+            return substitute(string(), at);
         }
         if (c == '[') {
             return array();
@@ -301,6 +302,44 @@ public final class ConfigParser {
                 out.append(c);
             }
         }
+    }
+
+    /**
+     * Logstash's {@code ${VAR}} and {@code ${VAR:default}} in setting values: from the environment (then from Java
+     * system properties, for embedding); a variable that is not set and has no default is an error at start.
+     */
+    private static String substitute(String value, Location at) {
+        if (!value.contains("${")) {
+            return value;
+        }
+        StringBuilder out = new StringBuilder();
+        int i = 0;
+        while (i < value.length()) {
+            int open = value.indexOf("${", i);
+            int close = open < 0 ? -1 : value.indexOf('}', open);
+            if (open < 0 || close < 0) {
+                out.append(value, i, value.length());
+                break;
+            }
+            out.append(value, i, open);
+            String inner = value.substring(open + 2, close);
+            int colon = inner.indexOf(':');
+            String name = colon < 0 ? inner : inner.substring(0, colon);
+            String resolved = System.getenv(name);
+            if (resolved == null) {
+                resolved = System.getProperty(name);
+            }
+            if (resolved == null) {
+                if (colon < 0) {
+                    throw new ConfigException(at, "variable ${" + name + "} is not set; set it in the environment or"
+                            + " write ${" + name + ":default}");
+                }
+                resolved = inner.substring(colon + 1);
+            }
+            out.append(resolved);
+            i = close + 1;
+        }
+        return out.toString();
     }
 
     // ---- conditions: or < xor < and/nand < not/parentheses/comparison
