@@ -12,7 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class ConfigParserTest {
+public class ConfigParserTest {
 
     @Test
     void parsesTheShippedKafkaToElasticsearchPipeline() throws Exception {
@@ -127,7 +127,7 @@ class ConfigParserTest {
         return plugin.settings().stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow().value();
     }
 
-    static Path findRepoFile(String relative) {
+    public static Path findRepoFile(String relative) {
         Path dir = Path.of("").toAbsolutePath();
         while (dir != null && !Files.exists(dir.resolve(relative))) {
             dir = dir.getParent();
