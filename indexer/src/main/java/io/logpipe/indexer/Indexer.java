@@ -167,13 +167,22 @@ offsets of what was written, and exits.
         for (Pipeline pipeline : pipelines) {
             pipeline.start();
         }
+        // Wait until every pipeline has stopped; a pipeline that fails (say, a partition without a committed offset
+        // under auto_offset_reset => none) stops the others too, and the exit code says so.
         int code = 0;
-        for (Pipeline pipeline : pipelines) {
-            pipeline.awaitStopped();
-            if (pipeline.failure() != null) {
-                err.println("indexer: pipeline " + pipeline.id() + " stopped: " + pipeline.failure());
-                code = 1;
-                pipelines.forEach(Pipeline::stop);
+        while (true) {
+            boolean allStopped = true;
+            for (Pipeline pipeline : pipelines) {
+                if (!pipeline.awaitStopped(200, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    allStopped = false;
+                } else if (pipeline.failure() != null && code == 0) {
+                    err.println("indexer: pipeline " + pipeline.id() + " stopped: " + pipeline.failure());
+                    code = 1;
+                    new Thread(() -> pipelines.forEach(Pipeline::stop), "indexer-stop-all").start();
+                }
+            }
+            if (allStopped) {
+                break;
             }
         }
         api.close();

@@ -65,6 +65,7 @@ public final class Pipeline {
     private final List<Thread> workers = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean draining;
+    private volatile boolean started;
     private volatile String failure;
     private int pluginCounter;
 
@@ -149,6 +150,7 @@ public final class Pipeline {
 
     /** Starts workers, then inputs. */
     public void start() throws Exception {
+        started = true;
         for (int i = 0; i < settings.workers(); i++) {
             Thread worker = new Thread(this::work, "pipeline-" + settings.id() + "-worker-" + i);
             workers.add(worker);
@@ -314,7 +316,9 @@ public final class Pipeline {
         if (stopped.getCount() == 0) {
             return;
         }
-        LOG.info("pipeline {}: stopping: no more fetching, draining {} queued event(s)", settings.id(), queue.size());
+        if (started) {
+            LOG.info("pipeline {}: stopping: no more fetching, draining {} queued event(s)", settings.id(), queue.size());
+        }
         inputs.forEach(Input::stopFetching);
         draining = true;
         for (Thread worker : workers) {
@@ -329,8 +333,10 @@ public final class Pipeline {
         for (OutputStep step : allOutputs) {
             step.output().close();
         }
-        LOG.info("pipeline {} stopped: {} in, {} filtered, {} out", settings.id(), eventsIn.sum(),
-                eventsFiltered.sum(), eventsOut.sum());
+        if (started) {
+            LOG.info("pipeline {} stopped: {} in, {} filtered, {} out", settings.id(), eventsIn.sum(),
+                    eventsFiltered.sum(), eventsOut.sum());
+        }
         stopped.countDown();
     }
 

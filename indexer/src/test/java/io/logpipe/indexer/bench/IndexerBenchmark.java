@@ -24,8 +24,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * Events/s from a pre-loaded topic of nginx-style JSON events into Elasticsearch: the indexer (kafka input, json
- * codec, elasticsearch output with a date-suffixed index) beside its anchor, a plain loop sending the same documents
- * straight to the same node in bulk requests of the same size. Rounds alternate; medians and the ratio are printed.
+ * codec, elasticsearch output with a date-suffixed index) beside its anchor, plain loops sending the same documents
+ * straight to the same node in bulk requests of the same size, as many loops in parallel as the indexer has workers
+ * (so both keep the same number of bulk requests in flight). Rounds alternate; medians and the ratio are printed.
  *
  * <p>Settings (system properties): events (1000000), bulk (1000), rounds (3), partitions (4), workers (2).
  */
@@ -71,7 +72,7 @@ public final class IndexerBenchmark {
         double[] indexer = new double[rounds];
         for (int round = 0; round < rounds; round++) {
             deleteIndices(client);
-            anchor[round] = anchor(client, documents, bulk);
+            anchor[round] = anchor(client, documents, bulk, workers);
             System.out.printf("  round %d: plain bulk loop %,.0f events/s%n", round + 1, anchor[round]);
             deleteIndices(client);
             indexer[round] = indexer(broker, node, events, bulk, workers, "bench-group-" + round);
@@ -85,9 +86,36 @@ public final class IndexerBenchmark {
         System.exit(0);
     }
 
-    private static double anchor(ElasticsearchClient client, List<byte[]> documents, int bulk) throws Exception {
+    /** {@code threads} plain loops (as many as the indexer has workers), each sending every threads-th bulk. */
+    private static double anchor(ElasticsearchClient client, List<byte[]> documents, int bulk, int threads)
+            throws Exception {
         long t0 = System.nanoTime();
-        for (int from = 0; from < documents.size(); from += bulk) {
+        List<Thread> loops = new ArrayList<>();
+        java.util.concurrent.atomic.AtomicReference<Exception> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        for (int t = 0; t < threads; t++) {
+            int first = t;
+            Thread loop = new Thread(() -> {
+                try {
+                    bulkLoop(client, documents, bulk, first, threads);
+                } catch (Exception e) {
+                    failure.set(e);
+                }
+            });
+            loops.add(loop);
+            loop.start();
+        }
+        for (Thread loop : loops) {
+            loop.join();
+        }
+        if (failure.get() != null) {
+            throw failure.get();
+        }
+        return documents.size() / ((System.nanoTime() - t0) / 1e9);
+    }
+
+    private static void bulkLoop(ElasticsearchClient client, List<byte[]> documents, int bulk, int first, int stride)
+            throws Exception {
+        for (int from = first * bulk; from < documents.size(); from += bulk * stride) {
             List<BulkOperation> operations = new ArrayList<>(bulk);
             for (int i = from; i < Math.min(documents.size(), from + bulk); i++) {
                 BinaryData body = BinaryData.of(documents.get(i), "application/json");
@@ -101,7 +129,6 @@ public final class IndexerBenchmark {
                         .filter(item -> item.error() != null).findFirst().map(item -> item.error().reason()).orElse(""));
             }
         }
-        return documents.size() / ((System.nanoTime() - t0) / 1e9);
     }
 
     private static String dayOf(int i) {
@@ -134,7 +161,12 @@ public final class IndexerBenchmark {
     }
 
     private static void deleteIndices(ElasticsearchClient client) throws Exception {
-        client.indices().delete(d -> d.index("anchor-*", "bench-*").ignoreUnavailable(true).allowNoIndices(true));
+        // Elasticsearch refuses wildcard deletes (action.destructive_requires_name): resolve the names first.
+        List<String> names = new ArrayList<>(client.indices().get(g -> g.index("anchor-*", "bench-*")
+                .ignoreUnavailable(true).allowNoIndices(true)).result().keySet());
+        if (!names.isEmpty()) {
+            client.indices().delete(d -> d.index(names));
+        }
     }
 
     private static double median(double[] values) {
