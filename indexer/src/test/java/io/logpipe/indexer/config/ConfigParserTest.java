@@ -85,6 +85,23 @@ public class ConfigParserTest {
     }
 
     @Test
+    void environmentVariablesWithDefaults() {
+        System.setProperty("LOGPIPE_TEST_BROKERS", "10.0.0.1:9092");
+        try {
+            PluginDefinition kafka = (PluginDefinition) ConfigParser.parse("v.conf", "input { kafka {"
+                    + " bootstrap_servers => \"${LOGPIPE_TEST_BROKERS}\" group_id => \"${LOGPIPE_TEST_UNSET:logstash}-x\" } }")
+                    .inputs().get(0);
+            assertEquals("10.0.0.1:9092", setting(kafka, "bootstrap_servers"));
+            assertEquals("logstash-x", setting(kafka, "group_id"));
+        } finally {
+            System.clearProperty("LOGPIPE_TEST_BROKERS");
+        }
+        ConfigException unset = assertThrows(ConfigException.class,
+                () -> ConfigParser.parse("v.conf", "output { stdout { codec => \"${LOGPIPE_TEST_UNSET}\" } }"));
+        assertTrue(unset.getMessage().startsWith("v.conf:1:28: variable ${LOGPIPE_TEST_UNSET} is not set"), unset.getMessage());
+    }
+
+    @Test
     void andBindsTighterThanOr() {
         PipelineConfig config = ConfigParser.parse("p.conf", "filter { if [a] or [b] and [c] { drop {} } }");
         Expression.Bool or = (Expression.Bool) ((Conditional) config.filters().get(0)).branches().get(0).condition();

@@ -145,4 +145,27 @@ class KafkaInputTest {
         assertEquals(List.of(3L, 4L), lines(out).stream().map(e -> e.get("n")).toList());
         assertEquals(null, resumed.failure());
     }
+
+    @Test
+    void topicsPatternWithSeveralConsumerThreadsReadsEveryMatchingTopic() throws Exception {
+        broker.createTopic("pat-a", 2);
+        broker.createTopic("pat-b", 1);
+        broker.createTopic("other-c", 1);
+        produce(broker, "pat-a", 0, values(0, 3));
+        produce(broker, "pat-a", 1, values(3, 6));
+        produce(broker, "pat-b", 0, values(6, 9));
+        produce(broker, "other-c", 0, values(100, 103));
+        Path out = dir.resolve("pattern.jsonl");
+        String config = """
+                input { kafka { bootstrap_servers => "%s" topics_pattern => "pat-.*" group_id => "g-pattern"
+                                auto_offset_reset => "earliest" consumer_threads => 2 codec => json } }
+                output { file { path => "%s" } }
+                """.formatted(broker.bootstrapServers(), out);
+        Pipeline pipeline = new Pipeline(ConfigSource.fromString(config), new PipelineSettings("main", 1, 50, 20, dir));
+        pipeline.start();
+        waitFor("9 events", Duration.ofSeconds(90), () -> lines(out).size() >= 9);
+        pipeline.stop();
+        assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L),
+                lines(out).stream().map(e -> (Long) e.get("n")).sorted().toList());
+    }
 }
