@@ -36,6 +36,7 @@ Runs Logstash pipeline files: Kafka in, filters, Elasticsearch out.
   --http.host HOST, --http.port PORT
                            monitoring API (default 127.0.0.1:9600; GET /_node/stats/pipelines)
   --log.level LEVEL        error, warn, info, debug, trace
+  --prune.config FILE      also run the retention rules of FILE daily (or prune.config in indexer.yml)
   -h, --help               show this help
 
 SIGTERM (or Ctrl-C) stops fetching, drains the queued events through the outputs, commits the Kafka
@@ -91,7 +92,8 @@ offsets of what was written, and exits.
                 case "-e", "--config.string" -> cli.set("config.string", inline != null ? inline : value(args, ++i, arg));
                 case "--path.settings" -> settingsDir = inline != null ? inline : value(args, ++i, arg);
                 case "--path.data", "--http.host", "--http.port", "--api.http.host", "--api.http.port", "--log.level",
-                        "--pipeline.workers", "--pipeline.batch.size", "--pipeline.batch.delay", "--pipeline.id" ->
+                        "--pipeline.workers", "--pipeline.batch.size", "--pipeline.batch.delay", "--pipeline.id",
+                        "--prune.config" ->
                         cli.set(name.substring(2), inline != null ? inline : value(args, ++i, arg));
                 case "-w" -> cli.set("pipeline.workers", value(args, ++i, arg));
                 case "-b" -> cli.set("pipeline.batch.size", value(args, ++i, arg));
@@ -148,8 +150,22 @@ offsets of what was written, and exits.
             pipelines.forEach(Pipeline::stop);
             throw e;
         }
+        // The retention rules' daily run, for installs without cron (prune.config in indexer.yml).
+        io.logpipe.indexer.prune.PruneScheduler prune = null;
+        String pruneConfig = settings.string("prune.config", null);
+        if (pruneConfig != null) {
+            try {
+                prune = new io.logpipe.indexer.prune.PruneScheduler(Path.of(pruneConfig), java.time.Clock.systemDefaultZone(), out);
+            } catch (io.logpipe.indexer.prune.RetentionConfig.ConfigException e) {
+                pipelines.forEach(Pipeline::stop);
+                throw new ConfigException(null, e.getMessage());
+            }
+        }
         if (testOnly) {
             pipelines.forEach(Pipeline::stop);
+            if (prune != null) {
+                prune.close();
+            }
             out.println("Configuration OK (" + pipelines.size() + " pipeline(s): "
                     + String.join(", ", pipelines.stream().map(Pipeline::id).toList()) + ")");
             return 0;
@@ -166,6 +182,10 @@ offsets of what was written, and exits.
         Runtime.getRuntime().addShutdownHook(hook);
         for (Pipeline pipeline : pipelines) {
             pipeline.start();
+        }
+        if (prune != null) {
+            prune.start();
+            log.info("retention rules of {} run daily inside the indexer", pruneConfig);
         }
         // Wait until every pipeline has stopped; a pipeline that fails (say, a partition without a committed offset
         // under auto_offset_reset => none) stops the others too, and the exit code says so.
@@ -186,6 +206,9 @@ offsets of what was written, and exits.
             }
         }
         api.close();
+        if (prune != null) {
+            prune.close();
+        }
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException e) {

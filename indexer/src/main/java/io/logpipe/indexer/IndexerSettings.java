@@ -32,7 +32,7 @@ public final class IndexerSettings {
 
     static final List<String> KNOWN = List.of("pipeline.id", "pipeline.workers", "pipeline.batch.size",
             "pipeline.batch.delay", "path.data", "path.config", "config.string", "http.host", "http.port",
-            "api.http.host", "api.http.port", "log.level", "config.test_and_exit");
+            "api.http.host", "api.http.port", "log.level", "config.test_and_exit", "prune.config");
 
     final Map<String, Value> values = new LinkedHashMap<>();
 

@@ -87,6 +87,14 @@ class IndexerTest {
     }
 
     @Test
+    void pruneConfigIsCheckedWithThePipelines() throws Exception {
+        Path retention = io.logpipe.indexer.config.ConfigParserTest.findRepoFile("conf/retention.yml");
+        assertEquals(0, run("-t", "-e", "output { stdout { } }", "--prune.config", retention.toString()));
+        assertThrows(ConfigException.class,
+                () -> run("-t", "-e", "output { stdout { } }", "--prune.config", dir.resolve("missing.yml").toString()));
+    }
+
+    @Test
     void unknownOptionsAreUsageErrors() {
         assertThrows(Indexer.UsageException.class, () -> run("--frobnicate"));
         assertThrows(Indexer.UsageException.class, () -> run("-f"));
