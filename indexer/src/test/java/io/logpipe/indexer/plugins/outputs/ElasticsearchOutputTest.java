@@ -169,6 +169,39 @@ class ElasticsearchOutputTest {
     }
 
     @Test
+    void failsOverToTheNextHostWhenOneIsDown() throws Exception {
+        try (ElasticsearchOutput output = output("hosts => [\"http://127.0.0.1:1\", \"" + node.url() + "\"] index => \"t5\""
+                + " retry_initial_interval => 0.2")) {
+            List<Event> batch = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                batch.add(event("2024-01-01T00:00:00Z", "m" + i, i));
+            }
+            output.write(batch);
+            output.write(batch.subList(0, 5));
+            assertEquals(10, count("t5"));
+        }
+    }
+
+    @Test
+    void authenticatesWithUserAndPasswordFromTheEnvironment() throws Exception {
+        ElasticsearchNode secured = ElasticsearchNode.sharedSecured();
+        System.setProperty("LOGPIPE_TEST_ES_PASSWORD", ElasticsearchNode.SECURED_PASSWORD);
+        try (ElasticsearchOutput output = output("hosts => [\"" + secured.url() + "\"] index => \"t6\" user => \""
+                + ElasticsearchNode.SECURED_USER + "\" password => \"${LOGPIPE_TEST_ES_PASSWORD}\"")) {
+            output.write(List.of(event("2024-01-01T00:00:00Z", "secret", 1)));
+        } finally {
+            System.clearProperty("LOGPIPE_TEST_ES_PASSWORD");
+        }
+        ElasticsearchClient securedClient = secured.client();
+        try {
+            securedClient.indices().refresh(r -> r.index("t6"));
+            assertEquals(1, securedClient.count(c -> c.index("t6")).count());
+        } finally {
+            securedClient._transport().close();
+        }
+    }
+
+    @Test
     void wrongSettingsFailAtStart() {
         ConfigException action = assertThrows(ConfigException.class, () -> output("action => \"delete\""));
         assertTrue(action.getMessage().contains("setting 'action': expected one of index, create"), action.getMessage());
