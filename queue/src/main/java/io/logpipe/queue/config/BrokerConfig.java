@@ -54,6 +54,7 @@ public final class BrokerConfig {
     private final long logRetentionCheckIntervalMs;
     private final List<String> warnings;
     private final Map<String, String> effective;
+    private final Set<String> explicit;
 
     private BrokerConfig(Reader r) throws ConfigException {
         int brokerId = r.intValue("broker.id", -1, -1, Integer.MAX_VALUE);
@@ -108,6 +109,7 @@ public final class BrokerConfig {
         r.warnAboutUnused();
         this.warnings = List.copyOf(r.warnings);
         this.effective = Collections.unmodifiableMap(r.used);
+        this.explicit = Set.copyOf(r.entries.keySet());
     }
 
     /** Reads {@code file} with {@code overrides} ({@code key=value}, from {@code --override}) applied on top. */
@@ -220,6 +222,11 @@ public final class BrokerConfig {
     /** One line per key that was ignored or adjusted. */
     public List<String> warnings() {
         return warnings;
+    }
+
+    /** The keys set in the file or by --override (the rest are defaults). */
+    public Set<String> explicitKeys() {
+        return explicit;
     }
 
     /** The values this broker uses, by Kafka key (for DescribeConfigs), including defaults. */
