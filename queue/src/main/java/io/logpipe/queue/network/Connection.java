@@ -22,6 +22,8 @@ import org.slf4j.LoggerFactory;
 final class Connection {
     private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
     private static final int MAX_QUEUED_FRAMES = 16;
+    /** A frame claiming more than this gets its buffer grown as bytes arrive, not allocated up front on the claim. */
+    private static final int EAGER_ALLOCATION_LIMIT = 4 << 20;
 
     private final NetSocketInternal socket;
     private final Context context;
@@ -31,6 +33,7 @@ final class Connection {
     private final ByteBuffer sizeBuffer = ByteBuffer.allocate(4);
     private final ArrayDeque<ByteBuffer> frames = new ArrayDeque<>();
     private ByteBuffer frame;
+    private int frameSize;
     private boolean busy;
     private boolean closed;
     private boolean paused;
@@ -69,13 +72,18 @@ final class Connection {
                     closeWithError("request size " + size + " is " + (size < 0 ? "negative" : "above socket.request.max.bytes " + maxRequestBytes));
                     return;
                 }
-                frame = ByteBuffer.allocate(size);
+                frameSize = size;
+                frame = ByteBuffer.allocate(Math.min(size, EAGER_ALLOCATION_LIMIT));
             }
-            int take = Math.min(frame.remaining(), length - index);
+            int take = Math.min(frameSize - frame.position(), length - index);
+            if (frame.remaining() < take) {
+                int capacity = (int) Math.min(frameSize, Math.max(2L * frame.capacity(), frame.position() + take));
+                frame = ByteBuffer.allocate(capacity).put(frame.flip());
+            }
             data.getBytes(index, index + take, frame.array(), frame.position());
             frame.position(frame.position() + take);
             index += take;
-            if (!frame.hasRemaining()) {
+            if (frame.position() == frameSize) {
                 frame.flip();
                 frames.add(frame);
                 frame = null;
