@@ -9,8 +9,6 @@ import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
-import org.apache.kafka.common.protocol.ApiKeys;
-import org.apache.kafka.common.requests.AbstractResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -167,10 +165,6 @@ final class Connection {
         socket.close();
     }
 
-    static String describe(short apiKey) {
-        return ApiKeys.hasId(apiKey) ? ApiKeys.forId(apiKey).name : "unknown API key " + apiKey;
-    }
-
     Context context() {
         return context;
     }
@@ -179,7 +173,4 @@ final class Connection {
         return closed;
     }
 
-    static AbstractResponse none() {
-        return null;
-    }
 }
