@@ -52,6 +52,9 @@ public final class BrokerConfig {
     private final long logRetentionMs;
     private final long logRetentionBytes;
     private final long logRetentionCheckIntervalMs;
+    private final int groupInitialRebalanceDelayMs;
+    private final int groupMinSessionTimeoutMs;
+    private final int groupMaxSessionTimeoutMs;
     private final List<String> warnings;
     private final Map<String, String> effective;
     private final Set<String> explicit;
@@ -106,6 +109,10 @@ public final class BrokerConfig {
                 retentionMinutes < 0 ? -1 : retentionMinutes * 60_000L, -1, Long.MAX_VALUE);
         this.logRetentionBytes = r.longValue("log.retention.bytes", -1, -1, Long.MAX_VALUE);
         this.logRetentionCheckIntervalMs = r.longValue("log.retention.check.interval.ms", 300_000, 1, Long.MAX_VALUE);
+        this.groupInitialRebalanceDelayMs = r.intValue("group.initial.rebalance.delay.ms", 3000, 0, Integer.MAX_VALUE);
+        this.groupMinSessionTimeoutMs = r.intValue("group.min.session.timeout.ms", 6000, 1, Integer.MAX_VALUE);
+        this.groupMaxSessionTimeoutMs = r.intValue("group.max.session.timeout.ms", 1800000, groupMinSessionTimeoutMs,
+                Integer.MAX_VALUE);
         r.warnAboutUnused();
         this.warnings = List.copyOf(r.warnings);
         this.effective = Collections.unmodifiableMap(r.used);
@@ -217,6 +224,18 @@ public final class BrokerConfig {
 
     public long logRetentionCheckIntervalMs() {
         return logRetentionCheckIntervalMs;
+    }
+
+    public int groupInitialRebalanceDelayMs() {
+        return groupInitialRebalanceDelayMs;
+    }
+
+    public int groupMinSessionTimeoutMs() {
+        return groupMinSessionTimeoutMs;
+    }
+
+    public int groupMaxSessionTimeoutMs() {
+        return groupMaxSessionTimeoutMs;
     }
 
     /** One line per key that was ignored or adjusted. */
