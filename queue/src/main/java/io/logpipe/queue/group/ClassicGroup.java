@@ -34,6 +34,8 @@ final class ClassicGroup {
     boolean inInitialDelay;
     boolean newMemberAddedDuringDelay;
     long initialDelayRemainingMs;
+    /** When the group was first seen empty, without offsets; 0 while it is not. */
+    long emptySinceMs;
 
     ClassicGroup(String groupId) {
         this.groupId = groupId;

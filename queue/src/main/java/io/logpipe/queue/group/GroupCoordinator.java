@@ -93,6 +93,10 @@ public final class GroupCoordinator implements AutoCloseable {
     /** Kafka's offset.metadata.max.bytes default. */
     private static final int MAX_METADATA_BYTES = 4096;
     private static final long SWEEP_INTERVAL_MS = 100;
+    /** Like Kafka (offsets.retention.check.interval.ms), a group with no members and no offsets is dropped after this. */
+    private static final long EMPTY_GROUP_EXPIRY_MS = 600_000;
+    /** Group ids are stored as int16-length strings. */
+    private static final int MAX_GROUP_ID_BYTES = Short.MAX_VALUE;
 
     private final LogManager logs;
     private final BrokerEndpoint self;
@@ -177,7 +181,7 @@ public final class GroupCoordinator implements AutoCloseable {
         short version = request.version();
         long now = System.currentTimeMillis();
         String memberId = data.memberId();
-        if (data.groupId().isEmpty()) {
+        if (!validGroupId(data.groupId())) {
             return done(joinError(memberId, Errors.INVALID_GROUP_ID, version));
         }
         if (data.sessionTimeoutMs() < minSessionTimeoutMs || data.sessionTimeoutMs() > maxSessionTimeoutMs) {
@@ -534,6 +538,17 @@ public final class GroupCoordinator implements AutoCloseable {
                 if (group.pendingMembers.values().removeIf(deadline -> deadline < now)) {
                     tryCompleteJoin(group);
                 }
+                if (group.is(GroupState.EMPTY) && group.pendingMembers.isEmpty() && group.offsets.isEmpty()) {
+                    if (group.emptySinceMs == 0) {
+                        group.emptySinceMs = now;
+                    } else if (now - group.emptySinceMs > EMPTY_GROUP_EXPIRY_MS) {
+                        groups.remove(group.groupId);
+                        group.transitionTo(GroupState.DEAD);
+                        continue;
+                    }
+                } else {
+                    group.emptySinceMs = 0;
+                }
                 for (GroupMember m : List.copyOf(group.members.values())) {
                     if (m.expired(now) && group.members.get(m.memberId) == m) {
                         LOG.info("group {}: member {} sent no heartbeat within its session timeout of {} ms",
@@ -561,7 +576,7 @@ public final class GroupCoordinator implements AutoCloseable {
         ClassicGroup group = groups.get(data.groupId());
         boolean simple = data.generationIdOrMemberEpoch() < 0 && (data.memberId() == null || data.memberId().isEmpty());
         Errors groupError = Errors.NONE;
-        if (data.groupId().isEmpty()) {
+        if (!validGroupId(data.groupId())) {
             groupError = Errors.INVALID_GROUP_ID;
         } else if (group == null) {
             if (!simple) {
@@ -868,6 +883,10 @@ public final class GroupCoordinator implements AutoCloseable {
         }
     }
 
+    private static boolean validGroupId(String groupId) {
+        return !groupId.isEmpty() && groupId.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= MAX_GROUP_ID_BYTES;
+    }
+
     private static CompletionStage<AbstractResponse> done(AbstractResponse response) {
         return CompletableFuture.completedFuture(response);
     }
@@ -877,13 +896,6 @@ public final class GroupCoordinator implements AutoCloseable {
         int colon = connection.lastIndexOf(':');
         String host = colon > 0 ? connection.substring(0, colon) : connection;
         return host.startsWith("/") ? host : "/" + host;
-    }
-
-    /** The groups known now, by id with their state (for logs and tests). */
-    public synchronized Map<String, GroupState> groupStates() {
-        Map<String, GroupState> states = new TreeMap<>();
-        groups.forEach((id, g) -> states.put(id, g.state));
-        return states;
     }
 
     @Override
