@@ -47,7 +47,8 @@ Prints "queue-server: listening on NAME://host:port" once clients can connect; S
         for (String warning : config.warnings()) {
             LOG.warn(warning);
         }
-        LogManager logs = LogManager.open(config.logDirs(), LogConfig.from(config), config.nodeId());
+        LogManager logs = LogManager.open(config.logDirs(), LogConfig.from(config), config.nodeId(),
+                config.logRetentionCheckIntervalMs());
         KafkaServer server = new KafkaServer(config, logs);
         try {
             return new QueueServer(logs, server, server.start());

@@ -99,9 +99,15 @@ public final class LogManager implements AutoCloseable {
 
     /** Opens every partition found in {@code logDirs}; recovery runs for dirs that were not shut down cleanly. */
     public static LogManager open(List<Path> logDirs, LogConfig config, int nodeId) throws IOException {
+        return open(logDirs, config, nodeId, 300_000);
+    }
+
+    /** As {@link #open(List, LogConfig, int)}, checking retention every {@code retentionCheckIntervalMs}. */
+    public static LogManager open(List<Path> logDirs, LogConfig config, int nodeId, long retentionCheckIntervalMs)
+            throws IOException {
         LogManager manager = new LogManager(logDirs, config, nodeId);
         manager.loadAll();
-        manager.scheduleMaintenance();
+        manager.scheduleMaintenance(retentionCheckIntervalMs);
         return manager;
     }
 
@@ -154,7 +160,7 @@ public final class LogManager implements AutoCloseable {
         topicsById.put(topic.id(), topic);
     }
 
-    private void scheduleMaintenance() {
+    private void scheduleMaintenance(long retentionCheckIntervalMs) {
         if (config.flushIntervalMs() != Long.MAX_VALUE) {
             long period = Math.max(1, Math.min(config.flushIntervalMs(), 1000));
             maintenance.scheduleWithFixedDelay(() -> forEachLog("flush", log -> log.maybeFlushOnTime(System.currentTimeMillis())),
@@ -167,7 +173,7 @@ public final class LogManager implements AutoCloseable {
                     LOG.info("{}: retention deleted {} segment(s); log now starts at offset {}", log, deleted,
                             log.logStartOffset());
                 }
-            }), 30_000, 30_000, TimeUnit.MILLISECONDS);
+            }), retentionCheckIntervalMs, retentionCheckIntervalMs, TimeUnit.MILLISECONDS);
         }
     }
 

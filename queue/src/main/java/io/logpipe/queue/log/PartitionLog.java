@@ -354,7 +354,8 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     public long logStartOffset() {
-        return segments.firstKey();
+        Map.Entry<Long, LogSegment> first = segments.firstEntry();
+        return first == null ? end.nextOffset() : first.getKey();
     }
 
     public int segmentCount() {

@@ -37,7 +37,11 @@ public final class KafkaServer implements AutoCloseable {
         this.config = config;
         this.logs = logs;
         int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
-        this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops).setWorkerPoolSize(2));
+        // Appends and fsyncs (log.flush.interval.*) run on the event loops on purpose: warn only when one takes
+        // seconds, not at Vert.x's default of 2 s, which a loaded machine reaches during start-up alone.
+        this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops).setWorkerPoolSize(2)
+                .setMaxEventLoopExecuteTime(10).setMaxEventLoopExecuteTimeUnit(TimeUnit.SECONDS)
+                .setWarningExceptionTime(10).setWarningExceptionTimeUnit(TimeUnit.SECONDS));
     }
 
     /** Binds every listener; returns the bound endpoints (a port of 0 replaced by the real one). */
