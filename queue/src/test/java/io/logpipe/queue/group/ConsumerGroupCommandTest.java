@@ -137,6 +137,14 @@ class ConsumerGroupCommandTest {
                 assertNotEquals("-", row[6], "an active member owns every partition: " + String.join(" ", row));
             }
 
+            String state = kafkaConsumerGroups("--describe", "--group", GROUP, "--state");
+            String stateRow = state.lines().filter(l -> l.startsWith(GROUP)).findFirst().orElseThrow();
+            assertEquals(List.of("range", "Stable", "1"), List.of(stateRow.trim().split("\\s+")).subList(3, 6),
+                    "ASSIGNMENT-STRATEGY STATE #MEMBERS: " + stateRow);
+            String members = kafkaConsumerGroups("--describe", "--group", GROUP, "--members");
+            String memberRow = members.lines().filter(l -> l.startsWith(GROUP)).findFirst().orElseThrow();
+            assertTrue(memberRow.trim().endsWith("3"), "#PARTITIONS of the only member: " + memberRow);
+
             String refused = kafkaConsumerGroups("--reset-offsets", "--group", GROUP, "--topic", TOPIC,
                     "--to-earliest", "--execute");
             assertTrue(refused.contains("inactive"), "offsets of an active group are not reset: " + refused);
