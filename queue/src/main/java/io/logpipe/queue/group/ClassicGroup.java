@@ -27,6 +27,8 @@ final class ClassicGroup {
     /** Member ids handed out with MEMBER_ID_REQUIRED that have not joined with them yet, with their deadlines. */
     final Map<String, Long> pendingMembers = new HashMap<>();
     final Map<TopicPartition, CommittedOffset> offsets = new LinkedHashMap<>();
+    /** group.instance.id of each static member to its current member id. */
+    final Map<String, String> staticMembers = new HashMap<>();
 
     /** Bumped on every state change, so a timer set for an earlier rebalance knows it is stale. */
     long rebalanceSerial;

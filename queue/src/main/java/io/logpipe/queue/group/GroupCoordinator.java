@@ -201,6 +201,17 @@ public final class GroupCoordinator implements AutoCloseable {
             return done(joinError(memberId, Errors.INCONSISTENT_GROUP_PROTOCOL, version));
         }
         CompletableFuture<AbstractResponse> response = new CompletableFuture<>();
+        String instanceId = data.groupInstanceId();
+        if (instanceId != null && !memberId.isEmpty() && !memberId.equals(group.staticMembers.get(instanceId))) {
+            return done(joinError(memberId, Errors.FENCED_INSTANCE_ID, version));
+        }
+        if (memberId.isEmpty() && instanceId != null && group.staticMembers.containsKey(instanceId)) {
+            // A static member restarted: its new incarnation replaces the old one, which is fenced from now on.
+            GroupMember old = group.members.get(group.staticMembers.get(instanceId));
+            if (old != null) {
+                fence(group, old);
+            }
+        }
         if (memberId.isEmpty()) {
             String newId = data.groupInstanceId() != null ? data.groupInstanceId() + "-" + UUID.randomUUID()
                     : request.header().clientId() + "-" + UUID.randomUUID();
@@ -256,6 +267,9 @@ public final class GroupCoordinator implements AutoCloseable {
             group.protocolType = data.protocolType();
         }
         group.members.put(memberId, member);
+        if (member.groupInstanceId != null) {
+            group.staticMembers.put(member.groupInstanceId, memberId);
+        }
         if (group.leaderId == null) {
             group.leaderId = memberId;
         }
@@ -348,6 +362,9 @@ public final class GroupCoordinator implements AutoCloseable {
             if (!m.awaitingJoin()) {
                 LOG.info("group {}: member {} did not rejoin in time and is removed", group.groupId, m.memberId);
                 it.remove();
+                if (m.groupInstanceId != null) {
+                    group.staticMembers.remove(m.groupInstanceId, m.memberId);
+                }
             }
         }
         if (group.leaderId != null && !group.members.containsKey(group.leaderId)) {
@@ -403,6 +420,9 @@ public final class GroupCoordinator implements AutoCloseable {
     private synchronized CompletionStage<AbstractResponse> syncGroup(ClientRequest request, AbstractRequest body) {
         SyncGroupRequestData data = ((SyncGroupRequest) body).data();
         ClassicGroup group = groups.get(data.groupId());
+        if (fenced(group, data.groupInstanceId(), data.memberId())) {
+            return done(syncError(Errors.FENCED_INSTANCE_ID));
+        }
         GroupMember member = group == null ? null : group.members.get(data.memberId());
         if (member == null) {
             return done(syncError(Errors.UNKNOWN_MEMBER_ID));
@@ -469,7 +489,9 @@ public final class GroupCoordinator implements AutoCloseable {
         ClassicGroup group = groups.get(data.groupId());
         GroupMember member = group == null ? null : group.members.get(data.memberId());
         Errors error;
-        if (member == null) {
+        if (fenced(group, data.groupInstanceId(), data.memberId())) {
+            error = Errors.FENCED_INSTANCE_ID;
+        } else if (member == null) {
             error = Errors.UNKNOWN_MEMBER_ID;
         } else if (data.generationId() != group.generationId) {
             error = Errors.ILLEGAL_GENERATION;
@@ -491,7 +513,13 @@ public final class GroupCoordinator implements AutoCloseable {
         List<LeaveGroupResponseData.MemberResponse> responses = new ArrayList<>();
         for (LeaveGroupRequestData.MemberIdentity who : leave.members()) {
             Errors error = Errors.NONE;
-            if (group.pendingMembers.remove(who.memberId()) != null) {
+            String staticId = who.groupInstanceId() == null ? null : group.staticMembers.get(who.groupInstanceId());
+            if (who.groupInstanceId() != null && (staticId == null
+                    || !who.memberId().equals(JoinGroupRequest.UNKNOWN_MEMBER_ID) && !who.memberId().equals(staticId))) {
+                error = staticId == null ? Errors.UNKNOWN_MEMBER_ID : Errors.FENCED_INSTANCE_ID;
+            } else if (staticId != null) {
+                removeMember(group, group.members.get(staticId), staticId + " (" + who.groupInstanceId() + ") left the group");
+            } else if (group.pendingMembers.remove(who.memberId()) != null) {
                 tryCompleteJoin(group);
             } else {
                 GroupMember member = group.members.get(who.memberId());
@@ -508,6 +536,32 @@ public final class GroupCoordinator implements AutoCloseable {
         return done(new LeaveGroupResponse(responses, Errors.NONE, 0, request.version()));
     }
 
+    /** Drops a static member's old incarnation without a rebalance of its own: the new one's join follows. */
+    private void fence(ClassicGroup group, GroupMember old) {
+        LOG.info("group {}: static member {} ({}) is replaced by a new incarnation", group.groupId, old.memberId,
+                old.groupInstanceId);
+        if (old.pendingJoin != null) {
+            complete(old.pendingJoin, old.pendingJoinContext,
+                    joinError(old.memberId, Errors.FENCED_INSTANCE_ID, old.pendingJoinVersion));
+            old.pendingJoin = null;
+        }
+        if (old.pendingSync != null) {
+            complete(old.pendingSync, old.pendingSyncContext, syncError(Errors.FENCED_INSTANCE_ID));
+            old.pendingSync = null;
+        }
+        group.members.remove(old.memberId);
+        group.staticMembers.remove(old.groupInstanceId);
+        if (old.memberId.equals(group.leaderId)) {
+            group.leaderId = group.members.isEmpty() ? null : group.members.keySet().iterator().next();
+        }
+    }
+
+    /** FENCED_INSTANCE_ID when {@code instanceId} now belongs to another member than {@code memberId}. */
+    private static boolean fenced(ClassicGroup group, String instanceId, String memberId) {
+        return instanceId != null && group != null && group.staticMembers.containsKey(instanceId)
+                && !group.staticMembers.get(instanceId).equals(memberId);
+    }
+
     private void removeMember(ClassicGroup group, GroupMember member, String reason) {
         if (member.pendingJoin != null) {
             complete(member.pendingJoin, member.pendingJoinContext,
@@ -519,6 +573,9 @@ public final class GroupCoordinator implements AutoCloseable {
             member.pendingSync = null;
         }
         group.members.remove(member.memberId);
+        if (member.groupInstanceId != null && member.memberId.equals(group.staticMembers.get(member.groupInstanceId))) {
+            group.staticMembers.remove(member.groupInstanceId);
+        }
         if (member.memberId.equals(group.leaderId)) {
             group.leaderId = group.members.isEmpty() ? null : group.members.keySet().iterator().next();
         }
@@ -587,6 +644,8 @@ public final class GroupCoordinator implements AutoCloseable {
                 // Only members may commit while the group has members (kafka-consumer-groups needs it inactive).
                 groupError = Errors.UNKNOWN_MEMBER_ID;
             }
+        } else if (fenced(group, data.groupInstanceId(), data.memberId())) {
+            groupError = Errors.FENCED_INSTANCE_ID;
         } else {
             GroupMember member = group.members.get(data.memberId());
             if (member == null) {
