@@ -156,6 +156,11 @@ public final class OffsetStore implements AutoCloseable {
     /** Appends the commit of {@code offsets} by {@code groupId}; returns once the bytes are in the file. */
     public synchronized void commit(String groupId, String protocolType, Map<TopicPartition, CommittedOffset> offsets)
             throws IOException {
+        append(commitRecord(groupId, protocolType, offsets));
+    }
+
+    private static ByteBuffer commitRecord(String groupId, String protocolType,
+                                           Map<TopicPartition, CommittedOffset> offsets) {
         int size = 2 + sizeOf(groupId) + sizeOf(protocolType) + 4;
         for (var e : offsets.entrySet()) {
             size += sizeOf(e.getKey().topic()) + 4 + 8 + 4 + sizeOf(e.getValue().metadata()) + 8;
@@ -173,7 +178,7 @@ public final class OffsetStore implements AutoCloseable {
             writeString(payload, c.metadata());
             payload.putLong(c.commitTimestampMs());
         }
-        append(payload.flip());
+        return payload.flip();
     }
 
     /** Appends the removal of {@code partitions} from {@code groupId}'s committed offsets. */
@@ -205,17 +210,12 @@ public final class OffsetStore implements AutoCloseable {
     }
 
     private void append(ByteBuffer payload) throws IOException {
-        if (failure != null) {
-            throw new IOException("offset store is unusable after an earlier write error: " + failure.getMessage(),
-                    failure);
+        if (failure != null || channel == null) {
+            throw new IOException("offset store is unusable after an earlier error: " + failure, failure);
         }
-        ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).putInt(payload.remaining()).putInt(crc(payload)).flip();
         long start = channel.size();
         try {
-            ByteBuffer[] parts = {header, payload};
-            while (header.hasRemaining() || payload.hasRemaining()) {
-                channel.write(parts);
-            }
+            write(channel, payload);
         } catch (IOException e) {
             // A torn record in the middle of the file would hide every later one from recovery: cut it off.
             try {
@@ -228,6 +228,14 @@ public final class OffsetStore implements AutoCloseable {
         unflushedRecords++;
         if (unflushedRecords >= flushIntervalMessages) {
             flush();
+        }
+    }
+
+    private static void write(FileChannel out, ByteBuffer payload) throws IOException {
+        ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).putInt(payload.remaining()).putInt(crc(payload)).flip();
+        ByteBuffer[] parts = {header, payload};
+        while (header.hasRemaining() || payload.hasRemaining()) {
+            out.write(parts);
         }
     }
 
@@ -249,23 +257,24 @@ public final class OffsetStore implements AutoCloseable {
         return channel.size() > Math.max(MIN_COMPACTION_BYTES, 4 * liveBytesAtCompaction);
     }
 
-    /** Rewrites the file as one COMMIT record per group holding {@code live}, replacing the old file atomically. */
+    /**
+     * Rewrites the file as one COMMIT record per group holding {@code live}, replacing the old file atomically. If
+     * the rewrite fails, the old file stays in use.
+     */
     public synchronized void compact(Map<String, StoredGroup> live) throws IOException {
         Path temp = file.resolveSibling(FILE_NAME + ".tmp");
-        if (channel != null) {
-            channel.force(false);
-            channel.close();
-            channel = null;
-        }
         try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            channel = out;
             for (var e : live.entrySet()) {
-                commit(e.getKey(), e.getValue().protocolType, e.getValue().offsets);
+                write(out, commitRecord(e.getKey(), e.getValue().protocolType, e.getValue().offsets));
             }
             out.force(true);
-        } finally {
-            channel = null;
+        } catch (IOException e) {
+            Files.deleteIfExists(temp);
+            throw e;
+        }
+        if (channel != null) {
+            channel.force(false);
         }
         Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
@@ -273,9 +282,19 @@ public final class OffsetStore implements AutoCloseable {
         } catch (IOException e) {
             LOG.debug("cannot fsync directory {}: {}", file.getParent(), e.toString());
         }
-        channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        if (channel != null) {
+            channel.close();
+            channel = null;
+        }
+        try {
+            channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            failure = e;
+            throw e;
+        }
         liveBytesAtCompaction = channel.size();
         unflushedRecords = 0;
+        lastFlushMs = System.currentTimeMillis();
     }
 
     public Path file() {

@@ -112,4 +112,22 @@ class OffsetStoreTest {
             assertEquals(Map.of(A0, at(1)), OffsetStore.read(dir).get("g").offsets);
         }
     }
+
+    @Test
+    void compactionWhileOpenShrinksTheFileAndLaterAppendsGoToTheNewFile() throws IOException {
+        Path file = dir.resolve(OffsetStore.FILE_NAME);
+        try (OffsetStore store = OffsetStore.open(dir, Long.MAX_VALUE, Long.MAX_VALUE, new HashMap<>())) {
+            for (int i = 0; i < 1000; i++) {
+                store.commit("g", "consumer", Map.of(A0, at(i)));
+            }
+            long before = Files.size(file);
+            OffsetStore.StoredGroup live = new OffsetStore.StoredGroup();
+            live.protocolType = "consumer";
+            live.offsets.put(A0, at(999));
+            store.compact(Map.of("g", live));
+            assertTrue(Files.size(file) < before / 100, "one record instead of a thousand");
+            store.commit("g", "consumer", Map.of(A1, at(5)));
+        }
+        assertEquals(Map.of(A0, at(999), A1, at(5)), reopen().get("g").offsets);
+    }
 }
