@@ -41,6 +41,8 @@ public final class ChildBroker implements AutoCloseable {
             command.add(override);
         }
         Process process = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        // A test JVM that exits without closing this broker still takes it down.
+        Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly, "child-broker-reaper"));
         long deadline = System.currentTimeMillis() + 30_000;
         while (System.currentTimeMillis() < deadline) {
             Matcher m = LISTENING.matcher(Files.readString(out, StandardCharsets.UTF_8));

@@ -322,6 +322,7 @@ public final class BrokerConfig {
                 map.put(name, name);
             }
             if (has("listener.security.protocol.map")) {
+                consumed.add("listener.security.protocol.map");
                 for (String pair : entries.get("listener.security.protocol.map").value().split(",")) {
                     String[] kv = pair.strip().split(":");
                     if (kv.length != 2) {
@@ -338,6 +339,7 @@ public final class BrokerConfig {
             String value = string(key, defaultValue);
             Set<String> controllerNames = new java.util.HashSet<>();
             if (has("controller.listener.names")) {
+                consumed.add("controller.listener.names");
                 for (String name : entries.get("controller.listener.names").value().split(",")) {
                     controllerNames.add(name.strip().toUpperCase(Locale.ROOT));
                 }

@@ -17,7 +17,6 @@ import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
 import org.apache.kafka.common.errors.InvalidReplicaAssignmentException;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
-import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
@@ -276,7 +275,4 @@ final class AdminHandler {
         return CompletableFuture.completedFuture(new DescribeConfigsResponse(response));
     }
 
-    static KafkaStorageException storage(IOException e) {
-        return new KafkaStorageException(e.getMessage(), e);
-    }
 }

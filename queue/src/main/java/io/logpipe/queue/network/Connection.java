@@ -9,8 +9,6 @@ import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
-import org.apache.kafka.common.protocol.ApiKeys;
-import org.apache.kafka.common.requests.AbstractResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +20,8 @@ import org.slf4j.LoggerFactory;
 final class Connection {
     private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
     private static final int MAX_QUEUED_FRAMES = 16;
+    /** A frame claiming more than this gets its buffer grown as bytes arrive, not allocated up front on the claim. */
+    private static final int EAGER_ALLOCATION_LIMIT = 4 << 20;
 
     private final NetSocketInternal socket;
     private final Context context;
@@ -31,6 +31,7 @@ final class Connection {
     private final ByteBuffer sizeBuffer = ByteBuffer.allocate(4);
     private final ArrayDeque<ByteBuffer> frames = new ArrayDeque<>();
     private ByteBuffer frame;
+    private int frameSize;
     private boolean busy;
     private boolean closed;
     private boolean paused;
@@ -69,13 +70,18 @@ final class Connection {
                     closeWithError("request size " + size + " is " + (size < 0 ? "negative" : "above socket.request.max.bytes " + maxRequestBytes));
                     return;
                 }
-                frame = ByteBuffer.allocate(size);
+                frameSize = size;
+                frame = ByteBuffer.allocate(Math.min(size, EAGER_ALLOCATION_LIMIT));
             }
-            int take = Math.min(frame.remaining(), length - index);
+            int take = Math.min(frameSize - frame.position(), length - index);
+            if (frame.remaining() < take) {
+                int capacity = (int) Math.min(frameSize, Math.max(2L * frame.capacity(), frame.position() + take));
+                frame = ByteBuffer.allocate(capacity).put(frame.flip());
+            }
             data.getBytes(index, index + take, frame.array(), frame.position());
             frame.position(frame.position() + take);
             index += take;
-            if (!frame.hasRemaining()) {
+            if (frame.position() == frameSize) {
                 frame.flip();
                 frames.add(frame);
                 frame = null;
@@ -159,10 +165,6 @@ final class Connection {
         socket.close();
     }
 
-    static String describe(short apiKey) {
-        return ApiKeys.hasId(apiKey) ? ApiKeys.forId(apiKey).name : "unknown API key " + apiKey;
-    }
-
     Context context() {
         return context;
     }
@@ -171,7 +173,4 @@ final class Connection {
         return closed;
     }
 
-    static AbstractResponse none() {
-        return null;
-    }
 }

@@ -2,7 +2,6 @@ package io.logpipe.queue.network;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -128,7 +127,4 @@ final class MetadataHandler {
         return CompletableFuture.completedFuture(new DescribeClusterResponse(response));
     }
 
-    static Collection<Topic> all(LogManager logs) {
-        return logs.topics();
-    }
 }

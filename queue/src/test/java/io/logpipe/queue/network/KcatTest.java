@@ -87,6 +87,8 @@ class KcatTest {
         String metadata = kcat("", "-L", "-t", "kcat-logs");
         assertTrue(metadata.contains("topic \"kcat-logs\" with 3 partitions"), metadata);
         String consumed = kcat("", "-C", "-t", "kcat-logs", "-o", "beginning", "-e", "-f", "%p %o %s\\n");
+        String offsets = kcat("", "-Q", "-t", "kcat-logs:2:0");
+        assertTrue(offsets.contains("kcat-logs [2] offset 0"), "ListOffsets by timestamp through librdkafka: " + offsets);
         List<String> rows = consumed.lines().toList();
         assertEquals(12_000, rows.size());
         for (String row : rows) {
