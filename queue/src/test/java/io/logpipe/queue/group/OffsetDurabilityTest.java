@@ -6,6 +6,7 @@ import static io.logpipe.queue.group.Groups.produce;
 import static io.logpipe.queue.group.Groups.sinks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 
+import io.logpipe.queue.ChildBroker;
 import io.logpipe.queue.TestBroker;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -78,10 +80,11 @@ class OffsetDurabilityTest {
 
     @Test
     void acknowledgedCommitsSurviveKill9() throws Exception {
-        List<String> config = List.of("listeners=PLAINTEXT://127.0.0.1:0", "log.dirs=" + dir.resolve("data"),
-                "num.partitions=1", "group.initial.rebalance.delay.ms=0", "group.min.session.timeout.ms=500");
+        Path config = Files.write(dir.resolve("server.properties"), List.of("listeners=PLAINTEXT://127.0.0.1:0",
+                "log.dirs=" + dir.resolve("data"), "num.partitions=1", "group.initial.rebalance.delay.ms=0",
+                "group.min.session.timeout.ms=500"));
         TopicPartition tp = new TopicPartition("k9", 0);
-        try (QueueServerProcess broker = QueueServerProcess.start(dir, config)) {
+        try (ChildBroker broker = ChildBroker.start(config, dir.resolve("run1"))) {
             try (KafkaProducer<String, String> producer = producer(broker.bootstrap())) {
                 for (int i = 0; i < 200; i++) {
                     producer.send(new ProducerRecord<>("k9", "k", "m-" + i));
@@ -98,7 +101,7 @@ class OffsetDurabilityTest {
             broker.kill9();
             consumer.close(Duration.ofMillis(500));
         }
-        try (QueueServerProcess broker = QueueServerProcess.start(dir, config);
+        try (ChildBroker broker = ChildBroker.start(config, dir.resolve("run2"));
              Admin admin = admin(broker.bootstrap())) {
             OffsetAndMetadata after = admin.listConsumerGroupOffsets("k9").partitionsToOffsetAndMetadata().get().get(tp);
             assertEquals(200, after.offset(), "the last acknowledged commit");
