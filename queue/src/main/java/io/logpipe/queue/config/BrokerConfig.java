@@ -55,6 +55,8 @@ public final class BrokerConfig {
     private final int groupInitialRebalanceDelayMs;
     private final int groupMinSessionTimeoutMs;
     private final int groupMaxSessionTimeoutMs;
+    private final long offsetsRetentionMs;
+    private final long offsetsRetentionCheckIntervalMs;
     private final List<String> warnings;
     private final Map<String, String> effective;
     private final Set<String> explicit;
@@ -113,6 +115,9 @@ public final class BrokerConfig {
         this.groupMinSessionTimeoutMs = r.intValue("group.min.session.timeout.ms", 6000, 1, Integer.MAX_VALUE);
         this.groupMaxSessionTimeoutMs = r.intValue("group.max.session.timeout.ms", 1800000, groupMinSessionTimeoutMs,
                 Integer.MAX_VALUE);
+        this.offsetsRetentionMs = 60_000L * r.intValue("offsets.retention.minutes", 10080, 1, Integer.MAX_VALUE);
+        this.offsetsRetentionCheckIntervalMs = r.longValue("offsets.retention.check.interval.ms", 600_000, 1,
+                Long.MAX_VALUE);
         r.warnAboutUnused();
         this.warnings = List.copyOf(r.warnings);
         this.effective = Collections.unmodifiableMap(r.used);
@@ -236,6 +241,14 @@ public final class BrokerConfig {
 
     public int groupMaxSessionTimeoutMs() {
         return groupMaxSessionTimeoutMs;
+    }
+
+    public long offsetsRetentionMs() {
+        return offsetsRetentionMs;
+    }
+
+    public long offsetsRetentionCheckIntervalMs() {
+        return offsetsRetentionCheckIntervalMs;
     }
 
     /** One line per key that was ignored or adjusted. */

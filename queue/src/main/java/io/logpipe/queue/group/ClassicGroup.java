@@ -36,6 +36,8 @@ final class ClassicGroup {
     boolean inInitialDelay;
     boolean newMemberAddedDuringDelay;
     long initialDelayRemainingMs;
+    /** When the group last changed state (or was loaded from disk): an empty group's offsets expire from then. */
+    long stateSinceMs = System.currentTimeMillis();
     /** When the group was first seen empty, without offsets; 0 while it is not. */
     long emptySinceMs;
 
@@ -48,6 +50,9 @@ final class ClassicGroup {
     }
 
     void transitionTo(GroupState next) {
+        if (next != state) {
+            stateSinceMs = System.currentTimeMillis();
+        }
         state = next;
         rebalanceSerial++;
     }

@@ -103,6 +103,9 @@ public final class GroupCoordinator implements AutoCloseable {
     private final int initialRebalanceDelayMs;
     private final int minSessionTimeoutMs;
     private final int maxSessionTimeoutMs;
+    private final long offsetsRetentionMs;
+    private final long offsetsRetentionCheckIntervalMs;
+    private long lastRetentionCheckMs = System.currentTimeMillis();
     private final OffsetStore store;
     private final Map<String, ClassicGroup> groups = new HashMap<>();
     private final ScheduledExecutorService timers;
@@ -114,6 +117,8 @@ public final class GroupCoordinator implements AutoCloseable {
         this.initialRebalanceDelayMs = config.groupInitialRebalanceDelayMs();
         this.minSessionTimeoutMs = config.groupMinSessionTimeoutMs();
         this.maxSessionTimeoutMs = config.groupMaxSessionTimeoutMs();
+        this.offsetsRetentionMs = config.offsetsRetentionMs();
+        this.offsetsRetentionCheckIntervalMs = config.offsetsRetentionCheckIntervalMs();
         this.store = store;
         loaded.forEach((id, stored) -> {
             ClassicGroup group = new ClassicGroup(id);
@@ -176,7 +181,7 @@ public final class GroupCoordinator implements AutoCloseable {
 
     // ---- JoinGroup ----
 
-    private synchronized CompletionStage<AbstractResponse> joinGroup(ClientRequest request, AbstractRequest body) {
+    synchronized CompletionStage<AbstractResponse> joinGroup(ClientRequest request, AbstractRequest body) {
         JoinGroupRequestData data = ((JoinGroupRequest) body).data();
         short version = request.version();
         long now = System.currentTimeMillis();
@@ -417,7 +422,7 @@ public final class GroupCoordinator implements AutoCloseable {
 
     // ---- SyncGroup ----
 
-    private synchronized CompletionStage<AbstractResponse> syncGroup(ClientRequest request, AbstractRequest body) {
+    synchronized CompletionStage<AbstractResponse> syncGroup(ClientRequest request, AbstractRequest body) {
         SyncGroupRequestData data = ((SyncGroupRequest) body).data();
         ClassicGroup group = groups.get(data.groupId());
         if (fenced(group, data.groupInstanceId(), data.memberId())) {
@@ -614,6 +619,10 @@ public final class GroupCoordinator implements AutoCloseable {
                     }
                 }
             }
+            if (now - lastRetentionCheckMs >= offsetsRetentionCheckIntervalMs) {
+                lastRetentionCheckMs = now;
+                expireOffsets(now);
+            }
             store.maybeFlush(now);
             if (store.needsCompaction()) {
                 store.compact(snapshot());
@@ -625,7 +634,45 @@ public final class GroupCoordinator implements AutoCloseable {
 
     // ---- Offsets ----
 
-    private synchronized CompletionStage<AbstractResponse> offsetCommit(ClientRequest request, AbstractRequest body) {
+    /**
+     * offsets.retention.minutes, as Kafka applies it: a group's offsets expire once it has been empty that long (a
+     * group loaded from disk counts as empty since the broker started); offsets committed outside any group
+     * membership (no protocol type) expire that long after their commit. Groups with members keep theirs.
+     * Returns how many offsets expired.
+     */
+    synchronized int expireOffsets(long nowMs) {
+        int expired = 0;
+        for (ClassicGroup group : groups.values()) {
+            if (!group.is(GroupState.EMPTY) || group.offsets.isEmpty()) {
+                continue;
+            }
+            List<TopicPartition> old = new ArrayList<>();
+            // Kafka counts an empty consumer group's offsets from when it became empty; a commit made since (a
+            // kafka-consumer-groups --reset-offsets) counts from the commit here, so it is never expired at once.
+            long base = group.protocolType.isEmpty() ? 0 : group.stateSinceMs;
+            group.offsets.forEach((tp, committed) -> {
+                if (nowMs - Math.max(base, committed.commitTimestampMs()) >= offsetsRetentionMs) {
+                    old.add(tp);
+                }
+            });
+            if (old.isEmpty()) {
+                continue;
+            }
+            try {
+                store.delete(group.groupId, old);
+            } catch (IOException e) {
+                LOG.error("group {}: cannot store the expiry of offsets: {}", group.groupId, e.toString());
+                continue;
+            }
+            old.forEach(group.offsets::remove);
+            expired += old.size();
+            LOG.info("group {}: {} committed offset(s) expired after offsets.retention.minutes={}", group.groupId,
+                    old.size(), offsetsRetentionMs / 60_000);
+        }
+        return expired;
+    }
+
+    synchronized CompletionStage<AbstractResponse> offsetCommit(ClientRequest request, AbstractRequest body) {
         OffsetCommitRequestData data = ((OffsetCommitRequest) body).data();
         short version = request.version();
         boolean byId = OffsetCommitResponse.useTopicIds(version);
@@ -705,7 +752,7 @@ public final class GroupCoordinator implements AutoCloseable {
         return done(response.build());
     }
 
-    private synchronized CompletionStage<AbstractResponse> offsetFetch(ClientRequest request, AbstractRequest body) {
+    synchronized CompletionStage<AbstractResponse> offsetFetch(ClientRequest request, AbstractRequest body) {
         OffsetFetchRequest fetch = (OffsetFetchRequest) body;
         OffsetFetchRequestData data = fetch.data();
         short version = request.version();
