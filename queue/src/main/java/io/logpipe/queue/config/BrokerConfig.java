@@ -52,6 +52,11 @@ public final class BrokerConfig {
     private final long logRetentionMs;
     private final long logRetentionBytes;
     private final long logRetentionCheckIntervalMs;
+    private final int groupInitialRebalanceDelayMs;
+    private final int groupMinSessionTimeoutMs;
+    private final int groupMaxSessionTimeoutMs;
+    private final long offsetsRetentionMs;
+    private final long offsetsRetentionCheckIntervalMs;
     private final List<String> warnings;
     private final Map<String, String> effective;
     private final Set<String> explicit;
@@ -106,6 +111,13 @@ public final class BrokerConfig {
                 retentionMinutes < 0 ? -1 : retentionMinutes * 60_000L, -1, Long.MAX_VALUE);
         this.logRetentionBytes = r.longValue("log.retention.bytes", -1, -1, Long.MAX_VALUE);
         this.logRetentionCheckIntervalMs = r.longValue("log.retention.check.interval.ms", 300_000, 1, Long.MAX_VALUE);
+        this.groupInitialRebalanceDelayMs = r.intValue("group.initial.rebalance.delay.ms", 3000, 0, Integer.MAX_VALUE);
+        this.groupMinSessionTimeoutMs = r.intValue("group.min.session.timeout.ms", 6000, 1, Integer.MAX_VALUE);
+        this.groupMaxSessionTimeoutMs = r.intValue("group.max.session.timeout.ms", 1800000, groupMinSessionTimeoutMs,
+                Integer.MAX_VALUE);
+        this.offsetsRetentionMs = 60_000L * r.intValue("offsets.retention.minutes", 10080, 1, Integer.MAX_VALUE);
+        this.offsetsRetentionCheckIntervalMs = r.longValue("offsets.retention.check.interval.ms", 600_000, 1,
+                Long.MAX_VALUE);
         r.warnAboutUnused();
         this.warnings = List.copyOf(r.warnings);
         this.effective = Collections.unmodifiableMap(r.used);
@@ -217,6 +229,26 @@ public final class BrokerConfig {
 
     public long logRetentionCheckIntervalMs() {
         return logRetentionCheckIntervalMs;
+    }
+
+    public int groupInitialRebalanceDelayMs() {
+        return groupInitialRebalanceDelayMs;
+    }
+
+    public int groupMinSessionTimeoutMs() {
+        return groupMinSessionTimeoutMs;
+    }
+
+    public int groupMaxSessionTimeoutMs() {
+        return groupMaxSessionTimeoutMs;
+    }
+
+    public long offsetsRetentionMs() {
+        return offsetsRetentionMs;
+    }
+
+    public long offsetsRetentionCheckIntervalMs() {
+        return offsetsRetentionCheckIntervalMs;
     }
 
     /** One line per key that was ignored or adjusted. */

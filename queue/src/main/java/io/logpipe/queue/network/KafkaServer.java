@@ -31,6 +31,7 @@ public final class KafkaServer implements AutoCloseable {
     private final Vertx vertx;
     private final List<BrokerConfig.Endpoint> bound = new ArrayList<>();
     private volatile KafkaApis apis;
+    private volatile io.logpipe.queue.group.GroupCoordinator groups;
 
     public KafkaServer(BrokerConfig config, LogManager logs) {
         this.config = config;
@@ -72,7 +73,7 @@ public final class KafkaServer implements AutoCloseable {
         }
     }
 
-    private KafkaApis buildApis(BrokerEndpoint self) {
+    private KafkaApis buildApis(BrokerEndpoint self) throws java.io.IOException {
         KafkaApis api = new KafkaApis();
         MetadataHandler metadata = new MetadataHandler(config, logs, self);
         ProduceHandler produce = new ProduceHandler(logs, config.messageMaxBytes());
@@ -90,6 +91,8 @@ public final class KafkaServer implements AutoCloseable {
         api.register(ApiKeys.DELETE_TOPICS, admin::deleteTopics);
         api.register(ApiKeys.CREATE_PARTITIONS, admin::createPartitions);
         api.register(ApiKeys.DESCRIBE_CONFIGS, admin::describeConfigs);
+        groups = io.logpipe.queue.group.GroupCoordinator.open(config, logs, self);
+        groups.registerWith(api);
         return api;
     }
 
@@ -139,6 +142,9 @@ public final class KafkaServer implements AutoCloseable {
             vertx.close().await(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.warn("network shutdown: {}", e.toString());
+        }
+        if (groups != null) {
+            groups.close();
         }
     }
 }

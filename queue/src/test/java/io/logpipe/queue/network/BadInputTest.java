@@ -181,12 +181,12 @@ class BadInputTest {
         }
         assertLogged("Metadata version 99 is not supported (this broker speaks 0 to 13)");
         try (Socket socket = connect()) {
-            ByteBuffer frame = ByteBuffer.allocate(12).putShort(ApiKeys.JOIN_GROUP.id).putShort((short) 9).putInt(6)
+            ByteBuffer frame = ByteBuffer.allocate(12).putShort(ApiKeys.CONSUMER_GROUP_HEARTBEAT.id).putShort((short) 0).putInt(6)
                     .putShort((short) -1).put((byte) 0);
             sendFrame(socket, frame.flip());
             assertTrue(closedByBroker(socket));
         }
-        assertLogged("API JoinGroup (key 11) is not implemented");
+        assertLogged("API ConsumerGroupHeartbeat (key 68) is not implemented");
         assertStillServes();
     }
 
@@ -201,7 +201,7 @@ class BadInputTest {
             ApiVersionsResponse versions = ApiVersionsResponse.parse(new ByteBufferAccessor(response), (short) 0);
             assertEquals(Errors.UNSUPPORTED_VERSION, Errors.forCode(versions.data().errorCode()));
             assertEquals(ApiKeys.PRODUCE.latestVersion(), versions.apiVersion(ApiKeys.PRODUCE.id).maxVersion());
-            assertEquals(null, versions.apiVersion(ApiKeys.JOIN_GROUP.id), "only implemented APIs are advertised");
+            assertEquals(null, versions.apiVersion(ApiKeys.CONSUMER_GROUP_HEARTBEAT.id), "only implemented APIs are advertised");
         }
     }
 
