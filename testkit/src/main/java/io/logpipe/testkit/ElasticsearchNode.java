@@ -210,7 +210,7 @@ public final class ElasticsearchNode implements AutoCloseable {
                     + (options.securityEnabled() ? " (security on)" : "") + " from " + home);
             long started = System.nanoTime();
             run(home, config, command, START_TIMEOUT);
-            Process watchdog = Watchdog.guard(pidFile);
+            Process watchdog = Watchdog.guard(Long.parseLong(Files.readString(pidFile).trim()));
             ElasticsearchNode node = new ElasticsearchNode(options, httpPort, pidFile, watchdog);
             RUNNING.add(node);
             try {
@@ -294,21 +294,6 @@ public final class ElasticsearchNode implements AutoCloseable {
                     }
                 }
             }
-        }
-    }
-
-    /** A shell that stops the server when its stdin closes, which happens when the test JVM dies in any way. */
-    private static final class Watchdog {
-        static Process guard(Path pidFile) throws IOException {
-            String script = "cat >/dev/null; pid=$(cat '" + pidFile + "' 2>/dev/null) || exit 0; "
-                    + "kill -TERM \"$pid\" 2>/dev/null || exit 0; "
-                    + "for i in $(seq 1 30); do kill -0 \"$pid\" 2>/dev/null || exit 0; sleep 1; done; "
-                    + "kill -KILL \"$pid\" 2>/dev/null; exit 0";
-            ProcessBuilder builder = new ProcessBuilder("sh", "-c", script)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .redirectError(ProcessBuilder.Redirect.DISCARD);
-            // The node holds on to the process, and so to its stdin pipe: the pipe closes when the JVM dies.
-            return builder.start();
         }
     }
 }

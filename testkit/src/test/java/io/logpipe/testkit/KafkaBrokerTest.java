@@ -1,0 +1,78 @@
+package io.logpipe.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+class KafkaBrokerTest {
+
+    @Test
+    void producedRecordsAreReadBackFromEveryPartition() throws Exception {
+        KafkaBroker broker = KafkaBroker.shared();
+        broker.createTopic("testkit-roundtrip", 3);
+        try (Admin admin = broker.admin()) {
+            assertTrue(admin.listTopics().names().get().contains("testkit-roundtrip"));
+        }
+
+        try (var producer = new KafkaProducer<String, String>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
+            for (int i = 0; i < 300; i++) {
+                producer.send(new ProducerRecord<>("testkit-roundtrip", i % 3, "k" + i, "v" + i));
+            }
+            producer.flush();
+        }
+
+        List<ConsumerRecord<String, String>> read = new ArrayList<>();
+        try (var consumer = new KafkaConsumer<String, String>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"))) {
+            List<TopicPartition> partitions = List.of(new TopicPartition("testkit-roundtrip", 0),
+                    new TopicPartition("testkit-roundtrip", 1), new TopicPartition("testkit-roundtrip", 2));
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (read.size() < 300 && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(read::add);
+            }
+        }
+        assertEquals(300, read.size());
+        for (ConsumerRecord<String, String> record : read) {
+            int i = Integer.parseInt(record.value().substring(1));
+            assertEquals("k" + i, record.key());
+            assertEquals(i % 3, record.partition());
+        }
+        assertEquals(Set.of(0, 1, 2), Set.copyOf(read.stream().map(ConsumerRecord::partition).toList()));
+    }
+
+    @Test
+    void closeStopsTheBrokerProcess() {
+        KafkaBroker own = KafkaBroker.start();
+        assertFalse(own.bootstrapServers().equals(KafkaBroker.shared().bootstrapServers()));
+        own.close();
+        try (var admin = own.admin()) {
+            var nodes = admin.describeCluster(new org.apache.kafka.clients.admin.DescribeClusterOptions().timeoutMs(3000)).nodes();
+            org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> nodes.get());
+        }
+    }
+}
