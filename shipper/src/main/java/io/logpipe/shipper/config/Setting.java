@@ -119,7 +119,7 @@ public record Setting(String key, Node node, String source) {
             throw invalid("expected a regular expression");
         }
         try {
-            return Pattern.compile(s);
+            return Pattern.compile(RegexDialect.toJava(s));
         } catch (PatternSyntaxException e) {
             throw invalid("'" + s + "' is not a valid regular expression: " + e.getDescription()
                     + " near index " + e.getIndex());

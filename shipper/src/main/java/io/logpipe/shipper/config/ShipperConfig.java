@@ -107,6 +107,9 @@ public record ShipperConfig(Path file, String name, Path dataPath, String logLev
         }
 
         OutputConfig output = output(root, warn);
+        if (output instanceof OutputConfig.Kafka kafka) {
+            checkTopicFields(kafka, inputs);
+        }
 
         for (Map.Entry<String, String> e : WITHOUT_EFFECT.entrySet()) {
             for (Setting s : root.consume(e.getKey())) {
@@ -119,6 +122,25 @@ public record ShipperConfig(Path file, String name, Path dataPath, String logLev
         }
         return new ShipperConfig(file, name, dataPath, level, toStderr, flush, queueEvents, List.copyOf(inputs),
                 output);
+    }
+
+    /** A topic naming {@code fields.x} that some input does not set would drop that input's events: fail now. */
+    private static void checkTopicFields(OutputConfig.Kafka kafka, List<InputConfig> inputs) {
+        for (String field : kafka.topic().requiredFields()) {
+            if (!field.startsWith("fields.")) {
+                continue;
+            }
+            String name = field.substring("fields.".length());
+            for (InputConfig in : inputs) {
+                boolean set = in.event().fields().containsKey(name.split("\\.")[0])
+                        || in.event().rootFields().containsKey(name.split("\\.")[0]);
+                if (!set) {
+                    throw new ConfigException(kafka.topicWhere(), "output.kafka.topic '" + kafka.topic() + "' uses "
+                            + field + ", which " + in.describe() + " at " + in.where() + " does not set; add "
+                            + "fields: {" + name + ": ...} to that input or a default: %{[" + field + "]:logs}");
+                }
+            }
+        }
     }
 
     private static InputConfig input(int index, Section s, Map<String, Object> globalFields, boolean globalUnderRoot,
@@ -345,6 +367,7 @@ public record ShipperConfig(Path file, String name, Path dataPath, String logLev
         List<String> enabled = new ArrayList<>();
         for (String name : OUTPUT_NAMES) {
             if (root.has("output." + name)) {
+                root.get("output." + name);
                 boolean on = root.get("output." + name + ".enabled", true, Setting::bool);
                 if (on) {
                     enabled.add(name);
@@ -438,10 +461,13 @@ public record ShipperConfig(Path file, String name, Path dataPath, String logLev
                     root.get(p + "partition.hash.random");
                 }
                 for (Setting opt : root.consume(p + "partition." + strategy)) {
-                    if (!opt.key().endsWith(".hash.hash") && !opt.key().endsWith(".hash.random")
-                            && !opt.key().endsWith("." + strategy)) {
-                        warn.accept(opt.where() + ": " + opt.key() + " is ignored (reachable_only and group_events "
-                                + "are left to the Kafka client)");
+                    boolean harmless = opt.key().endsWith(".hash.hash") || opt.key().endsWith(".hash.random")
+                            || opt.key().endsWith("." + strategy)
+                            // the Kafka client always spreads over all partitions, which is reachable_only: false
+                            || opt.key().endsWith(".reachable_only") && !opt.bool();
+                    if (!harmless) {
+                        warn.accept(opt.where() + ": " + opt.key() + " is ignored (the Kafka client decides which "
+                                + "partitions are reachable and how events are grouped)");
                     }
                 }
                 partitioning = new OutputConfig.Partitioning(strategy, hashFields);
