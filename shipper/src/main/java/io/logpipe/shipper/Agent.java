@@ -31,11 +31,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A running shipper: crawler thread (finds and reads files) → bounded queue → publishing thread (output, then
  * registry offsets) plus a thread that writes the registry every {@code filebeat.registry.flush}. SIGTERM stops
- * reading, lets the queue drain for up to {@value #DRAIN_SECONDS}s, and writes the registry a last time.
+ * reading, lets the queue drain for up to {@code filebeat.shutdown_timeout}, and writes the registry a last time.
  */
 public final class Agent implements AutoCloseable {
-    static final int DRAIN_SECONDS = 30;
-
     private final ShipperConfig config;
     private final List<String> warnings;
     private Logger log;
@@ -187,16 +185,17 @@ public final class Agent implements AutoCloseable {
             return;
         }
         closing = true;
-        log.info("stopping: no more reading; waiting up to {}s for queued events to be acknowledged", DRAIN_SECONDS);
+        long drainMillis = config.shutdownTimeout().toMillis();
+        log.info("stopping: no more reading; waiting up to {} ms for queued events to be acknowledged", drainMillis);
         try {
             crawler.stop();
             crawlerThread.interrupt();
             crawlerThread.join(10_000);
             pipeline.drain();
-            publisherThread.join(DRAIN_SECONDS * 1000L);
+            publisherThread.join(Math.max(1, drainMillis));
             if (publisherThread.isAlive()) {
-                log.warn("events still unacknowledged after {}s; they will be read again after the restart",
-                        DRAIN_SECONDS);
+                log.warn("events still unacknowledged after {} ms (filebeat.shutdown_timeout); they will be read "
+                        + "again after the restart", drainMillis);
                 publisherThread.interrupt();
                 publisherThread.join(5000);
             }

@@ -23,7 +23,8 @@ import java.util.regex.Pattern;
  * once through the warning sink and otherwise ignored.
  */
 public record ShipperConfig(Path file, String name, Path dataPath, String logLevel, boolean toStderr,
-                            Duration registryFlush, int queueEvents, List<InputConfig> inputs, OutputConfig output) {
+                            Duration registryFlush, Duration shutdownTimeout, int queueEvents,
+                            List<InputConfig> inputs, OutputConfig output) {
 
     /** Keys accepted for compatibility that change nothing here; each is mentioned once. */
     private static final Map<String, String> WITHOUT_EFFECT = Map.ofEntries(
@@ -43,7 +44,6 @@ public record ShipperConfig(Path file, String name, Path dataPath, String logLev
             Map.entry("logging.json", "logging.json has no effect"),
             Map.entry("filebeat.config", "filebeat.config (external input files, modules) is not supported"),
             Map.entry("filebeat.modules", "filebeat modules are not supported; configure inputs directly"),
-            Map.entry("filebeat.shutdown_timeout", "shutdown waits for acknowledgements regardless"),
             Map.entry("filebeat.registry.path", "the registry lives under path.data"),
             Map.entry("filebeat.registry.file_permissions", "the registry is written with mode 0600"),
             Map.entry("queue.mem.flush", "events are sent as soon as the output is free"),
@@ -89,7 +89,8 @@ public record ShipperConfig(Path file, String name, Path dataPath, String logLev
         boolean toStderr = root.get("logging.to_stderr", false, Setting::bool);
         Duration flush = root.get("filebeat.registry.flush", Duration.ofSeconds(1), Setting::duration);
         int queueEvents = root.get("queue.mem.events", 4096, s -> s.integer(1, 1 << 20));
-        root.get("filebeat.registry.flush");
+        // How long a stop waits for queued events to be acknowledged; what is not is read again after a restart.
+        Duration shutdownTimeout = root.get("filebeat.shutdown_timeout", Duration.ofSeconds(30), Setting::duration);
 
         List<InputConfig> inputs = new ArrayList<>();
         List<Section> sections = new ArrayList<>(root.sections("filebeat.inputs"));
@@ -120,8 +121,8 @@ public record ShipperConfig(Path file, String name, Path dataPath, String logLev
         for (Setting s : root.unread()) {
             warn.accept(s.where() + ": unknown setting " + s.key() + " is ignored");
         }
-        return new ShipperConfig(file, name, dataPath, level, toStderr, flush, queueEvents, List.copyOf(inputs),
-                output);
+        return new ShipperConfig(file, name, dataPath, level, toStderr, flush, shutdownTimeout, queueEvents,
+                List.copyOf(inputs), output);
     }
 
     /** A topic naming {@code fields.x} that some input does not set would drop that input's events: fail now. */

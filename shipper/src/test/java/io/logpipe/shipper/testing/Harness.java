@@ -28,9 +28,13 @@ public final class Harness implements AutoCloseable {
 
     /** {@code inputs} is the YAML of the filebeat.inputs list; output.file goes to {@code work/out/events}. */
     public static Harness start(Path work, String inputs) throws IOException {
+        return start(work, inputs, "output.file:\n  path: " + work.resolve("out") + "\n  filename: events\n");
+    }
+
+    /** With another output ({@code output} is its YAML, plus any other global settings). */
+    public static Harness start(Path work, String inputs, String output) throws IOException {
         String yaml = "filebeat.inputs:\n" + inputs + "\npath.data: " + work.resolve("data") + "\n"
-                + "filebeat.registry.flush: 100ms\n"
-                + "output.file:\n  path: " + work.resolve("out") + "\n  filename: events\n";
+                + "filebeat.registry.flush: 100ms\n" + output;
         ShipperConfig config = ShipperConfig.from(Path.of("test.yml"), ConfigFile.parse("test.yml", yaml),
                 w -> { throw new AssertionError("unexpected warning: " + w); });
         Agent agent = new Agent(config, List.of());
