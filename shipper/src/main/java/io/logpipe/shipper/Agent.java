@@ -90,8 +90,14 @@ public final class Agent implements AutoCloseable {
         Files.createDirectories(data);
         lockChannel = FileChannel.open(data.resolve("shipper.lock"), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE);
-        FileLock lock = lockChannel.tryLock();
+        FileLock lock;
+        try {
+            lock = lockChannel.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            lock = null; // held by this very JVM
+        }
         if (lock == null) {
+            lockChannel.close();
             throw new IOException("another shipper is running with path.data " + data.toAbsolutePath()
                     + " (two would ship every line twice); stop it or use another --path.data");
         }
