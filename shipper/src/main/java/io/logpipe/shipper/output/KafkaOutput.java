@@ -13,10 +13,15 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.apache.kafka.clients.producer.Callback;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RoundRobinPartitioner;
@@ -26,8 +31,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code output.kafka} through vertx-kafka-client. A batch is sent record by record (the client batches and
- * compresses per partition) and {@link #publish} returns once every record is acknowledged with the configured
+ * {@code output.kafka}: a vertx-kafka-client producer stream. A batch is handed over record by record (the client
+ * batches and compresses per partition) and acknowledged once every record is, with the configured
  * {@code required_acks}. Records that fail are sent again, in their original order, after a backoff, for ever:
  * a file's offset only moves once all its events before it are in Kafka.
  */
@@ -40,6 +45,16 @@ public final class KafkaOutput implements Output {
     private final EventEncoder encoder;
     private final Vertx vertx;
     private final KafkaWriteStream<byte[], byte[]> producer;
+    /**
+     * The client under the Vert.x stream. Records go to it directly from the publishing thread: the stream's
+     * send() costs a worker task and a promise per record, which at 100k+ lines/s is most of the CPU.
+     */
+    private final Producer<byte[], byte[]> kafka;
+    private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "shipper-kafka-retry");
+        t.setDaemon(true);
+        return t;
+    });
     private final Set<String> knownTopics = new LinkedHashSet<>();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong truncated = new AtomicLong();
@@ -52,6 +67,7 @@ public final class KafkaOutput implements Output {
                 .setInternalBlockingPoolSize(1));
         this.producer = KafkaWriteStream.create(vertx, producerProperties(config), new ByteArraySerializer(),
                 new ByteArraySerializer());
+        this.kafka = producer.unwrap();
     }
 
     static Properties producerProperties(OutputConfig.Kafka c) {
@@ -102,31 +118,115 @@ public final class KafkaOutput implements Output {
     }
 
     @Override
-    public void publish(List<Event> batch) throws InterruptedException {
-        List<ProducerRecord<byte[], byte[]>> pending = new ArrayList<>(batch.size());
+    public void publish(List<Event> batch, Runnable acknowledged) throws InterruptedException {
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(batch.size());
         for (Event e : batch) {
             if (!e.published) {
                 continue;
             }
             ProducerRecord<byte[], byte[]> r = record(e);
             if (r != null) {
-                pending.add(r);
+                records.add(r);
             }
         }
-        long backoff = config.backoffInit().toMillis();
-        while (!pending.isEmpty()) {
-            if (!ensureMetadata(pending)) {
-                Thread.sleep(backoff);
-                backoff = Math.min(backoff * 2, config.backoffMax().toMillis());
-                continue;
+        if (records.isEmpty()) {
+            acknowledged.run();
+            return;
+        }
+        ensureMetadata(records);
+        new BatchSend(records, acknowledged).sendAll();
+    }
+
+    /**
+     * One batch on its way: counts outstanding acknowledgements; records the client reports as failed are sent
+     * again (in their original order) after a backoff, until none is left.
+     */
+    private final class BatchSend {
+        private final Runnable acknowledged;
+        private final AtomicInteger outstanding = new AtomicInteger();
+        private final List<ProducerRecord<byte[], byte[]>> failed = new ArrayList<>();
+        private List<ProducerRecord<byte[], byte[]>> records;
+        private Exception firstError;
+        private long backoff = config.backoffInit().toMillis();
+
+        BatchSend(List<ProducerRecord<byte[], byte[]>> records, Runnable acknowledged) {
+            this.records = records;
+            this.acknowledged = acknowledged;
+        }
+
+        void sendAll() throws InterruptedException {
+            List<ProducerRecord<byte[], byte[]>> current = records;
+            outstanding.set(current.size());
+            for (int i = 0; i < current.size(); i++) {
+                ProducerRecord<byte[], byte[]> r = current.get(i);
+                int index = i;
+                sendBlocking(r, (metadata, error) -> completed(index, error));
             }
-            List<ProducerRecord<byte[], byte[]>> failed = sendAll(pending);
-            if (failed.isEmpty()) {
+        }
+
+        private void completed(int index, Exception error) {
+            if (error != null) {
+                synchronized (this) {
+                    failed.add(records.get(index));
+                    if (firstError == null) {
+                        firstError = error;
+                    }
+                }
+            }
+            if (outstanding.decrementAndGet() > 0) {
                 return;
             }
-            pending = failed;
-            Thread.sleep(backoff);
+            List<ProducerRecord<byte[], byte[]>> again;
+            synchronized (this) {
+                if (failed.isEmpty()) {
+                    acknowledged.run();
+                    return;
+                }
+                again = new ArrayList<>(failed);
+                failed.clear();
+            }
+            // keep the original order among the records sent again
+            List<ProducerRecord<byte[], byte[]>> ordered = new ArrayList<>(again.size());
+            for (ProducerRecord<byte[], byte[]> r : records) {
+                if (again.contains(r)) {
+                    ordered.add(r);
+                }
+            }
+            LOG.error("kafka: {} of {} event(s) failed ({}); sending them again in {} ms", ordered.size(),
+                    records.size(), firstError.toString(), backoff);
+            records = ordered;
+            firstError = null;
+            long delay = backoff;
             backoff = Math.min(backoff * 2, config.backoffMax().toMillis());
+            retries.schedule(() -> {
+                try {
+                    sendAll();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, delay, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * Hands one record to the client; when its buffer stays full (brokers slow or away) the client throws after
+     * max.block.ms and the same record is offered again: this blocks the publisher, which blocks the harvesters.
+     */
+    private void sendBlocking(ProducerRecord<byte[], byte[]> r, Callback callback) throws InterruptedException {
+        long backoff = config.backoffInit().toMillis();
+        while (true) {
+            try {
+                kafka.send(r, callback);
+                return;
+            } catch (KafkaException e) {
+                if (e instanceof InterruptException) {
+                    throw new InterruptedException("stopped while sending to Kafka");
+                }
+                LOG.error("kafka: cannot hand an event to the client ({}); brokers {} slow or unreachable? "
+                        + "retrying in {} ms, nothing is lost", e.toString(), config.hosts(), backoff);
+                Thread.sleep(backoff);
+                backoff = Math.min(backoff * 2, config.backoffMax().toMillis());
+            }
         }
     }
 
@@ -188,70 +288,35 @@ public final class KafkaOutput implements Output {
             String v = FormatString.parse("%{[" + field + "]:}").evaluate(e, encoder);
             sb.append(v).append('\u0000');
         }
-        int partitions = producer.unwrap().partitionsFor(topic).size();
+        int partitions = kafka.partitionsFor(topic).size();
         return Utils.toPositive(Utils.murmur2(sb.toString().getBytes(StandardCharsets.UTF_8))) % partitions;
     }
 
     /** Fetches metadata for new topics first, so an unreachable cluster is one clear error, not one per record. */
-    private boolean ensureMetadata(List<ProducerRecord<byte[], byte[]>> records) throws InterruptedException {
+    private void ensureMetadata(List<ProducerRecord<byte[], byte[]>> records) throws InterruptedException {
+        long backoff = config.backoffInit().toMillis();
         for (ProducerRecord<byte[], byte[]> r : records) {
-            if (knownTopics.contains(r.topic())) {
-                continue;
-            }
-            try {
-                producer.partitionsFor(r.topic()).toCompletionStage().toCompletableFuture()
-                        .get(config.brokerTimeout().toMillis() + 5000, TimeUnit.MILLISECONDS);
-                knownTopics.add(r.topic());
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                Throwable cause = e.getCause() != null ? e.getCause() : e;
-                LOG.error("kafka: cannot get metadata for topic '{}' from {} ({}); {} event(s) wait, nothing is "
-                        + "lost; retrying", r.topic(), config.hosts(), cause.toString(), records.size());
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** Sends every record and waits for all outcomes; returns the failed ones in their original order. */
-    private List<ProducerRecord<byte[], byte[]>> sendAll(List<ProducerRecord<byte[], byte[]>> records)
-            throws InterruptedException {
-        int n = records.size();
-        CountDownLatch done = new CountDownLatch(n);
-        AtomicReferenceArray<Throwable> errors = new AtomicReferenceArray<>(n);
-        for (int i = 0; i < n; i++) {
-            int index = i;
-            producer.send(records.get(i)).onComplete(ar -> {
-                if (ar.failed()) {
-                    errors.set(index, ar.cause());
-                }
-                done.countDown();
-            });
-        }
-        long waited = 0;
-        while (!done.await(10, TimeUnit.SECONDS)) {
-            waited += 10;
-            LOG.warn("kafka: {} of {} event(s) not yet acknowledged by {} after {}s; still waiting (the file "
-                    + "offsets do not move until they are)", done.getCount(), n, config.hosts(), waited);
-        }
-        List<ProducerRecord<byte[], byte[]>> failed = new ArrayList<>();
-        Throwable first = null;
-        for (int i = 0; i < n; i++) {
-            if (errors.get(i) != null) {
-                failed.add(records.get(i));
-                if (first == null) {
-                    first = errors.get(i);
+            while (!knownTopics.contains(r.topic())) {
+                try {
+                    kafka.partitionsFor(r.topic());
+                    knownTopics.add(r.topic());
+                } catch (KafkaException e) {
+                    if (e instanceof InterruptException) {
+                        throw new InterruptedException("stopped while waiting for Kafka");
+                    }
+                    LOG.error("kafka: cannot get metadata for topic '{}' from {} ({}); {} event(s) wait, nothing "
+                            + "is lost; retrying in {} ms", r.topic(), config.hosts(), e.toString(), records.size(),
+                            backoff);
+                    Thread.sleep(backoff);
+                    backoff = Math.min(backoff * 2, config.backoffMax().toMillis());
                 }
             }
         }
-        if (first != null) {
-            LOG.error("kafka: {} of {} event(s) failed ({}); sending them again in order", failed.size(), n,
-                    first.toString());
-        }
-        return failed;
     }
 
     @Override
     public void close() {
+        retries.shutdownNow();
         try {
             producer.close(5000).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {

@@ -28,7 +28,7 @@ public final class StreamOutput implements Output {
     }
 
     @Override
-    public void publish(List<Event> batch) throws InterruptedException {
+    public void publish(List<Event> batch, Runnable acknowledged) throws InterruptedException {
         long backoff = 1000;
         while (true) {
             try {
@@ -40,6 +40,7 @@ public final class StreamOutput implements Output {
                 }
                 out.flush();
                 sync.run();
+                acknowledged.run();
                 return;
             } catch (IOException | RuntimeException e) {
                 LOG.error("writing to {} failed: {}; retrying in {} ms", description, e.toString(), backoff);
