@@ -40,7 +40,7 @@ public final class ShipperBench {
                     + " (the bundled queue broker is not available yet)");
             Map<String, List<Result>> results = new LinkedHashMap<>();
             for (int run = 1; run <= runs; run++) {
-                for (String tool : List.of("rsyslog", "shipper", "shipper+multiline")) {
+                for (String tool : System.getProperty("bench.tools", "rsyslog,shipper,shipper+multiline").split(",")) {
                     String topic = "bench-" + tool.replace('+', '-') + "-" + run;
                     broker.createTopic(topic, 3);
                     Result r = tool.equals("rsyslog")
@@ -64,9 +64,11 @@ public final class ShipperBench {
                 rate.put(e.getKey(), lps);
                 System.out.printf("%-18s %12.0f %10.1f %12.1f%n", e.getKey(), lps, cpu, rss);
             }
-            System.out.printf("ratio shipper / rsyslog (lines/s): %.2f%n", rate.get("shipper") / rate.get("rsyslog"));
-            System.out.printf("ratio shipper+multiline / rsyslog (lines/s): %.2f%n",
-                    rate.get("shipper+multiline") / rate.get("rsyslog"));
+            for (String tool : List.of("shipper", "shipper+multiline")) {
+                if (rate.containsKey(tool) && rate.containsKey("rsyslog")) {
+                    System.out.printf("ratio %s / rsyslog (lines/s): %.2f%n", tool, rate.get(tool) / rate.get("rsyslog"));
+                }
+            }
         }
     }
 
@@ -128,9 +130,14 @@ public final class ShipperBench {
                 + "  partition.round_robin: {reachable_only: false}\n  required_acks: 1\n  compression: lz4\n");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         // the flags of bin/shipper
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xms16m", "-Xmx64m", "-XX:+UseSerialGC",
-                "-XX:MaxMetaspaceSize=64m", "-XX:ReservedCodeCacheSize=32m", "-Xss512k", "-cp", jar.toString(),
-                "io.logpipe.shipper.Shipper", "-c", config.toString(), "-e");
+        List<String> command = new ArrayList<>(List.of(java, "-Xms16m", "-Xmx64m", "-XX:+UseSerialGC",
+                "-XX:MaxMetaspaceSize=64m", "-XX:ReservedCodeCacheSize=32m", "-Xss512k"));
+        String extra = System.getProperty("bench.shipperOpts", "");
+        if (!extra.isBlank()) {
+            command.addAll(List.of(extra.trim().split("\\s+")));
+        }
+        command.addAll(List.of("-cp", jar.toString(), "io.logpipe.shipper.Shipper", "-c", config.toString(), "-e"));
+        ProcessBuilder pb = new ProcessBuilder(command);
         pb.redirectErrorStream(true).redirectOutput(dir.resolve("shipper.log").toFile());
         return measure(multiline ? "shipper+multiline" : "shipper", pb, lines, topic, admin);
     }

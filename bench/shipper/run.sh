@@ -32,4 +32,5 @@ mvn -B -ntp -q -pl shipper -am package -DskipTests dependency:build-classpath \
 CP="testkit/target/classes:shipper/target/classes:$(cat "$WORK/classpath.txt")"
 exec java -Xmx512m -cp "$CP" -Dbench.work="$WORK" -Dbench.shipperJar=shipper/target/shipper.jar \
     -Dbench.sizeMb="$SIZE_MB" -Dbench.runs="$RUNS" -Dtestkit.dir="$PWD/$WORK/testkit" \
+    -Dbench.tools="${BENCH_TOOLS:-rsyslog,shipper,shipper+multiline}" -Dbench.shipperOpts="${SHIPPER_OPTS:-}" \
     -Dorg.slf4j.simpleLogger.defaultLogLevel=warn bench/shipper/ShipperBench.java

@@ -2,11 +2,12 @@ package io.logpipe.shipper.event;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.io.SerializedString;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,15 +22,30 @@ import java.util.Map;
  */
 public final class EventEncoder {
     private static final JsonFactory JSON = new JsonFactory();
-    private static final SerializedString TIMESTAMP = new SerializedString("@timestamp");
-    private static final SerializedString MESSAGE = new SerializedString("message");
+    private static final byte[] TIMESTAMP_OPEN = ascii("{\"@timestamp\":\"");
+    private static final byte[] METADATA_AND_OFFSET = ascii("\",\"@metadata\":{\"beat\":\"" + AgentInfo.TYPE
+            + "\",\"type\":\"_doc\",\"version\":\"" + AgentInfo.COMPATIBLE_VERSION + "\"},\"log\":{\"offset\":");
+    private static final byte[] PATH = ascii(",\"file\":{\"path\":");
+    private static final byte[] MESSAGE = ascii("},\"message\":");
+    private static final byte[][] FLAGS = {
+        new byte[0],
+        ascii(",\"flags\":[\"multiline\"]"),
+        ascii(",\"flags\":[\"truncated\"]"),
+        ascii(",\"flags\":[\"truncated\",\"multiline\"]"),
+    };
 
     private final AgentInfo agent;
     private final Reusable buffer = new Reusable();
+    private final JsonBytes bytes = new JsonBytes();
     private final Timestamps timestamps = new Timestamps();
+    private final Map<InputFields, byte[]> inputFragments = new IdentityHashMap<>();
+    private final byte[] agentTail;
+    private String lastPath;
+    private byte[] lastPathJson;
 
     public EventEncoder(AgentInfo agent) {
         this.agent = agent;
+        this.agentTail = agentTail();
     }
 
     public AgentInfo agent() {
@@ -38,55 +54,108 @@ public final class EventEncoder {
 
     /** The event's JSON. */
     public byte[] encode(Event event) {
+        if (event.json == null && event.jsonError == null && event.input.rootFields().isEmpty()) {
+            return encodePlain(event);
+        }
         buffer.reset();
         try (JsonGenerator g = JSON.createGenerator(buffer)) {
-            if (event.json == null && event.jsonError == null && event.input.rootFields().isEmpty()) {
-                writePlain(g, event);
-            } else {
-                writeMap(g, toMap(event));
-            }
+            writeMap(g, toMap(event));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return buffer.toByteArray();
     }
 
-    private void writePlain(JsonGenerator g, Event e) throws IOException {
-        g.writeStartObject();
-        g.writeFieldName(TIMESTAMP);
-        g.writeString(timestamps.format(e.timestampMillis));
-        writeMetadata(g);
-        g.writeObjectFieldStart("log");
-        g.writeNumberField("offset", e.offset);
-        g.writeObjectFieldStart("file");
-        g.writeStringField("path", e.path);
-        g.writeEndObject();
+    /**
+     * The common case, written straight as bytes: everything but the timestamp, offset, path and message is the
+     * same for every event of an input and is serialized once.
+     */
+    private byte[] encodePlain(Event e) {
+        JsonBytes out = bytes;
+        out.reset();
+        out.raw(TIMESTAMP_OPEN);
+        out.raw(timestamps.formatBytes(e.timestampMillis));
+        out.raw(METADATA_AND_OFFSET);
+        out.number(e.offset);
+        out.raw(PATH);
+        out.raw(pathJson(e.path));
+        out.raw('}');
         if (e.flags != 0) {
-            g.writeArrayFieldStart("flags");
-            for (String f : flags(e.flags)) {
-                g.writeString(f);
+            out.raw(FLAGS[e.flags & 3]);
+        }
+        out.raw(MESSAGE);
+        out.string(e.message);
+        out.raw(inputFragment(e.input));
+        out.raw(agentTail);
+        return out.toByteArray();
+    }
+
+    private byte[] pathJson(String path) {
+        if (path.equals(lastPath)) {
+            return lastPathJson;
+        }
+        JsonBytes b = new JsonBytes();
+        b.string(path);
+        lastPath = path;
+        lastPathJson = b.toByteArray();
+        return lastPathJson;
+    }
+
+    /** {@code ,"input":{..},"fields":{..},"tags":[..]} of an input, serialized on first use. */
+    private byte[] inputFragment(InputFields input) {
+        byte[] cached = inputFragments.get(input);
+        if (cached != null) {
+            return cached;
+        }
+        buffer.reset();
+        try (JsonGenerator g = JSON.createGenerator(buffer)) {
+            g.writeStartObject();
+            g.writeObjectFieldStart("input");
+            g.writeStringField("type", input.type());
+            g.writeEndObject();
+            if (!input.fields().isEmpty()) {
+                g.writeFieldName("fields");
+                writeValue(g, input.fields());
             }
-            g.writeEndArray();
-        }
-        g.writeEndObject();
-        g.writeFieldName(MESSAGE);
-        g.writeString(e.message);
-        g.writeObjectFieldStart("input");
-        g.writeStringField("type", e.input.type());
-        g.writeEndObject();
-        if (!e.input.fields().isEmpty()) {
-            g.writeFieldName("fields");
-            writeValue(g, e.input.fields());
-        }
-        if (!e.input.tags().isEmpty()) {
-            g.writeArrayFieldStart("tags");
-            for (String t : e.input.tags()) {
-                g.writeString(t);
+            if (!input.tags().isEmpty()) {
+                g.writeArrayFieldStart("tags");
+                for (String t : input.tags()) {
+                    g.writeString(t);
+                }
+                g.writeEndArray();
             }
-            g.writeEndArray();
+            g.writeEndObject();
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
         }
-        writeAgent(g);
-        g.writeEndObject();
+        byte[] whole = buffer.toByteArray();
+        // drop the enclosing { }, keep a leading comma
+        byte[] fragment = new byte[whole.length - 1];
+        fragment[0] = ',';
+        System.arraycopy(whole, 1, fragment, 1, whole.length - 2);
+        inputFragments.put(input, fragment);
+        return fragment;
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** {@code ,"ecs":..,"host":..,"agent":..}} : the end of every plain event. */
+    private byte[] agentTail() {
+        buffer.reset();
+        try (JsonGenerator g = JSON.createGenerator(buffer)) {
+            g.writeStartObject();
+            writeAgent(g);
+            g.writeEndObject();
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+        byte[] whole = buffer.toByteArray();
+        byte[] tail = new byte[whole.length];
+        tail[0] = ',';
+        System.arraycopy(whole, 1, tail, 1, whole.length - 1);
+        return tail;
     }
 
     private void writeMetadata(JsonGenerator g) throws IOException {
