@@ -129,8 +129,9 @@ public final class ShipperBench {
                 + "output.kafka:\n  hosts: ['" + bootstrap + "']\n  topic: '" + topic + "'\n"
                 + "  partition.round_robin: {reachable_only: false}\n  required_acks: 1\n  compression: lz4\n");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        // the flags of bin/shipper
-        List<String> command = new ArrayList<>(List.of(java, "-Xms16m", "-Xmx64m", "-XX:+UseSerialGC",
+        // the flags and environment of bin/shipper
+        List<String> command = new ArrayList<>(List.of(java, "-Xms16m", "-Xmx64m", "-Xmn8m",
+                "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-XX:MaxMetaspaceSize=64m", "-XX:ReservedCodeCacheSize=32m", "-Xss512k"));
         String extra = System.getProperty("bench.shipperOpts", "");
         if (!extra.isBlank()) {
@@ -138,6 +139,7 @@ public final class ShipperBench {
         }
         command.addAll(List.of("-cp", jar.toString(), "io.logpipe.shipper.Shipper", "-c", config.toString(), "-e"));
         ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().put("MALLOC_ARENA_MAX", "2");
         pb.redirectErrorStream(true).redirectOutput(dir.resolve("shipper.log").toFile());
         return measure(multiline ? "shipper+multiline" : "shipper", pb, lines, topic, admin);
     }

@@ -81,6 +81,10 @@ public record ShipperConfig(Path file, String name, Path dataPath, String logLev
         Map<String, Object> globalFields = root.group("fields");
         boolean globalUnderRoot = root.get("fields_under_root", false, Setting::bool);
         Path dataPath = Path.of(root.get("path.data", "data", Setting::string));
+        String home = System.getenv("LOGPIPE_HOME");
+        if (!dataPath.isAbsolute() && home != null && !home.isEmpty()) {
+            dataPath = Path.of(home).resolve(dataPath); // like filebeat's path.home: not the caller's directory
+        }
         String level = root.get("logging.level", "info", Setting::string).toLowerCase(Locale.ROOT);
         Setting levelSetting = root.get("logging.level");
         if (!Set.of("debug", "info", "warning", "warn", "error", "critical").contains(level)) {

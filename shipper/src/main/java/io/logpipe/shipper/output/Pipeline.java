@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Pipeline implements EventSink, Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
-    private static final int BATCHES_IN_FLIGHT = 4;
+    private static final int BATCHES_IN_FLIGHT = 2;
 
     private final BlockingQueue<Event> queue;
     private final Output output;
