@@ -285,4 +285,44 @@ class HarvestingTest {
             assertFalse(second.path("log").has("flags"));
         }
     }
+
+    @Test
+    void filteredLinesAreNotShippedButTheOffsetMovesPastThem() throws Exception {
+        Path app = Files.createDirectories(work.resolve("logs")).resolve("app.log");
+        Files.writeString(app, "ERROR one\nDEBUG noise\nINFO two\nERROR debug-ish DBG\nWARN three\n");
+        String filters = "    include_lines: ['^ERROR', '^WARN']\n    exclude_lines: ['DBG']\n";
+        try (Harness h = Harness.start(work, input(app, filters))) {
+            h.awaitMessages(2, WAIT);
+            Harness.await(WAIT, "registry at the end of the file", () -> h.agent().registry().all().stream()
+                    .anyMatch(s -> s.offset() == 62));
+            assertEquals(List.of("ERROR one", "WARN three"), h.messages());
+        }
+    }
+
+    @Test
+    void tailFilesStartsNewFilesAtTheirEndOnTheFirstScanOnly() throws Exception {
+        Path logs = Files.createDirectories(work.resolve("logs"));
+        Files.writeString(logs.resolve("old.log"), "history\n");
+        try (Harness h = Harness.start(work, input(logs.resolve("*.log"), "    tail_files: true\n"))) {
+            Harness.await(WAIT, "old.log opened", () -> h.agent().crawler().openFiles() == 1);
+            Files.writeString(logs.resolve("old.log"), "appended\n", StandardOpenOption.APPEND);
+            // a file created later (e.g. by rotation) is read from its start: tailing it would lose lines
+            Files.writeString(logs.resolve("new.log"), "fresh\n");
+            h.awaitMessages(2, WAIT);
+            assertEquals(Set.of("appended", "fresh"), new HashSet<>(h.messages()));
+        }
+    }
+
+    @Test
+    void overlongLinesAreTruncatedAndFlagged() throws Exception {
+        Path app = Files.createDirectories(work.resolve("logs")).resolve("app.log");
+        Files.writeString(app, "z".repeat(300) + "\nshort\n");
+        try (Harness h = Harness.start(work, input(app, "    max_bytes: 100\n"))) {
+            h.awaitMessages(2, WAIT);
+            JsonNode first = h.events().get(0);
+            assertEquals("z".repeat(100), first.path("message").asText());
+            assertEquals("truncated", first.path("log").path("flags").get(0).asText());
+            assertEquals(301, h.events().get(1).path("log").path("offset").asLong());
+        }
+    }
 }
