@@ -23,7 +23,7 @@ ensure_built() {
             exit 1
         fi
         echo "building $module (first run: mvn package, may take a minute) ..." >&2
-        if ! mvn -q -f "$LOGPIPE_HOME/pom.xml" -pl "$module" -am -DskipTests package >&2; then
+        if ! mvn -q -B -f "$LOGPIPE_HOME/pom.xml" -pl "$module" -am -DskipTests package >&2; then
             echo "$module: build failed; run 'mvn -pl $module -am package' in $LOGPIPE_HOME to see why" >&2
             exit 1
         fi

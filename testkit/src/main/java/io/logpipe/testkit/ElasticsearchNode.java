@@ -39,6 +39,11 @@ public final class ElasticsearchNode implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
     private static final List<ElasticsearchNode> RUNNING = new CopyOnWriteArrayList<>();
     private static ElasticsearchNode shared;
+    private static ElasticsearchNode sharedSecured;
+
+    /** The superuser of {@link #sharedSecured()}. */
+    public static final String SECURED_USER = "logpipe-admin";
+    public static final String SECURED_PASSWORD = "logpipe-test-password";
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(ElasticsearchNode::close),
@@ -81,6 +86,17 @@ public final class ElasticsearchNode implements AutoCloseable {
             shared = start(Options.insecure("shared"));
         }
         return shared;
+    }
+
+    /**
+     * The node shared by every auth test of this JVM: security on, superuser {@link #SECURED_USER} with
+     * {@link #SECURED_PASSWORD}; started on first use. Tests that need other users create them through the API.
+     */
+    public static synchronized ElasticsearchNode sharedSecured() {
+        if (sharedSecured == null) {
+            sharedSecured = start(Options.secured("shared-secured", SECURED_USER, SECURED_PASSWORD));
+        }
+        return sharedSecured;
     }
 
     /** Starts a node of its own; close it when done (or leave it to the shutdown hook). */
@@ -127,6 +143,8 @@ public final class ElasticsearchNode implements AutoCloseable {
         authorization.ifPresent(value -> headers.add(new BasicHeader("Authorization", value)));
         RestClient rest = RestClient.builder(HttpHost.create(url()))
                 .setDefaultHeaders(headers.toArray(new Header[0]))
+                // Two cores shared by several test JVMs make a cold node slow: no client gives up before a test does.
+                .setRequestConfigCallback(config -> config.setSocketTimeout(120_000))
                 .build();
         return new ElasticsearchClient(new RestClientTransport(rest, new JacksonJsonpMapper()));
     }

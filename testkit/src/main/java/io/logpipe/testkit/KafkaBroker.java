@@ -21,13 +21,19 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 
 /**
- * A real Apache Kafka broker (org.apache.kafka:kafka_2.13, the version pinned in the parent pom): KRaft, one node
- * that is both broker and controller, on 127.0.0.1 with free ports, run as a child JVM.
+ * A broker that speaks the Kafka protocol, run as a child JVM on 127.0.0.1 with free ports: either the bundled queue
+ * (io.logpipe.queue.QueueServer, when the module has the queue on its test classpath) or a real Apache Kafka broker
+ * (org.apache.kafka:kafka_2.13, the version pinned in the parent pom; KRaft, one node that is both broker and
+ * controller). {@link #shared()} picks by the system property {@value #KIND_PROPERTY}: {@code queue} (the parent
+ * pom's default) or {@code kafka}, so the same tests prove the shipper and the indexer against both.
  *
- * <p>The shipper and the indexer may depend only on the Kafka protocol; testing them against Apache Kafka itself
- * proves that. Brokers stop with the test JVM (shutdown hook, and a watchdog for kill -9).
+ * <p>The shipper and the indexer may depend only on the Kafka protocol; these tests prove it. Brokers stop with the
+ * test JVM (shutdown hook, and a watchdog for kill -9).
  */
 public final class KafkaBroker implements AutoCloseable {
+    /** Which broker {@link #shared()} starts: {@code queue} or {@code kafka}. */
+    public static final String KIND_PROPERTY = "testkit.broker";
+    private static final String QUEUE_MAIN = "io.logpipe.queue.QueueServer";
     private static final String CLASSPATH_RESOURCE = "kafka-broker.classpath";
     private static final Duration START_TIMEOUT = Duration.ofMinutes(2);
     private static final List<KafkaBroker> RUNNING = new CopyOnWriteArrayList<>();
@@ -37,37 +43,65 @@ public final class KafkaBroker implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(KafkaBroker::close), "kafka-broker-stopper"));
     }
 
+    /** The two brokers the tests can run against. */
+    public enum Kind {
+        /** The bundled queue of this project. */
+        QUEUE,
+        /** Apache Kafka itself. */
+        KAFKA;
+
+        static Kind fromProperty() {
+            String value = System.getProperty(KIND_PROPERTY, "queue").trim();
+            return switch (value) {
+                case "queue", "" -> QUEUE;
+                case "kafka" -> KAFKA;
+                default -> throw new IllegalArgumentException(KIND_PROPERTY + "=" + value + ": expected queue or kafka");
+            };
+        }
+    }
+
+    private final Kind kind;
     private final int port;
     private final Path dir;
     private final Process process;
     private final Process watchdog;
     private volatile boolean stopped;
 
-    private KafkaBroker(int port, Path dir, Process process, Process watchdog) {
+    private KafkaBroker(Kind kind, int port, Path dir, Process process, Process watchdog) {
+        this.kind = kind;
         this.port = port;
         this.dir = dir;
         this.process = process;
         this.watchdog = watchdog;
     }
 
-    /** The broker shared by every test of this JVM; started on first use. */
+    /** The broker shared by every test of this JVM, of the kind {@value #KIND_PROPERTY} names; started on first use. */
     public static synchronized KafkaBroker shared() {
         if (shared == null) {
-            shared = start();
+            shared = start(Kind.fromProperty());
         }
         return shared;
     }
 
-    /** Starts a broker of its own; close it when done (or leave it to the shutdown hook). */
+    /** Starts a broker of its own, of the kind {@value #KIND_PROPERTY} names; close it when done. */
     public static KafkaBroker start() {
+        return start(Kind.fromProperty());
+    }
+
+    /** Starts a broker of its own; close it when done (or leave it to the shutdown hook). */
+    public static KafkaBroker start(Kind kind) {
         try {
-            return launch();
+            return launch(kind);
         } catch (IOException e) {
-            throw new UncheckedIOException("could not start Apache Kafka", e);
+            throw new UncheckedIOException("could not start " + name(kind), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while starting Apache Kafka", e);
+            throw new IllegalStateException("interrupted while starting " + name(kind), e);
         }
+    }
+
+    public Kind kind() {
+        return kind;
     }
 
     /** e.g. {@code 127.0.0.1:39092} */
@@ -117,56 +151,72 @@ public final class KafkaBroker implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         watchdog.destroy();
-        ElasticsearchNode.log("stopped Apache Kafka on port " + port);
+        ElasticsearchNode.log("stopped " + name(kind) + " on port " + port);
     }
 
-    private static KafkaBroker launch() throws IOException, InterruptedException {
+    private static String name(Kind kind) {
+        return kind == Kind.QUEUE ? "the bundled queue" : "Apache Kafka";
+    }
+
+    private static KafkaBroker launch(Kind kind) throws IOException, InterruptedException {
         int port = FreePorts.pick();
-        int controllerPort = FreePorts.pick();
         Path base = Path.of(System.getProperty(Distribution.DIR_PROPERTY, "target/testkit")).toAbsolutePath();
-        Path dir = base.resolve("kafka-" + port);
+        Path dir = base.resolve(kind.name().toLowerCase(java.util.Locale.ROOT) + "-" + port);
         Files.createDirectories(dir.resolve("data"));
         Path config = dir.resolve("server.properties");
         Properties settings = new Properties();
-        settings.putAll(Map.ofEntries(
-                Map.entry("process.roles", "broker,controller"),
-                Map.entry("node.id", "1"),
-                Map.entry("controller.quorum.voters", "1@127.0.0.1:" + controllerPort),
-                Map.entry("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort),
-                Map.entry("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port),
-                Map.entry("controller.listener.names", "CONTROLLER"),
-                Map.entry("inter.broker.listener.name", "PLAINTEXT"),
-                Map.entry("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"),
-                Map.entry("log.dirs", dir.resolve("data").toString()),
-                Map.entry("num.partitions", "1"),
-                Map.entry("auto.create.topics.enable", "true"),
-                Map.entry("offsets.topic.replication.factor", "1"),
-                Map.entry("offsets.topic.num.partitions", "4"),
-                Map.entry("transaction.state.log.replication.factor", "1"),
-                Map.entry("transaction.state.log.min.isr", "1"),
-                Map.entry("share.coordinator.state.topic.replication.factor", "1"),
-                Map.entry("share.coordinator.state.topic.min.isr", "1"),
-                // Tests start consumers right away; Kafka's 3 s default delay for the first rebalance only slows them.
-                Map.entry("group.initial.rebalance.delay.ms", "0")));
-        try (var out = Files.newBufferedWriter(config)) {
-            settings.store(out, "written by io.logpipe.testkit.KafkaBroker");
-        }
-
-        String classpath = classpath();
+        settings.putAll(Map.of(
+                "node.id", "1",
+                "advertised.listeners", "PLAINTEXT://127.0.0.1:" + port,
+                "log.dirs", dir.resolve("data").toString(),
+                "num.partitions", "1",
+                "auto.create.topics.enable", "true",
+                // Tests start consumers right away; the 3 s default delay of the first rebalance only slows them.
+                "group.initial.rebalance.delay.ms", "0"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command;
+        if (kind == Kind.KAFKA) {
+            int controllerPort = FreePorts.pick();
+            settings.putAll(Map.ofEntries(
+                    Map.entry("process.roles", "broker,controller"),
+                    Map.entry("controller.quorum.voters", "1@127.0.0.1:" + controllerPort),
+                    Map.entry("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort),
+                    Map.entry("controller.listener.names", "CONTROLLER"),
+                    Map.entry("inter.broker.listener.name", "PLAINTEXT"),
+                    Map.entry("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"),
+                    Map.entry("offsets.topic.replication.factor", "1"),
+                    Map.entry("offsets.topic.num.partitions", "4"),
+                    Map.entry("transaction.state.log.replication.factor", "1"),
+                    Map.entry("transaction.state.log.min.isr", "1"),
+                    Map.entry("share.coordinator.state.topic.replication.factor", "1"),
+                    Map.entry("share.coordinator.state.topic.min.isr", "1")));
+            store(settings, config);
+            String classpath = kafkaClasspath();
+            Processes.run(List.of(java, "-Xmx256m", "-cp", classpath, "kafka.tools.StorageTool", "format",
+                    "-t", clusterId(), "-c", config.toString()), Duration.ofMinutes(1));
+            command = List.of(java, "-Xms128m", "-Xmx512m", "-XX:+UseG1GC", "-cp", classpath, "kafka.Kafka",
+                    config.toString());
+        } else {
+            try {
+                Class.forName(QUEUE_MAIN, false, KafkaBroker.class.getClassLoader());
+            } catch (ClassNotFoundException e) {
+                throw new IOException("the bundled queue (" + QUEUE_MAIN + ") is not on this module's test classpath: "
+                        + "add io.logpipe:queue as a test dependency, or run with -D" + KIND_PROPERTY + "=kafka");
+            }
+            settings.put("listeners", "PLAINTEXT://127.0.0.1:" + port);
+            store(settings, config);
+            command = List.of(java, "-Xms64m", "-Xmx256m", "-cp", System.getProperty("java.class.path"), QUEUE_MAIN,
+                    config.toString());
+        }
         Path log = dir.resolve("broker.log");
-        ElasticsearchNode.log("starting Apache Kafka on " + "127.0.0.1:" + port + " (data and log in " + dir + ")");
+        ElasticsearchNode.log("starting " + name(kind) + " on 127.0.0.1:" + port + " (data and log in " + dir + ")");
         long started = System.nanoTime();
-        Processes.run(List.of(java, "-Xmx256m", "-cp", classpath, "kafka.tools.StorageTool", "format",
-                "-t", clusterId(), "-c", config.toString()), Duration.ofMinutes(1));
-        List<String> command = new ArrayList<>(List.of(java, "-Xms128m", "-Xmx512m", "-XX:+UseG1GC",
-                "-Dlog4j2.level=WARN", "-cp", classpath, "kafka.Kafka", config.toString()));
         Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();
         Process watchdog = Watchdog.guard(process.pid());
-        KafkaBroker broker = new KafkaBroker(port, dir, process, watchdog);
+        KafkaBroker broker = new KafkaBroker(kind, port, dir, process, watchdog);
         RUNNING.add(broker);
         try {
             broker.awaitReady(log);
@@ -174,9 +224,15 @@ public final class KafkaBroker implements AutoCloseable {
             broker.close();
             throw e;
         }
-        ElasticsearchNode.log("Apache Kafka is up at " + broker.bootstrapServers() + " after "
+        ElasticsearchNode.log(name(kind) + " is up at " + broker.bootstrapServers() + " after "
                 + Duration.ofNanos(System.nanoTime() - started).toSeconds() + " s");
         return broker;
+    }
+
+    private static void store(Properties settings, Path file) throws IOException {
+        try (var out = Files.newBufferedWriter(file)) {
+            settings.store(out, "written by io.logpipe.testkit.KafkaBroker");
+        }
     }
 
     private void awaitReady(Path log) throws IOException, InterruptedException {
@@ -184,7 +240,7 @@ public final class KafkaBroker implements AutoCloseable {
         try (Admin admin = admin()) {
             while (System.nanoTime() < deadline) {
                 if (!process.isAlive()) {
-                    throw new IOException("Apache Kafka exited during start-up (exit " + process.exitValue() + "); see " + log);
+                    throw new IOException(name(kind) + " exited during start-up (exit " + process.exitValue() + "); see " + log);
                 }
                 try {
                     admin.describeCluster().nodes().get(5, TimeUnit.SECONDS);
@@ -194,11 +250,11 @@ public final class KafkaBroker implements AutoCloseable {
                 }
             }
         }
-        throw new IOException("Apache Kafka was not ready within " + START_TIMEOUT.toSeconds() + " s; see " + log);
+        throw new IOException(name(kind) + " was not ready within " + START_TIMEOUT.toSeconds() + " s; see " + log);
     }
 
     /** The broker's runtime classpath, written by the testkit build (maven-dependency-plugin build-classpath). */
-    private static String classpath() throws IOException {
+    private static String kafkaClasspath() throws IOException {
         try (InputStream in = KafkaBroker.class.getResourceAsStream(CLASSPATH_RESOURCE)) {
             if (in == null) {
                 throw new IOException("resource " + CLASSPATH_RESOURCE + " is missing: build the testkit through Maven");

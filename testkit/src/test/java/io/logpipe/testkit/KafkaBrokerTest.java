@@ -19,13 +19,27 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+/** The testkit has no queue on its classpath: it proves the Apache Kafka kind; the queue's own tests prove the other. */
 class KafkaBrokerTest {
+    static KafkaBroker kafka;
+
+    @BeforeAll
+    static void startKafka() {
+        kafka = KafkaBroker.start(KafkaBroker.Kind.KAFKA);
+    }
+
+    @AfterAll
+    static void stopKafka() {
+        kafka.close();
+    }
 
     @Test
     void producedRecordsAreReadBackFromEveryPartition() throws Exception {
-        KafkaBroker broker = KafkaBroker.shared();
+        KafkaBroker broker = kafka;
         broker.createTopic("testkit-roundtrip", 3);
         try (Admin admin = broker.admin()) {
             assertTrue(admin.listTopics().names().get().contains("testkit-roundtrip"));
@@ -66,9 +80,28 @@ class KafkaBrokerTest {
     }
 
     @Test
+    void theKindComesFromTheSystemProperty() {
+        String before = System.getProperty(KafkaBroker.KIND_PROPERTY);
+        try {
+            System.setProperty(KafkaBroker.KIND_PROPERTY, "queue");
+            java.io.UncheckedIOException missing = org.junit.jupiter.api.Assertions.assertThrows(java.io.UncheckedIOException.class,
+                    KafkaBroker::start);
+            assertTrue(String.valueOf(missing.getCause()).contains("is not on this module's test classpath"), missing.toString());
+            System.setProperty(KafkaBroker.KIND_PROPERTY, "rabbit");
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, KafkaBroker::start);
+        } finally {
+            if (before == null) {
+                System.clearProperty(KafkaBroker.KIND_PROPERTY);
+            } else {
+                System.setProperty(KafkaBroker.KIND_PROPERTY, before);
+            }
+        }
+    }
+
+    @Test
     void closeStopsTheBrokerProcess() {
-        KafkaBroker own = KafkaBroker.start();
-        assertFalse(own.bootstrapServers().equals(KafkaBroker.shared().bootstrapServers()));
+        KafkaBroker own = KafkaBroker.start(KafkaBroker.Kind.KAFKA);
+        assertFalse(own.bootstrapServers().equals(kafka.bootstrapServers()));
         own.close();
         try (var admin = own.admin()) {
             var nodes = admin.describeCluster(new org.apache.kafka.clients.admin.DescribeClusterOptions().timeoutMs(3000)).nodes();

@@ -55,16 +55,17 @@ class ElasticsearchConnectionTest {
 
     @Test
     void authenticatesWithUserAndPassword() throws Exception {
-        try (ElasticsearchNode secured = ElasticsearchNode.start(ElasticsearchNode.Options.secured("conn-auth", "indexer", "pa55word"))) {
-            ElasticsearchClient good = ElasticsearchConnection.of(List.of(secured.url()), "indexer", "pa55word", null, List.of()).openClient();
-            ElasticsearchClient bad = ElasticsearchConnection.of(List.of(secured.url()), "indexer", "nope", null, List.of()).openClient();
-            try {
-                assertEquals("logpipe-test", good.cluster().health().clusterName());
-                assertEquals(401, assertThrows(ElasticsearchException.class, () -> bad.cluster().health()).status());
-            } finally {
-                good._transport().close();
-                bad._transport().close();
-            }
+        ElasticsearchNode secured = ElasticsearchNode.sharedSecured();
+        ElasticsearchClient good = ElasticsearchConnection.of(List.of(secured.url()), ElasticsearchNode.SECURED_USER,
+                ElasticsearchNode.SECURED_PASSWORD, null, List.of()).openClient();
+        ElasticsearchClient bad = ElasticsearchConnection.of(List.of(secured.url()), ElasticsearchNode.SECURED_USER,
+                "nope", null, List.of()).openClient();
+        try {
+            assertEquals("logpipe-test", good.cluster().health().clusterName());
+            assertEquals(401, assertThrows(ElasticsearchException.class, () -> bad.cluster().health()).status());
+        } finally {
+            good._transport().close();
+            bad._transport().close();
         }
     }
 }
