@@ -36,8 +36,7 @@ public final class ShipperBench {
         long lines = ensureData(data, sizeMb * 1024L * 1024L);
         System.out.printf("data: %s, %d MB, %d lines%n", data, Files.size(data) >> 20, lines);
         try (KafkaBroker broker = KafkaBroker.start(); Admin admin = broker.admin()) {
-            System.out.println("broker: Apache Kafka at " + broker.bootstrapServers()
-                    + " (the bundled queue broker is not available yet)");
+            System.out.println("broker: " + broker.kind() + " at " + broker.bootstrapServers());
             Map<String, List<Result>> results = new LinkedHashMap<>();
             for (int run = 1; run <= runs; run++) {
                 for (String tool : System.getProperty("bench.tools", "rsyslog,shipper,shipper+multiline").split(",")) {

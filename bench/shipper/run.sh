@@ -6,7 +6,8 @@
 #   bench/shipper/run.sh [--size-mb N] [--runs N]
 #
 # Needs: JDK 17, Maven, rsyslog and rsyslog-kafka (installed with apt-get when missing and running as root).
-# The broker is Apache Kafka (testkit's KafkaBroker) until the bundled queue broker is done.
+# The broker is testkit's KafkaBroker: Apache Kafka by default (BENCH_BROKER=kafka), the bundled queue with
+# BENCH_BROKER=queue once it is implemented.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SIZE_MB=1024
@@ -32,5 +33,6 @@ mvn -B -ntp -q -pl shipper -am package -DskipTests dependency:build-classpath \
 CP="testkit/target/classes:shipper/target/classes:$(cat "$WORK/classpath.txt")"
 exec java -Xmx512m -cp "$CP" -Dbench.work="$WORK" -Dbench.shipperJar=shipper/target/shipper.jar \
     -Dbench.sizeMb="$SIZE_MB" -Dbench.runs="$RUNS" -Dtestkit.dir="$PWD/$WORK/testkit" \
+    -Dtestkit.broker="${BENCH_BROKER:-kafka}" \
     -Dbench.tools="${BENCH_TOOLS:-rsyslog,shipper,shipper+multiline}" -Dbench.shipperOpts="${SHIPPER_OPTS:-}" \
     -Dorg.slf4j.simpleLogger.defaultLogLevel=warn bench/shipper/ShipperBench.java

@@ -65,6 +65,7 @@ Tails log files and ships their lines to Kafka. CONFIG is a filebeat.yml (7.x di
             err.println("shipper: " + e.getMessage());
             return 1;
         }
+        Logging.configure(config.logLevel());
         switch (a.command) {
             case "test config":
                 return testConfig(config, warnings, out);
@@ -72,7 +73,6 @@ Tails log files and ships their lines to Kafka. CONFIG is a filebeat.yml (7.x di
                 warnings.forEach(w -> err.println("WARN " + w));
                 return testOutput(config, out);
             default:
-                Logging.configure(config.logLevel());
                 return new Agent(config, warnings).run();
         }
     }

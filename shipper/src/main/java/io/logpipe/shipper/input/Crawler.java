@@ -66,7 +66,12 @@ public final class Crawler implements Runnable {
                 long now = System.nanoTime();
                 for (int i = 0; i < inputs.size(); i++) {
                     if (now - nextScan[i] >= 0) {
-                        scan(i);
+                        try {
+                            scan(i);
+                        } catch (RuntimeException e) {
+                            LOG.error("scanning {} failed: {}; trying again at the next scan", inputs.get(i)
+                                    .describe(), e.toString());
+                        }
                         nextScan[i] = System.nanoTime() + inputs.get(i).scanFrequency().toNanos();
                     }
                 }
@@ -107,7 +112,8 @@ public final class Crawler implements Runnable {
                 if (why != null) {
                     close(h, why);
                 }
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException | StackOverflowError e) {
+                // one bad file (or a pattern that overflows on a huge line) must not stop the others
                 LOG.error("reading {} failed: {}; closing it (it is retried at the next scan)", h.path, e.toString());
                 close(h, "read error");
             }

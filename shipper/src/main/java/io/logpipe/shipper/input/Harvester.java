@@ -39,6 +39,7 @@ final class Harvester {
     private final Consumer<Message> onMessage;
     private final String pathText;
     private InterruptedException interrupted;
+    private Event.Acknowledgeable cursor;
     private long lastDataNanos = System.nanoTime();
     /** No scan found the file under any matched path any more (renamed away, removed, or a link re-pointed). */
     boolean gone;
@@ -55,6 +56,7 @@ final class Harvester {
         this.grouper = LineGrouper.of(input.multiline(), input.maxBytes());
         this.onMessage = this::publish;
         this.onLine = line -> grouper.add(line, onMessage);
+        this.cursor = state.cursor();
     }
 
     static FileChannel open(Path path) throws IOException {
@@ -67,6 +69,12 @@ final class Harvester {
      * @return bytes read (0: nothing new)
      */
     long poll(int maxReads) throws IOException, InterruptedException {
+        long size = channel.size();
+        if (size > reader.readOffset() && reader.readOffset() > 0 && !Fingerprint.matches(state.identity(), channel)) {
+            // copytruncate, and the file grew past our offset again before we looked: what lies at our offset now
+            // is the middle of new content, so check the first bytes before reading on
+            truncated("its first bytes changed");
+        }
         long total = 0;
         for (int i = 0; i < maxReads; i++) {
             int n = reader.read(onLine);
@@ -113,6 +121,7 @@ final class Harvester {
         reader.seek(0);
         FileIdentity id = state.identity();
         state.restart(Fingerprint.of(id.device(), id.inode(), channel));
+        cursor = state.cursor();
     }
 
     boolean inactive(long now) {
@@ -172,7 +181,7 @@ final class Harvester {
         }
         boolean keep = passes(filterText);
         Event event = new Event(System.currentTimeMillis(), text, pathText, m.offset(), m.endOffset(), m.flags(),
-                input.event(), json, jsonError, keep, state);
+                input.event(), json, jsonError, keep, cursor);
         try {
             sink.publish(event);
         } catch (InterruptedException e) {

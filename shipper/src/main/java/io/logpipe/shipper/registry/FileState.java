@@ -15,6 +15,7 @@ public final class FileState implements Event.Acknowledgeable {
     private volatile long timestampMillis;
     /** Where the last harvester of this file stopped reading (ahead of {@link #offset} until acknowledged). */
     private volatile long readOffset;
+    private int generation;
 
     FileState(Registry registry, FileIdentity identity, String source, String inputType, long offset,
               long timestampMillis) {
@@ -36,11 +37,28 @@ public final class FileState implements Event.Acknowledgeable {
         readOffset = value;
     }
 
-    /** The file was truncated or replaced: everything restarts at 0. */
-    public void restart(FileIdentity newIdentity) {
+    /**
+     * The file was truncated or replaced: everything restarts at 0. Acknowledgements still on their way for events
+     * read before are ignored from now on (their offsets belong to the old content).
+     */
+    public synchronized void restart(FileIdentity newIdentity) {
         identity = newIdentity;
         readOffset = 0;
+        offset = 0;
+        generation++;
         registry.changed();
+    }
+
+    /** Acknowledgements for events read from now on (until the next {@link #restart}). */
+    public synchronized Event.Acknowledgeable cursor() {
+        int current = generation;
+        return endOffset -> {
+            synchronized (this) {
+                if (generation == current) {
+                    acknowledged(endOffset);
+                }
+            }
+        };
     }
 
     public FileIdentity identity() {

@@ -106,6 +106,23 @@ class KafkaShippingTest {
     }
 
     @Test
+    void anEventOverMaxMessageBytesIsShippedWithItsMessageCutAndFlagged() throws Exception {
+        String t = topic(1);
+        Path app = Files.createDirectories(work.resolve("logs")).resolve("app.log");
+        Files.writeString(app, "k".repeat(5000) + "\nsmall\n");
+        try (Harness h = Harness.start(work, input(app, ""), kafka(t, "  max_message_bytes: 2000\n"));
+             TopicReader r = new TopicReader(broker.bootstrapServers(), t)) {
+            List<ConsumerRecord<byte[], byte[]>> got = r.awaitRecords(2, WAIT);
+            assertTrue(got.get(0).value().length <= 2000, "record size " + got.get(0).value().length);
+            JsonNode big = TopicReader.json(got.get(0));
+            assertTrue(big.path("message").asText().startsWith("kkkk"));
+            assertTrue(big.path("message").asText().length() < 2000);
+            assertEquals("truncated", big.path("log").path("flags").get(0).asText());
+            assertEquals("small", TopicReader.json(got.get(1)).path("message").asText());
+        }
+    }
+
+    @Test
     void javaStackTracesArriveAsOneEventEach() throws Exception {
         String t = topic(1);
         Path app = Files.createDirectories(work.resolve("logs")).resolve("app.log");
