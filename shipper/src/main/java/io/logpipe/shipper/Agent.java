@@ -66,6 +66,13 @@ public final class Agent implements AutoCloseable {
             long lastReport = System.nanoTime();
             long lastCount = 0;
             while (!stopped.await(1, TimeUnit.SECONDS)) {
+                if (!closing && (!publisherThread.isAlive() || !crawlerThread.isAlive())) {
+                    // an internal error ended a thread (logged where it happened): exit, so that the service
+                    // manager restarts the shipper; it resumes from the registry, nothing acknowledged is lost
+                    log.error("the {} thread stopped unexpectedly; exiting with status 1",
+                            publisherThread.isAlive() ? "reading" : "publishing");
+                    return 1;
+                }
                 if (System.nanoTime() - lastReport >= 30_000_000_000L) {
                     long now = pipeline.shipped();
                     log.info("shipped {} event(s) in the last 30s ({} in total), {} file(s) open", now - lastCount,
