@@ -1,7 +1,23 @@
 package io.logpipe.queue;
 
-/** Entry point of {@code bin/queue-server}. */
-public final class QueueServer {
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+import io.logpipe.queue.config.BrokerConfig;
+import io.logpipe.queue.config.ConfigException;
+import io.logpipe.queue.config.PropertiesFile;
+import io.logpipe.queue.log.LogConfig;
+import io.logpipe.queue.log.LogManager;
+import io.logpipe.queue.network.KafkaServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Entry point of {@code bin/queue-server}: a single-node broker that speaks the Kafka wire protocol. */
+public final class QueueServer implements AutoCloseable {
     static final String USAGE = """
 Usage: bin/queue-server CONFIG [--override key=value ...]
 
@@ -10,19 +26,128 @@ Starts the bundled Kafka-protocol broker with a Kafka server.properties file.
   CONFIG                    a Kafka server.properties (conf/server.properties)
   --override key=value      override one property of CONFIG (repeatable)
   -h, --help                show this help
+
+Prints "queue-server: listening on NAME://host:port" once clients can connect; SIGTERM stops it cleanly.
 """;
 
-    private QueueServer() {
+    private static final Logger LOG = LoggerFactory.getLogger(QueueServer.class);
+
+    private final LogManager logs;
+    private final KafkaServer server;
+    private final List<BrokerConfig.Endpoint> endpoints;
+
+    private QueueServer(LogManager logs, KafkaServer server, List<BrokerConfig.Endpoint> endpoints) {
+        this.logs = logs;
+        this.server = server;
+        this.endpoints = endpoints;
+    }
+
+    /** Opens the logs (recovering them if needed) and binds the listeners. */
+    public static QueueServer start(BrokerConfig config) throws Exception {
+        for (String warning : config.warnings()) {
+            LOG.warn(warning);
+        }
+        LogManager logs = LogManager.open(config.logDirs(), LogConfig.from(config), config.nodeId(),
+                config.logRetentionCheckIntervalMs());
+        KafkaServer server = new KafkaServer(config, logs);
+        try {
+            return new QueueServer(logs, server, server.start());
+        } catch (Exception e) {
+            server.close();
+            logs.close();
+            throw e;
+        }
+    }
+
+    public List<BrokerConfig.Endpoint> endpoints() {
+        return endpoints;
+    }
+
+    public LogManager logs() {
+        return logs;
+    }
+
+    /** Stops accepting and answering, then flushes and closes the logs (a clean shutdown). */
+    @Override
+    public void close() throws Exception {
+        server.close();
+        logs.close();
     }
 
     public static void main(String[] args) {
-        for (String arg : args) {
+        String configFile = null;
+        List<String> overrides = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
             if (arg.equals("--help") || arg.equals("-h")) {
                 System.out.print(USAGE);
                 return;
+            } else if (arg.equals("--override")) {
+                if (i + 1 >= args.length) {
+                    fail("--override needs key=value");
+                }
+                overrides.add(args[++i]);
+            } else if (arg.startsWith("--override=")) {
+                overrides.add(arg.substring("--override=".length()));
+            } else if (arg.startsWith("-")) {
+                fail("unknown option " + arg + " (see --help)");
+            } else if (configFile == null) {
+                configFile = arg;
+            } else {
+                fail("one CONFIG file expected, got " + configFile + " and " + arg);
             }
         }
-        System.err.println("queue-server: not implemented yet (tracked in issue 3); see --help for the planned interface");
-        System.exit(1);
+        if (configFile == null) {
+            fail("CONFIG is missing (see --help)");
+        }
+        BrokerConfig config;
+        try {
+            Path path = Path.of(configFile);
+            if (!Files.isRegularFile(path)) {
+                throw new NoSuchFileException(configFile);
+            }
+            config = BrokerConfig.load(PropertiesFile.read(path), overrides);
+        } catch (ConfigException e) {
+            fail(e.getMessage());
+            return;
+        } catch (java.io.IOException e) {
+            fail("cannot read " + configFile + ": " + e);
+            return;
+        }
+        QueueServer broker;
+        try {
+            broker = start(config);
+        } catch (Exception e) {
+            fail("cannot start: " + e.getMessage());
+            return;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            LOG.info("stopping");
+            try {
+                broker.close();
+                LOG.info("stopped cleanly");
+            } catch (Exception e) {
+                LOG.error("unclean stop: {}", e.toString());
+            }
+            stopped.countDown();
+        }, "queue-server-stop"));
+        for (BrokerConfig.Endpoint endpoint : broker.endpoints()) {
+            BrokerConfig.Endpoint advertised = config.advertised(endpoint, endpoint.port());
+            System.out.println("queue-server: listening on " + endpoint.describe() + " (advertised as "
+                    + advertised.host() + ":" + advertised.port() + "), node " + config.nodeId() + ", cluster "
+                    + broker.logs().clusterId() + ", log.dirs " + config.logDirs());
+        }
+        System.out.flush();
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void fail(String message) {
+        System.err.println("queue-server: " + message);
+        System.exit(2);
     }
 }

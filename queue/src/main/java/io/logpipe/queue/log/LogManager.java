@@ -1,0 +1,332 @@
+package io.logpipe.queue.log;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.InvalidPartitionsException;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.internals.Topic;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every topic of the broker across {@code log.dirs}: loads them at start (recovering after an unclean stop), creates,
+ * grows and deletes them, and runs the periodic flush and retention work. Each log dir holds Kafka's
+ * {@code meta.properties} (cluster id, node id) and, while the broker runs, a {@code .lock}; a clean stop leaves
+ * {@code .kafka_cleanshutdown} so the next start can skip re-validating active segments.
+ */
+public final class LogManager implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LogManager.class);
+    public static final String CLEAN_SHUTDOWN_FILE = ".kafka_cleanshutdown";
+    private static final Pattern PARTITION_DIR = Pattern.compile("^(.+)-(\\d+)$");
+
+    private final List<Path> logDirs;
+    private final java.util.Set<Path> newDirs = new java.util.HashSet<>();
+    private final LogConfig config;
+    private final int nodeId;
+    private final String clusterId;
+    private final List<FileLock> locks = new ArrayList<>();
+    private final Map<String, io.logpipe.queue.log.Topic> topics = new ConcurrentHashMap<>();
+    private final Map<Uuid, io.logpipe.queue.log.Topic> topicsById = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService maintenance;
+    private final ProducerIdManager producerIds;
+    private int nextDir;
+
+    private LogManager(List<Path> logDirs, LogConfig config, int nodeId) throws IOException {
+        this.logDirs = logDirs;
+        this.config = config;
+        this.nodeId = nodeId;
+        String cluster = null;
+        for (Path dir : logDirs) {
+            Files.createDirectories(dir);
+            FileChannel channel = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE);
+            FileLock lock;
+            try {
+                lock = channel.tryLock();
+            } catch (java.nio.channels.OverlappingFileLockException e) {
+                lock = null;
+            }
+            if (lock == null) {
+                channel.close();
+                throw new IOException("log dir " + dir + " is in use by another broker process (its .lock is held)");
+            }
+            locks.add(lock);
+            if (!Files.exists(dir.resolve("meta.properties"))) {
+                newDirs.add(dir);
+            }
+            String found = readClusterId(dir);
+            if (found != null) {
+                if (cluster != null && !cluster.equals(found)) {
+                    throw new IOException("log dir " + dir + " belongs to cluster " + found + ", the others to " + cluster);
+                }
+                cluster = found;
+            }
+        }
+        this.clusterId = cluster != null ? cluster : Uuid.randomUuid().toString();
+        for (Path dir : logDirs) {
+            writeMetaProperties(dir);
+        }
+        this.producerIds = new ProducerIdManager(logDirs.get(0).resolve("producer-ids"));
+        this.maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "log-maintenance");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Opens every partition found in {@code logDirs}; recovery runs for dirs that were not shut down cleanly. */
+    public static LogManager open(List<Path> logDirs, LogConfig config, int nodeId) throws IOException {
+        return open(logDirs, config, nodeId, 300_000);
+    }
+
+    /** As {@link #open(List, LogConfig, int)}, checking retention every {@code retentionCheckIntervalMs}. */
+    public static LogManager open(List<Path> logDirs, LogConfig config, int nodeId, long retentionCheckIntervalMs)
+            throws IOException {
+        LogManager manager = new LogManager(logDirs, config, nodeId);
+        manager.loadAll();
+        manager.scheduleMaintenance(retentionCheckIntervalMs);
+        return manager;
+    }
+
+    private void loadAll() throws IOException {
+        Map<String, TreeMap<Integer, PartitionLog>> found = new HashMap<>();
+        Map<String, Uuid> ids = new HashMap<>();
+        for (Path dir : logDirs) {
+            Path marker = dir.resolve(CLEAN_SHUTDOWN_FILE);
+            boolean clean = Files.exists(marker) || newDirs.contains(dir);
+            if (!clean) {
+                LOG.info("{}: no clean shutdown marker; validating the tail of each partition's active segment", dir);
+            }
+            Files.deleteIfExists(marker);
+            try (Stream<Path> children = Files.list(dir)) {
+                for (Path child : (Iterable<Path>) children::iterator) {
+                    Matcher m = PARTITION_DIR.matcher(child.getFileName().toString());
+                    if (!Files.isDirectory(child) || !m.matches()) {
+                        continue;
+                    }
+                    String topic = m.group(1);
+                    int partition = Integer.parseInt(m.group(2));
+                    Uuid id = PartitionMetadata.read(child);
+                    Uuid known = ids.get(topic);
+                    if (id == null) {
+                        id = known != null ? known : Uuid.randomUuid();
+                        PartitionMetadata.write(child, id);
+                    } else if (known != null && !known.equals(id)) {
+                        throw new IOException(child + " has topic id " + id + " but other partitions of " + topic
+                                + " have " + known);
+                    }
+                    ids.put(topic, id);
+                    PartitionLog log = PartitionLog.open(child, new TopicPartition(topic, partition), id, config, clean);
+                    found.computeIfAbsent(topic, t -> new TreeMap<>()).put(partition, log);
+                }
+            }
+        }
+        for (var e : found.entrySet()) {
+            List<PartitionLog> partitions = new ArrayList<>(e.getValue().values());
+            if (e.getValue().lastKey() != partitions.size() - 1) {
+                throw new IOException("topic " + e.getKey() + " has partition directories " + e.getValue().keySet()
+                        + ": a partition is missing from " + logDirs);
+            }
+            register(new io.logpipe.queue.log.Topic(e.getKey(), ids.get(e.getKey()), List.copyOf(partitions)));
+        }
+        LOG.info("loaded {} topics from {}", topics.size(), logDirs);
+    }
+
+    private void register(io.logpipe.queue.log.Topic topic) {
+        topics.put(topic.name(), topic);
+        topicsById.put(topic.id(), topic);
+    }
+
+    private void scheduleMaintenance(long retentionCheckIntervalMs) {
+        if (config.flushIntervalMs() != Long.MAX_VALUE) {
+            long period = Math.max(1, Math.min(config.flushIntervalMs(), 1000));
+            maintenance.scheduleWithFixedDelay(() -> forEachLog("flush", log -> log.maybeFlushOnTime(System.currentTimeMillis())),
+                    period, period, TimeUnit.MILLISECONDS);
+        }
+        if (config.retentionMs() >= 0 || config.retentionBytes() >= 0) {
+            maintenance.scheduleWithFixedDelay(() -> forEachLog("retention", log -> {
+                int deleted = log.deleteExpiredSegments(System.currentTimeMillis());
+                if (deleted > 0) {
+                    LOG.info("{}: retention deleted {} segment(s); log now starts at offset {}", log, deleted,
+                            log.logStartOffset());
+                }
+            }), retentionCheckIntervalMs, retentionCheckIntervalMs, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private interface LogTask {
+        void run(PartitionLog log) throws IOException;
+    }
+
+    private void forEachLog(String what, LogTask task) {
+        for (io.logpipe.queue.log.Topic topic : topics.values()) {
+            for (PartitionLog log : topic.partitions()) {
+                try {
+                    task.run(log);
+                } catch (IOException | RuntimeException e) {
+                    LOG.error("{}: {} failed: {}", log, what, e.toString());
+                }
+            }
+        }
+    }
+
+    public String clusterId() {
+        return clusterId;
+    }
+
+    public ProducerIdManager producerIds() {
+        return producerIds;
+    }
+
+    public io.logpipe.queue.log.Topic topic(String name) {
+        return topics.get(name);
+    }
+
+    public io.logpipe.queue.log.Topic topic(Uuid id) {
+        return topicsById.get(id);
+    }
+
+    public Collection<io.logpipe.queue.log.Topic> topics() {
+        return topics.values();
+    }
+
+    public PartitionLog log(TopicPartition tp) {
+        io.logpipe.queue.log.Topic topic = topics.get(tp.topic());
+        return topic == null ? null : topic.partition(tp.partition());
+    }
+
+    /** Creates a topic; throws TopicExistsException or InvalidTopicException as Kafka does. */
+    public synchronized io.logpipe.queue.log.Topic createTopic(String name, int partitions) throws IOException {
+        Topic.validate(name);
+        if (topics.containsKey(name)) {
+            throw new TopicExistsException("topic '" + name + "' already exists");
+        }
+        if (partitions < 1) {
+            throw new InvalidPartitionsException("number of partitions must be at least 1, got " + partitions);
+        }
+        Uuid id = Uuid.randomUuid();
+        List<PartitionLog> logs = new ArrayList<>();
+        for (int p = 0; p < partitions; p++) {
+            logs.add(createPartition(name, p, id));
+        }
+        io.logpipe.queue.log.Topic topic = new io.logpipe.queue.log.Topic(name, id, List.copyOf(logs));
+        register(topic);
+        LOG.info("created topic {} (id {}) with {} partition(s)", name, id, partitions);
+        return topic;
+    }
+
+    private PartitionLog createPartition(String topic, int partition, Uuid id) throws IOException {
+        Path dir = logDirs.get(nextDir++ % logDirs.size()).resolve(topic + "-" + partition);
+        Files.createDirectories(dir);
+        PartitionMetadata.write(dir, id);
+        return PartitionLog.open(dir, new TopicPartition(topic, partition), id, config, true);
+    }
+
+    /** Grows a topic to {@code total} partitions. */
+    public synchronized io.logpipe.queue.log.Topic createPartitions(String name, int total) throws IOException {
+        io.logpipe.queue.log.Topic topic = topics.get(name);
+        if (topic == null) {
+            throw new UnknownTopicOrPartitionException("topic '" + name + "' does not exist");
+        }
+        int current = topic.partitions().size();
+        if (total <= current) {
+            throw new InvalidPartitionsException("topic '" + name + "' has " + current
+                    + " partitions; the new count " + total + " must be larger");
+        }
+        List<PartitionLog> logs = new ArrayList<>(topic.partitions());
+        for (int p = current; p < total; p++) {
+            logs.add(createPartition(name, p, topic.id()));
+        }
+        io.logpipe.queue.log.Topic grown = new io.logpipe.queue.log.Topic(name, topic.id(), List.copyOf(logs));
+        register(grown);
+        LOG.info("topic {} now has {} partitions", name, total);
+        return grown;
+    }
+
+    /** Deletes a topic and its data. */
+    public synchronized void deleteTopic(String name) throws IOException {
+        io.logpipe.queue.log.Topic topic = topics.remove(name);
+        if (topic == null) {
+            throw new UnknownTopicOrPartitionException("topic '" + name + "' does not exist");
+        }
+        topicsById.remove(topic.id());
+        for (PartitionLog log : topic.partitions()) {
+            log.delete();
+        }
+        LOG.info("deleted topic {} (id {})", name, topic.id());
+    }
+
+    /** Flushes everything, closes the files, marks each dir as cleanly shut down and releases the locks. */
+    @Override
+    public synchronized void close() throws IOException {
+        maintenance.shutdownNow();
+        IOException failure = null;
+        for (io.logpipe.queue.log.Topic topic : topics.values()) {
+            for (PartitionLog log : topic.partitions()) {
+                try {
+                    log.close();
+                } catch (IOException e) {
+                    failure = e;
+                    LOG.error("{}: close failed: {}", log, e.toString());
+                }
+            }
+        }
+        if (failure == null) {
+            for (Path dir : logDirs) {
+                Files.writeString(dir.resolve(CLEAN_SHUTDOWN_FILE), "", StandardCharsets.UTF_8);
+            }
+        }
+        for (FileLock lock : locks) {
+            lock.channel().close();
+        }
+        locks.clear();
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private static String readClusterId(Path dir) throws IOException {
+        Path file = dir.resolve("meta.properties");
+        if (!Files.exists(file)) {
+            return null;
+        }
+        Properties props = new Properties();
+        try (var in = Files.newInputStream(file)) {
+            props.load(in);
+        }
+        return props.getProperty("cluster.id");
+    }
+
+    private void writeMetaProperties(Path dir) throws IOException {
+        Path file = dir.resolve("meta.properties");
+        String text = "#Written by logpipe queue\nversion=1\ncluster.id=" + clusterId + "\nnode.id=" + nodeId + "\n";
+        if (Files.exists(file) && Files.readString(file).equals(text)) {
+            return;
+        }
+        Files.writeString(file, text, StandardCharsets.UTF_8);
+    }
+
+}

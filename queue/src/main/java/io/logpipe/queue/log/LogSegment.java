@@ -1,0 +1,262 @@
+package io.logpipe.queue.log;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.common.record.FileLogInputStream.FileChannelRecordBatch;
+import org.apache.kafka.common.record.FileRecords;
+import org.apache.kafka.common.record.MemoryRecords;
+import org.apache.kafka.common.record.RecordBatch;
+import org.apache.kafka.common.InvalidRecordException;
+
+/**
+ * One segment of a partition: {@code <base offset>.log} holding v2 record batches exactly as producers sent them
+ * (with the broker's offsets written in), plus its {@code .index} and {@code .timeindex}.
+ */
+public final class LogSegment implements AutoCloseable {
+    private final long baseOffset;
+    private final FileRecords log;
+    private final OffsetIndex offsetIndex;
+    private final TimeIndex timeIndex;
+    private final int indexIntervalBytes;
+    private int bytesSinceLastIndexEntry;
+    private volatile long maxTimestampSoFar = RecordBatch.NO_TIMESTAMP;
+    private volatile long offsetOfMaxTimestampSoFar = -1;
+    private long rollingBasedTimestamp = RecordBatch.NO_TIMESTAMP;
+
+    private LogSegment(long baseOffset, FileRecords log, OffsetIndex offsetIndex, TimeIndex timeIndex,
+                       int indexIntervalBytes) {
+        this.baseOffset = baseOffset;
+        this.log = log;
+        this.offsetIndex = offsetIndex;
+        this.timeIndex = timeIndex;
+        this.indexIntervalBytes = indexIntervalBytes;
+    }
+
+    /** Opens (or creates) the segment with base offset {@code baseOffset} in {@code dir}. */
+    public static LogSegment open(Path dir, long baseOffset, int indexIntervalBytes, int maxIndexSize)
+            throws IOException {
+        Path logFile = dir.resolve(fileName(baseOffset, ".log"));
+        FileRecords records = FileRecords.open(logFile.toFile(), Files.exists(logFile), 0, false);
+        OffsetIndex index = new OffsetIndex(dir.resolve(fileName(baseOffset, ".index")), baseOffset, maxIndexSize);
+        TimeIndex times = new TimeIndex(dir.resolve(fileName(baseOffset, ".timeindex")), baseOffset, maxIndexSize);
+        LogSegment segment = new LogSegment(baseOffset, records, index, times, indexIntervalBytes);
+        if (times.entries() > 0) {
+            segment.maxTimestampSoFar = times.lastTimestamp();
+            segment.offsetOfMaxTimestampSoFar = times.lastOffset();
+        }
+        return segment;
+    }
+
+    /** Kafka's file name: the base offset as 20 digits, then the suffix. */
+    public static String fileName(long baseOffset, String suffix) {
+        return String.format("%020d%s", baseOffset, suffix);
+    }
+
+    public long baseOffset() {
+        return baseOffset;
+    }
+
+    public int sizeInBytes() {
+        return log.sizeInBytes();
+    }
+
+    public FileRecords records() {
+        return log;
+    }
+
+    public OffsetIndex offsetIndex() {
+        return offsetIndex;
+    }
+
+    public TimeIndex timeIndex() {
+        return timeIndex;
+    }
+
+    public long maxTimestampSoFar() {
+        return maxTimestampSoFar;
+    }
+
+    /** The timestamp that {@code log.roll.ms} counts from: the first batch's max timestamp. */
+    public long rollingBasedTimestamp() {
+        return rollingBasedTimestamp;
+    }
+
+    public boolean indexFull() {
+        return offsetIndex.isFull() || timeIndex.isFull();
+    }
+
+    /**
+     * Appends batches whose offsets are already assigned. Index entries point at a batch's start and name its last
+     * offset, as Kafka's do.
+     */
+    public void append(MemoryRecords records) throws IOException {
+        int position = log.sizeInBytes();
+        for (var batch : records.batches()) {
+            indexBatch(batch.lastOffset(), batch.maxTimestamp(), position, batch.sizeInBytes());
+            position += batch.sizeInBytes();
+        }
+        log.append(records);
+    }
+
+    private void indexBatch(long lastOffset, long maxTimestamp, int position, int size) {
+        if (rollingBasedTimestamp == RecordBatch.NO_TIMESTAMP && maxTimestamp != RecordBatch.NO_TIMESTAMP) {
+            rollingBasedTimestamp = maxTimestamp;
+        }
+        if (maxTimestamp > maxTimestampSoFar) {
+            maxTimestampSoFar = maxTimestamp;
+            offsetOfMaxTimestampSoFar = lastOffset;
+        }
+        if (bytesSinceLastIndexEntry > indexIntervalBytes) {
+            offsetIndex.append(lastOffset, position);
+            timeIndex.maybeAppend(maxTimestampSoFar, offsetOfMaxTimestampSoFar);
+            bytesSinceLastIndexEntry = 0;
+        }
+        bytesSinceLastIndexEntry += size;
+    }
+
+    /**
+     * Where to read from for {@code offset}: the first batch whose last offset is at or above it, or null when the
+     * segment holds nothing at or after it below {@code maxPosition}.
+     */
+    public FileRecords.LogOffsetPosition translateOffset(long offset, int maxPosition) {
+        int start = offsetIndex.lookup(offset);
+        FileRecords upTo = log.slice(0, maxPosition);
+        return upTo.searchForOffsetFromPosition(offset, start);
+    }
+
+    /**
+     * Reads batches from the one holding {@code offset}, up to {@code maxBytes} but at least that whole first batch
+     * when {@code minOneBatch}, never past {@code maxPosition} (the end as of when the read was planned). The result
+     * is a slice of the file: its bytes go to the socket as they are.
+     */
+    public FileRecords read(long offset, int maxBytes, int maxPosition, boolean minOneBatch) {
+        FileRecords.LogOffsetPosition start = translateOffset(offset, maxPosition);
+        if (start == null) {
+            return null;
+        }
+        int available = maxPosition - start.position;
+        int size = Math.min(available, maxBytes);
+        if (minOneBatch && size < start.size) {
+            size = Math.min(available, start.size);
+        }
+        return log.slice(start.position, size);
+    }
+
+    /** The first offset at or after {@code startOffset} whose record timestamp is at least {@code timestamp}. */
+    public FileRecords.TimestampAndOffset findOffsetByTimestamp(long timestamp, long startOffset) {
+        long fromOffset = Math.max(timeIndex.lookup(timestamp), startOffset);
+        int position = offsetIndex.lookup(fromOffset);
+        return log.searchForTimestamp(timestamp, position, startOffset);
+    }
+
+    /**
+     * Re-reads the whole segment after an unclean stop: checks each batch (size, magic, CRC, increasing offsets),
+     * truncates the file at the first bad or torn batch and rebuilds both indexes. Returns the bytes cut off.
+     */
+    public int recover() throws IOException {
+        offsetIndex.reset();
+        timeIndex.reset();
+        bytesSinceLastIndexEntry = 0;
+        maxTimestampSoFar = RecordBatch.NO_TIMESTAMP;
+        offsetOfMaxTimestampSoFar = -1;
+        rollingBasedTimestamp = RecordBatch.NO_TIMESTAMP;
+        int validBytes = 0;
+        long expectedNext = baseOffset;
+        try {
+            for (FileChannelRecordBatch batch : log.batches()) {
+                if (batch.magic() != RecordBatch.MAGIC_VALUE_V2) {
+                    break;
+                }
+                batch.ensureValid();
+                if (batch.baseOffset() < expectedNext) {
+                    break;
+                }
+                indexBatch(batch.lastOffset(), batch.maxTimestamp(), validBytes, batch.sizeInBytes());
+                validBytes += batch.sizeInBytes();
+                expectedNext = batch.lastOffset() + 1;
+            }
+        } catch (CorruptRecordException | InvalidRecordException e) {
+            // Stop at the first batch that does not check out; everything after it is cut off below.
+        }
+        int truncated = log.sizeInBytes() - validBytes;
+        if (truncated > 0) {
+            log.truncateTo(validBytes);
+        }
+        return truncated;
+    }
+
+    /** The offset after the last batch, read from the file's tail (header reads only, from the last index entry). */
+    public long readNextOffset() {
+        int count = offsetIndex.entries();
+        int start = count == 0 ? 0 : offsetIndex.positionAt(count - 1);
+        long next = baseOffset;
+        for (FileChannelRecordBatch batch : log.batchesFrom(start)) {
+            next = batch.lastOffset() + 1;
+        }
+        return next;
+    }
+
+    /** Seeds the time bookkeeping of a cleanly reopened active segment, so rolling and time lookups continue right. */
+    void loadTimestamps() {
+        int count = offsetIndex.entries();
+        int start = count == 0 ? 0 : offsetIndex.positionAt(count - 1);
+        boolean first = true;
+        for (FileChannelRecordBatch batch : log.batchesFrom(start)) {
+            if (first && count == 0) {
+                rollingBasedTimestamp = batch.maxTimestamp();
+            }
+            first = false;
+            if (batch.maxTimestamp() > maxTimestampSoFar) {
+                maxTimestampSoFar = batch.maxTimestamp();
+                offsetOfMaxTimestampSoFar = batch.lastOffset();
+            }
+        }
+        if (rollingBasedTimestamp == RecordBatch.NO_TIMESTAMP) {
+            for (FileChannelRecordBatch batch : log.batches()) {
+                rollingBasedTimestamp = batch.maxTimestamp();
+                break;
+            }
+        }
+    }
+
+    /** Called when the segment stops taking appends: records the final time entry and trims the index files. */
+    public void onBecomeInactive() throws IOException {
+        if (offsetOfMaxTimestampSoFar >= 0) {
+            timeIndex.maybeAppend(maxTimestampSoFar, offsetOfMaxTimestampSoFar);
+        }
+        offsetIndex.trimToValidSize();
+        timeIndex.trimToValidSize();
+        flush();
+    }
+
+    public void flush() throws IOException {
+        log.flush();
+        offsetIndex.flush();
+        timeIndex.flush();
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (offsetOfMaxTimestampSoFar >= 0) {
+            timeIndex.maybeAppend(maxTimestampSoFar, offsetOfMaxTimestampSoFar);
+        }
+        offsetIndex.close();
+        timeIndex.close();
+        log.close();
+    }
+
+    public void delete() throws IOException {
+        offsetIndex.delete();
+        timeIndex.delete();
+        log.closeHandlers();
+        log.deleteIfExists();
+    }
+
+    @Override
+    public String toString() {
+        return log.file().toString();
+    }
+}

@@ -1,0 +1,419 @@
+package io.logpipe.queue.log;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.stream.Stream;
+
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.UnsupportedForMessageFormatException;
+import org.apache.kafka.common.record.FileLogInputStream.FileChannelRecordBatch;
+import org.apache.kafka.common.record.FileRecords;
+import org.apache.kafka.common.record.MemoryRecords;
+import org.apache.kafka.common.record.MutableRecordBatch;
+import org.apache.kafka.common.record.RecordBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One partition's log: a directory {@code <topic>-<partition>} of segments. Appends are serialised by the partition's
+ * lock; reads take no lock, they read up to the end position published after each append.
+ */
+public final class PartitionLog implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionLog.class);
+
+    /** The end of the log as readers may see it: the active segment, its size and the next offset. */
+    private record End(LogSegment segment, int position, long nextOffset) {
+    }
+
+    /** A validated produce payload: how many batches and records, and its producer identity. */
+    public record Validated(MemoryRecords records, int batches, long producerId, short producerEpoch, int firstSeq,
+                            int lastSeq, long offsetCount) {
+    }
+
+    /** The outcome of an append: the first and last offsets given, and whether it was a retry already written. */
+    public record AppendResult(long firstOffset, long lastOffset, boolean duplicate) {
+    }
+
+    /** What a fetch gets: a slice of a segment file (or nothing), plus the offsets around it. */
+    public record ReadResult(FileRecords records, long highWatermark, long logStartOffset) {
+        public int sizeInBytes() {
+            return records == null ? 0 : records.sizeInBytes();
+        }
+    }
+
+    private final TopicPartition topicPartition;
+    private final Uuid topicId;
+    private final Path dir;
+    private final LogConfig config;
+    private final ConcurrentSkipListMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
+    private final ProducerStateManager producers = new ProducerStateManager();
+    private final Set<Runnable> appendListeners = ConcurrentHashMap.newKeySet();
+    private volatile End end;
+    private long unflushedMessages;
+    private volatile long lastFlushMs = System.currentTimeMillis();
+
+    private PartitionLog(TopicPartition topicPartition, Uuid topicId, Path dir, LogConfig config) {
+        this.topicPartition = topicPartition;
+        this.topicId = topicId;
+        this.dir = dir;
+        this.config = config;
+    }
+
+    /**
+     * Opens the partition in {@code dir}, creating it when missing. After an unclean stop ({@code cleanShutdown}
+     * false) the active segment is re-validated batch by batch, a torn tail is cut off and its indexes rebuilt.
+     */
+    public static PartitionLog open(Path dir, TopicPartition tp, Uuid topicId, LogConfig config, boolean cleanShutdown)
+            throws IOException {
+        Files.createDirectories(dir);
+        PartitionLog log = new PartitionLog(tp, topicId, dir, config);
+        log.load(cleanShutdown);
+        return log;
+    }
+
+    private void load(boolean cleanShutdown) throws IOException {
+        List<Long> baseOffsets = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                String name = file.getFileName().toString();
+                if (name.endsWith(".log") && name.length() == 24) {
+                    baseOffsets.add(Long.parseLong(name.substring(0, 20)));
+                }
+            }
+        }
+        baseOffsets.sort(null);
+        for (int i = 0; i < baseOffsets.size(); i++) {
+            long base = baseOffsets.get(i);
+            boolean active = i == baseOffsets.size() - 1;
+            LogSegment segment = LogSegment.open(dir, base, config.indexIntervalBytes(), config.maxIndexSize());
+            long nextBase = active ? Long.MAX_VALUE : baseOffsets.get(i + 1);
+            if (active && !cleanShutdown) {
+                int cut = segment.recover();
+                if (cut > 0) {
+                    LOG.warn("{}: recovery cut {} bytes of torn or corrupt data off the tail of {}", topicPartition,
+                            cut, segment);
+                }
+            } else if (!segment.offsetIndex().isConsistent(nextBase, segment.sizeInBytes())
+                    || segment.offsetIndex().entries() == 0 && segment.sizeInBytes() > config.indexIntervalBytes()) {
+                LOG.info("{}: rebuilding the indexes of {}", topicPartition, segment);
+                segment.recover();
+            } else if (active) {
+                segment.loadTimestamps();
+            }
+            if (!active) {
+                segment.offsetIndex().trimToValidSize();
+                segment.timeIndex().trimToValidSize();
+            }
+            segments.put(base, segment);
+        }
+        if (segments.isEmpty()) {
+            segments.put(0L, LogSegment.open(dir, 0, config.indexIntervalBytes(), config.maxIndexSize()));
+        }
+        LogSegment active = segments.lastEntry().getValue();
+        long next = active.readNextOffset();
+        end = new End(active, active.sizeInBytes(), next);
+        rebuildProducerState();
+    }
+
+    /** Replays batch headers of the last two segments, so retries from producers that outlived a restart dedupe. */
+    private void rebuildProducerState() {
+        List<LogSegment> recent = new ArrayList<>(segments.descendingMap().values()).subList(0, Math.min(2, segments.size()));
+        for (int i = recent.size() - 1; i >= 0; i--) {
+            for (FileChannelRecordBatch batch : recent.get(i).records().batches()) {
+                if (batch.hasProducerId()) {
+                    producers.update(batch.producerId(), batch.producerEpoch(), batch.baseSequence(),
+                            batch.lastSequence(), batch.baseOffset(), batch.lastOffset());
+                }
+            }
+        }
+    }
+
+    /**
+     * Checks a produce payload without touching the log: whole v2 batches only, each within
+     * {@code message.max.bytes} and with a good CRC, and one producer identity across them. Throws the exception
+     * whose Kafka error code answers the producer.
+     */
+    public static Validated validate(MemoryRecords records, int maxBatchBytes) {
+        int batches = 0;
+        int bytes = 0;
+        long producerId = RecordBatch.NO_PRODUCER_ID;
+        short epoch = RecordBatch.NO_PRODUCER_EPOCH;
+        int firstSeq = RecordBatch.NO_SEQUENCE;
+        int lastSeq = RecordBatch.NO_SEQUENCE;
+        long offsets = 0;
+        for (MutableRecordBatch batch : records.batches()) {
+            if (batch.magic() != RecordBatch.MAGIC_VALUE_V2) {
+                throw new UnsupportedForMessageFormatException("record batch magic " + batch.magic()
+                        + " is not supported; only v2 batches (Kafka 0.11+ clients)");
+            }
+            if (batch.sizeInBytes() > maxBatchBytes) {
+                throw new RecordTooLargeException("record batch of " + batch.sizeInBytes()
+                        + " bytes exceeds message.max.bytes " + maxBatchBytes);
+            }
+            batch.ensureValid();
+            if (batch.isControlBatch() || batch.isTransactional()) {
+                throw new InvalidRecordException("transactional and control batches are not supported");
+            }
+            long delta = batch.lastOffset() - batch.baseOffset();
+            Integer count = batch.countOrNull();
+            if (delta < 0 || count == null || count < 0 || count > delta + 1) {
+                throw new InvalidRecordException("record batch has an inconsistent offset delta " + delta
+                        + " for " + count + " records");
+            }
+            if (batches == 0) {
+                producerId = batch.producerId();
+                epoch = batch.producerEpoch();
+                firstSeq = batch.baseSequence();
+            } else if (batch.producerId() != producerId) {
+                throw new InvalidRecordException("one produce payload holds batches of several producers");
+            }
+            lastSeq = batch.lastSequence();
+            offsets += delta + 1;
+            bytes += batch.sizeInBytes();
+            batches++;
+        }
+        if (bytes != records.sizeInBytes()) {
+            throw new CorruptRecordException("produce payload of " + records.sizeInBytes() + " bytes has "
+                    + (records.sizeInBytes() - bytes) + " bytes that are not a complete record batch");
+        }
+        if (batches == 0) {
+            throw new InvalidRecordException("produce payload holds no record batch");
+        }
+        return new Validated(records, batches, producerId, epoch, firstSeq, lastSeq, offsets);
+    }
+
+    /**
+     * Appends validated batches: assigns offsets in place in their headers, rolls the segment when due and writes
+     * the bytes as they are. A retry of a batch the producer already wrote gets the earlier offsets back.
+     */
+    public AppendResult append(Validated batch) throws IOException {
+        AppendResult result;
+        synchronized (this) {
+            ProducerStateManager.BatchMetadata duplicate = producers.check(batch.producerId(), batch.producerEpoch(),
+                    batch.firstSeq(), batch.lastSeq());
+            if (duplicate != null) {
+                return new AppendResult(duplicate.firstOffset(), duplicate.lastOffset(), true);
+            }
+            long first = end.nextOffset();
+            long next = first;
+            long maxTimestamp = RecordBatch.NO_TIMESTAMP;
+            for (MutableRecordBatch b : batch.records().batches()) {
+                long delta = b.lastOffset() - b.baseOffset();
+                b.setLastOffset(next + delta);
+                next += delta + 1;
+                maxTimestamp = Math.max(maxTimestamp, b.maxTimestamp());
+            }
+            LogSegment segment = maybeRoll(batch.records().sizeInBytes(), maxTimestamp, next - 1);
+            segment.append(batch.records());
+            producers.update(batch.producerId(), batch.producerEpoch(), batch.firstSeq(), batch.lastSeq(), first,
+                    next - 1);
+            end = new End(segment, segment.sizeInBytes(), next);
+            unflushedMessages += batch.offsetCount();
+            if (unflushedMessages >= config.flushIntervalMessages()) {
+                flushLocked();
+            }
+            result = new AppendResult(first, next - 1, false);
+        }
+        for (Runnable listener : appendListeners) {
+            listener.run();
+        }
+        return result;
+    }
+
+    private LogSegment maybeRoll(int bytes, long maxTimestamp, long lastOffset) throws IOException {
+        LogSegment active = end.segment();
+        boolean full = active.sizeInBytes() > 0 && (long) active.sizeInBytes() + bytes > config.segmentBytes();
+        boolean old = active.sizeInBytes() > 0 && active.rollingBasedTimestamp() != RecordBatch.NO_TIMESTAMP
+                && maxTimestamp - active.rollingBasedTimestamp() > config.rollMs();
+        boolean offsetsOverflow = lastOffset - active.baseOffset() > Integer.MAX_VALUE;
+        if (!(full || old || active.indexFull() || offsetsOverflow)) {
+            return active;
+        }
+        long base = end.nextOffset();
+        active.onBecomeInactive();
+        LogSegment rolled = LogSegment.open(dir, base, config.indexIntervalBytes(), config.maxIndexSize());
+        segments.put(base, rolled);
+        LOG.debug("{}: rolled to a new segment at offset {}", topicPartition, base);
+        return rolled;
+    }
+
+    /**
+     * Reads from {@code offset}: up to {@code maxBytes}, or the whole first batch when {@code minOneBatch} and it is
+     * larger. An offset past the end, or before the start, throws OffsetOutOfRangeException.
+     */
+    public ReadResult read(long offset, int maxBytes, boolean minOneBatch) {
+        End snapshot = end;
+        long logStart = logStartOffset();
+        if (offset == snapshot.nextOffset()) {
+            return new ReadResult(null, snapshot.nextOffset(), logStart);
+        }
+        if (offset > snapshot.nextOffset() || offset < logStart) {
+            throw new org.apache.kafka.common.errors.OffsetOutOfRangeException("offset " + offset + " of "
+                    + topicPartition + " is outside [" + logStart + ", " + snapshot.nextOffset() + "]");
+        }
+        Map.Entry<Long, LogSegment> entry = segments.floorEntry(offset);
+        while (entry != null) {
+            LogSegment segment = entry.getValue();
+            int maxPosition = segment == snapshot.segment() ? snapshot.position() : segment.sizeInBytes();
+            FileRecords slice = segment.read(offset, maxBytes, maxPosition, minOneBatch);
+            if (slice != null) {
+                return new ReadResult(slice, snapshot.nextOffset(), logStart);
+            }
+            if (segment == snapshot.segment()) {
+                break;
+            }
+            entry = segments.higherEntry(entry.getKey());
+        }
+        return new ReadResult(null, snapshot.nextOffset(), logStart);
+    }
+
+    /** The first offset whose record timestamp is at or above {@code timestamp}, or null when there is none. */
+    public FileRecords.TimestampAndOffset offsetForTimestamp(long timestamp) {
+        long logStart = logStartOffset();
+        for (LogSegment segment : segments.values()) {
+            if (segment.maxTimestampSoFar() >= timestamp || segment == end.segment()) {
+                FileRecords.TimestampAndOffset found = segment.findOffsetByTimestamp(timestamp, logStart);
+                if (found != null) {
+                    return found;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The offset and timestamp of the record with the largest timestamp (ListOffsets MAX_TIMESTAMP). */
+    public FileRecords.TimestampAndOffset maxTimestampAndOffset() {
+        FileRecords.TimestampAndOffset best = null;
+        for (LogSegment segment : segments.values()) {
+            for (FileChannelRecordBatch batch : segment.records().batches()) {
+                if (best == null || batch.maxTimestamp() > best.timestamp) {
+                    best = new FileRecords.TimestampAndOffset(batch.maxTimestamp(), batch.lastOffset(),
+                            java.util.Optional.empty());
+                }
+            }
+        }
+        return best;
+    }
+
+    /** Deletes whole segments that fall out of the retention time or size (never the active one). */
+    public synchronized int deleteExpiredSegments(long nowMs) throws IOException {
+        int deleted = 0;
+        long totalBytes = 0;
+        for (LogSegment segment : segments.values()) {
+            totalBytes += segment.sizeInBytes();
+        }
+        while (segments.size() > 1) {
+            LogSegment oldest = segments.firstEntry().getValue();
+            boolean expired = config.retentionMs() >= 0 && oldest.maxTimestampSoFar() != RecordBatch.NO_TIMESTAMP
+                    && nowMs - oldest.maxTimestampSoFar() > config.retentionMs();
+            boolean oversize = config.retentionBytes() >= 0 && totalBytes - oldest.sizeInBytes() >= config.retentionBytes();
+            if (!expired && !oversize) {
+                break;
+            }
+            segments.remove(oldest.baseOffset());
+            totalBytes -= oldest.sizeInBytes();
+            oldest.delete();
+            deleted++;
+        }
+        return deleted;
+    }
+
+    public void addAppendListener(Runnable listener) {
+        appendListeners.add(listener);
+    }
+
+    public void removeAppendListener(Runnable listener) {
+        appendListeners.remove(listener);
+    }
+
+    public TopicPartition topicPartition() {
+        return topicPartition;
+    }
+
+    public Uuid topicId() {
+        return topicId;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public long logEndOffset() {
+        return end.nextOffset();
+    }
+
+    public long logStartOffset() {
+        Map.Entry<Long, LogSegment> first = segments.firstEntry();
+        return first == null ? end.nextOffset() : first.getKey();
+    }
+
+    public int segmentCount() {
+        return segments.size();
+    }
+
+    public List<LogSegment> segments() {
+        return List.copyOf(segments.values());
+    }
+
+    public long sizeInBytes() {
+        long total = 0;
+        for (LogSegment segment : segments.values()) {
+            total += segment.sizeInBytes();
+        }
+        return total;
+    }
+
+    /** Flushes when {@code log.flush.interval.ms} has passed since the last flush and something is unflushed. */
+    public synchronized void maybeFlushOnTime(long nowMs) throws IOException {
+        if (unflushedMessages > 0 && nowMs - lastFlushMs >= config.flushIntervalMs()) {
+            flushLocked();
+        }
+    }
+
+    public synchronized void flush() throws IOException {
+        flushLocked();
+    }
+
+    private void flushLocked() throws IOException {
+        end.segment().flush();
+        unflushedMessages = 0;
+        lastFlushMs = System.currentTimeMillis();
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        for (LogSegment segment : segments.values()) {
+            segment.flush();
+            segment.close();
+        }
+    }
+
+    /** Deletes every segment and the directory. */
+    public synchronized void delete() throws IOException {
+        for (LogSegment segment : segments.values()) {
+            segment.delete();
+        }
+        segments.clear();
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return topicPartition.toString();
+    }
+}

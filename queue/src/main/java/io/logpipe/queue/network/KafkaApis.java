@@ -1,0 +1,140 @@
+package io.logpipe.queue.network;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ByteBufferAccessor;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.ApiVersionsResponse;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.apache.kafka.common.requests.ResponseHeader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decodes a request frame with kafka-clients' own protocol classes, dispatches it to the handler registered for its
+ * API and serializes the answer. ApiVersions advertises exactly the registered APIs and version ranges, so clients
+ * negotiate down to what is implemented; anything else (unknown key, unsupported version, garbage) closes the
+ * connection with one log line, as Kafka does.
+ */
+public final class KafkaApis {
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaApis.class);
+
+    /** A serialized response ready for the socket. */
+    record Reply(List<Object> messages) {
+    }
+
+    private record Registration(short minVersion, short maxVersion, ApiHandler handler) {
+    }
+
+    private final Map<ApiKeys, Registration> handlers = new EnumMap<>(ApiKeys.class);
+
+    public KafkaApis() {
+        register(ApiKeys.API_VERSIONS, (request, body) -> CompletableFuture.completedFuture(apiVersions(Errors.NONE)));
+    }
+
+    /** Serves {@code key} over all the versions kafka-clients knows for it. */
+    public void register(ApiKeys key, ApiHandler handler) {
+        register(key, key.oldestVersion(), key.latestVersion(), handler);
+    }
+
+    public void register(ApiKeys key, short minVersion, short maxVersion, ApiHandler handler) {
+        handlers.put(key, new Registration(minVersion, maxVersion, handler));
+    }
+
+    private ApiVersionsResponse apiVersions(Errors error) {
+        ApiVersionsResponseData data = new ApiVersionsResponseData().setErrorCode(error.code());
+        handlers.forEach((key, registration) -> data.apiKeys().add(new ApiVersionsResponseData.ApiVersion()
+                .setApiKey(key.id).setMinVersion(registration.minVersion()).setMaxVersion(registration.maxVersion())));
+        return new ApiVersionsResponse(data);
+    }
+
+    /** Handles one frame; null when the connection was closed or the request gets no response. */
+    CompletionStage<Reply> handle(Connection connection, ByteBuffer frame) {
+        if (frame.remaining() < 8) {
+            connection.closeWithError("frame of " + frame.remaining() + " bytes is too short for a request header");
+            return null;
+        }
+        short keyId = frame.getShort(0);
+        short version = frame.getShort(2);
+        if (!ApiKeys.hasId(keyId)) {
+            connection.closeWithError("unknown API key " + keyId);
+            return null;
+        }
+        ApiKeys key = ApiKeys.forId(keyId);
+        RequestHeader header;
+        try {
+            header = RequestHeader.parse(frame);
+        } catch (RuntimeException e) {
+            connection.closeWithError("malformed " + key.name + " request header: " + e.getMessage());
+            return null;
+        }
+        Registration registration = handlers.get(key);
+        if (registration == null) {
+            connection.closeWithError("API " + key.name + " (key " + keyId + ") is not implemented by this broker");
+            return null;
+        }
+        if (version < registration.minVersion() || version > registration.maxVersion()) {
+            if (key == ApiKeys.API_VERSIONS) {
+                // The client learns our range from a v0 answer and retries with a version we speak.
+                return reply(apiVersions(Errors.UNSUPPORTED_VERSION), new ResponseHeader(header.correlationId(),
+                        (short) 0), (short) 0, connection);
+            }
+            connection.closeWithError(key.name + " version " + version + " is not supported (this broker speaks "
+                    + registration.minVersion() + " to " + registration.maxVersion() + ")");
+            return null;
+        }
+        AbstractRequest body;
+        try {
+            body = AbstractRequest.parseRequest(key, version, new ByteBufferAccessor(frame)).request;
+        } catch (RuntimeException e) {
+            connection.closeWithError("malformed " + key.name + " v" + version + " request: " + e);
+            return null;
+        }
+        ClientRequest request = new ClientRequest(header, connection.name(), connection.context());
+        CompletionStage<AbstractResponse> response;
+        try {
+            response = registration.handler().handle(request, body);
+        } catch (Exception e) {
+            response = CompletableFuture.completedFuture(errorResponse(request, body, e));
+        }
+        return response.handle((r, error) -> {
+            AbstractResponse answer = error == null ? r : errorResponse(request, body, error);
+            if (answer == null) {
+                return null;
+            }
+            try {
+                return new Reply(ResponseWriter.toMessages(answer.toSend(header.toResponseHeader(), version)));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+    }
+
+    private static AbstractResponse errorResponse(ClientRequest request, AbstractRequest body, Throwable error) {
+        if (!(error instanceof ApiException)) {
+            LOG.error("{} from {} failed", request.header().apiKey().name, request.connection(), error);
+        }
+        return body.getErrorResponse(error);
+    }
+
+    private static CompletionStage<Reply> reply(AbstractResponse response, ResponseHeader header, short version,
+                                                Connection connection) {
+        try {
+            return CompletableFuture.completedFuture(new Reply(ResponseWriter.toMessages(response.toSend(header, version))));
+        } catch (IOException e) {
+            connection.closeWithError("cannot serialize a response: " + e);
+            return null;
+        }
+    }
+}

@@ -1,0 +1,171 @@
+package io.logpipe.queue.network;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.FileRegion;
+import io.netty.util.AbstractReferenceCounted;
+import org.apache.kafka.common.network.Send;
+import org.apache.kafka.common.network.TransferableChannel;
+
+/**
+ * Turns a response {@link Send} built by kafka-clients into Netty messages: the serialized header and fields as
+ * buffers wrapped without copying, and record data that lives in segment files as file regions, which the socket
+ * sends with {@code sendfile} (zero copy) instead of passing the bytes through the heap.
+ */
+final class ResponseWriter implements TransferableChannel {
+    private final List<Object> messages = new ArrayList<>();
+    private final List<ByteBuffer> pending = new ArrayList<>();
+
+    /** The messages to write, in order, for {@code send}. */
+    static List<Object> toMessages(Send send) throws IOException {
+        ResponseWriter writer = new ResponseWriter();
+        int guard = 0;
+        while (!send.completed()) {
+            send.writeTo(writer);
+            if (++guard > 1_000_000) {
+                throw new IOException("response send did not complete");
+            }
+        }
+        writer.flushBuffers();
+        return writer.messages;
+    }
+
+    private void flushBuffers() {
+        if (pending.isEmpty()) {
+            return;
+        }
+        ByteBuf buf = Unpooled.wrappedBuffer(pending.toArray(new ByteBuffer[0]));
+        messages.add(buf);
+        pending.clear();
+    }
+
+    @Override
+    public int write(ByteBuffer src) {
+        int n = src.remaining();
+        if (n > 0) {
+            pending.add(src.slice());
+            src.position(src.limit());
+        }
+        return n;
+    }
+
+    @Override
+    public long write(ByteBuffer[] srcs, int offset, int length) {
+        long total = 0;
+        for (int i = offset; i < offset + length; i++) {
+            total += write(srcs[i]);
+        }
+        return total;
+    }
+
+    @Override
+    public long write(ByteBuffer[] srcs) {
+        return write(srcs, 0, srcs.length);
+    }
+
+    @Override
+    public long transferFrom(FileChannel fileChannel, long position, long count) {
+        if (count > 0) {
+            flushBuffers();
+            messages.add(new SharedFileRegion(fileChannel, position, count));
+        }
+        return count;
+    }
+
+    @Override
+    public boolean hasPendingWrites() {
+        return false;
+    }
+
+    @Override
+    public boolean isOpen() {
+        return true;
+    }
+
+    @Override
+    public void close() {
+    }
+
+    /** A region of a segment file whose channel stays open after the transfer: the segment owns it, not Netty. */
+    static final class SharedFileRegion extends AbstractReferenceCounted implements FileRegion {
+        private final FileChannel file;
+        private final long position;
+        private final long count;
+        private long transferred;
+
+        SharedFileRegion(FileChannel file, long position, long count) {
+            this.file = file;
+            this.position = position;
+            this.count = count;
+        }
+
+        @Override
+        public long position() {
+            return position;
+        }
+
+        @Override
+        @Deprecated
+        public long transfered() {
+            return transferred;
+        }
+
+        @Override
+        public long transferred() {
+            return transferred;
+        }
+
+        @Override
+        public long count() {
+            return count;
+        }
+
+        @Override
+        public long transferTo(WritableByteChannel target, long offset) throws IOException {
+            long remaining = count - offset;
+            if (remaining <= 0) {
+                return 0;
+            }
+            long written = file.transferTo(position + offset, remaining, target);
+            if (written == 0 && file.size() < position + count) {
+                throw new IOException("segment file shrank under a fetch response");
+            }
+            transferred += written;
+            return written;
+        }
+
+        @Override
+        public FileRegion retain() {
+            super.retain();
+            return this;
+        }
+
+        @Override
+        public FileRegion retain(int increment) {
+            super.retain(increment);
+            return this;
+        }
+
+        @Override
+        public FileRegion touch() {
+            return this;
+        }
+
+        @Override
+        public FileRegion touch(Object hint) {
+            return this;
+        }
+
+        @Override
+        protected void deallocate() {
+            // The segment's channel outlives the response.
+        }
+    }
+}

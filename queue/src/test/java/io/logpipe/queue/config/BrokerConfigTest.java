@@ -1,0 +1,136 @@
+package io.logpipe.queue.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BrokerConfigTest {
+    @TempDir
+    Path dir;
+
+    private BrokerConfig load(String text, String... overrides) throws IOException, ConfigException {
+        Path file = dir.resolve("server.properties");
+        Files.writeString(file, text);
+        return BrokerConfig.load(PropertiesFile.read(file), List.of(overrides));
+    }
+
+    @Test
+    void readsTheKeysOfKafkasServerProperties() throws Exception {
+        BrokerConfig config = load("""
+                # a comment
+                node.id=7
+                listeners=PLAINTEXT://127.0.0.1:19092
+                advertised.listeners=PLAINTEXT://queue.example:9092
+                log.dirs=/data/a, /data/b
+                num.partitions=3
+                auto.create.topics.enable=false
+                message.max.bytes=2000000
+                socket.request.max.bytes=5000000
+                log.segment.bytes=65536
+                log.roll.hours=2
+                log.index.interval.bytes=1024
+                log.flush.interval.messages=100
+                log.flush.interval.ms=500
+                """);
+        assertEquals(7, config.nodeId());
+        assertEquals(List.of(new BrokerConfig.Endpoint("PLAINTEXT", "127.0.0.1", 19092)), config.listeners());
+        assertEquals(new BrokerConfig.Endpoint("PLAINTEXT", "queue.example", 9092),
+                config.advertised(config.listeners().get(0), 19092));
+        assertEquals(List.of(Path.of("/data/a"), Path.of("/data/b")), config.logDirs());
+        assertEquals(3, config.numPartitions());
+        assertEquals(false, config.autoCreateTopics());
+        assertEquals(2000000, config.messageMaxBytes());
+        assertEquals(5000000, config.socketRequestMaxBytes());
+        assertEquals(65536, config.logSegmentBytes());
+        assertEquals(2 * 3600_000L, config.logRollMs());
+        assertEquals(1024, config.logIndexIntervalBytes());
+        assertEquals(100, config.logFlushIntervalMessages());
+        assertEquals(500, config.logFlushIntervalMs());
+        assertEquals(List.of(), config.warnings());
+    }
+
+    @Test
+    void brokerIdStandsInForNodeIdAndRollMsWinsOverHours() throws Exception {
+        BrokerConfig config = load("broker.id=4\nlog.roll.hours=5\nlog.roll.ms=1234\n");
+        assertEquals(4, config.nodeId());
+        assertEquals(1234, config.logRollMs());
+    }
+
+    @Test
+    void aKraftCombinedFileStartsWithOneWarningPerClusterKey() throws Exception {
+        BrokerConfig config = load("""
+                process.roles=broker,controller
+                node.id=1
+                controller.quorum.bootstrap.servers=localhost:9093
+                listeners=PLAINTEXT://:9092,CONTROLLER://:9093
+                inter.broker.listener.name=PLAINTEXT
+                advertised.listeners=PLAINTEXT://localhost:9092,CONTROLLER://localhost:9093
+                controller.listener.names=CONTROLLER
+                listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+                num.network.threads=3
+                offsets.topic.replication.factor=1
+                zookeeper.connect=localhost:2181
+                log.dirs=/tmp/kraft-combined-logs
+                """);
+        assertEquals(List.of(new BrokerConfig.Endpoint("PLAINTEXT", "", 9092)), config.listeners());
+        List<String> warnings = config.warnings();
+        for (String key : List.of("process.roles", "controller.quorum.bootstrap.servers", "inter.broker.listener.name",
+                "num.network.threads", "offsets.topic.replication.factor", "zookeeper.connect")) {
+            assertEquals(1, warnings.stream().filter(w -> w.contains(": " + key + " ")).count(), key + " in " + warnings);
+        }
+        assertTrue(warnings.stream().anyMatch(w -> w.contains("CONTROLLER://:9093") && w.contains("controller")), warnings.toString());
+        assertTrue(warnings.stream().allMatch(w -> w.contains("server.properties:")), warnings.toString());
+    }
+
+    @Test
+    void aBadValueFailsWithFileLineKeyAndReason() throws Exception {
+        ConfigException e = assertThrows(ConfigException.class, () -> load("node.id=1\n\nnum.partitions=three\n"));
+        assertTrue(e.getMessage().endsWith("server.properties:3: num.partitions: 'three' is not a whole number"),
+                e.getMessage());
+        e = assertThrows(ConfigException.class, () -> load("auto.create.topics.enable=yes\n"));
+        assertTrue(e.getMessage().contains(":1: auto.create.topics.enable: 'yes' is not a boolean"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> load("listeners=127.0.0.1:9092\n"));
+        assertTrue(e.getMessage().contains("listeners: '127.0.0.1:9092' is not NAME://host:port"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> load("log.segment.bytes=-5\n"));
+        assertTrue(e.getMessage().contains("log.segment.bytes: -5 is out of range"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> load("listeners=SSL://127.0.0.1:9093\n"));
+        assertTrue(e.getMessage().contains("no PLAINTEXT listener left"), e.getMessage());
+    }
+
+    @Test
+    void overridesReplaceFileValuesAndAreNamedInErrors() throws Exception {
+        BrokerConfig config = load("num.partitions=3\n", "num.partitions=5", "log.dirs=/x");
+        assertEquals(5, config.numPartitions());
+        assertEquals(List.of(Path.of("/x")), config.logDirs());
+        ConfigException e = assertThrows(ConfigException.class, () -> load("", "message.max.bytes=big"));
+        assertTrue(e.getMessage().startsWith("--override message.max.bytes: message.max.bytes:"), e.getMessage());
+        assertThrows(ConfigException.class, () -> load("", "novalue"));
+    }
+
+    @Test
+    void replicationAboveOneWarnsAndContinues() throws Exception {
+        BrokerConfig config = load("default.replication.factor=3\n");
+        assertEquals(1, config.warnings().size());
+        assertTrue(config.warnings().get(0).contains("replication factor 1"));
+    }
+
+    @Test
+    void propertiesSyntaxContinuationsEscapesAndSeparators() {
+        PropertiesFile file = PropertiesFile.parse("f", List.of("! bang comment", "a : 1", "b 2", "c=x\\", "   y",
+                "d=tab\\there", "e=\\u0041"));
+        assertEquals("1", file.entries().get("a").value());
+        assertEquals("2", file.entries().get("b").value());
+        assertEquals("xy", file.entries().get("c").value());
+        assertEquals(4, file.entries().get("c").line());
+        assertEquals("tab\there", file.entries().get("d").value());
+        assertEquals("A", file.entries().get("e").value());
+    }
+}

@@ -1,0 +1,232 @@
+package io.logpipe.shipper;
+
+import io.logpipe.shipper.config.HostName;
+import io.logpipe.shipper.config.OutputConfig;
+import io.logpipe.shipper.config.ShipperConfig;
+import io.logpipe.shipper.event.AgentInfo;
+import io.logpipe.shipper.event.EventEncoder;
+import io.logpipe.shipper.input.Crawler;
+import io.logpipe.shipper.output.KafkaOutput;
+import io.logpipe.shipper.output.Output;
+import io.logpipe.shipper.output.Pipeline;
+import io.logpipe.shipper.output.StreamOutput;
+import io.logpipe.shipper.registry.Registry;
+import java.io.BufferedOutputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running shipper: crawler thread (finds and reads files) → bounded queue → publishing thread (output, then
+ * registry offsets) plus a thread that writes the registry every {@code filebeat.registry.flush}. SIGTERM stops
+ * reading, lets the queue drain for up to {@code filebeat.shutdown_timeout}, and writes the registry a last time.
+ */
+public final class Agent implements AutoCloseable {
+    private final ShipperConfig config;
+    private final List<String> warnings;
+    private Logger log;
+    private FileChannel lockChannel;
+    private Registry registry;
+    private Output output;
+    private Pipeline pipeline;
+    private Crawler crawler;
+    private Thread crawlerThread;
+    private Thread publisherThread;
+    private Thread flusherThread;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean closing;
+
+    public Agent(ShipperConfig config, List<String> warnings) {
+        this.config = config;
+        this.warnings = warnings;
+    }
+
+    /** Runs until SIGTERM/SIGINT; the process exit code. */
+    int run() {
+        try {
+            start();
+        } catch (IOException | RuntimeException e) {
+            System.err.println("shipper: cannot start: " + e.getMessage());
+            return 1;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(this::close, "shipper-shutdown"));
+        try {
+            long lastReport = System.nanoTime();
+            long lastCount = 0;
+            while (!stopped.await(1, TimeUnit.SECONDS)) {
+                if (!closing && (!publisherThread.isAlive() || !crawlerThread.isAlive())) {
+                    // an internal error ended a thread (logged where it happened): exit, so that the service
+                    // manager restarts the shipper; it resumes from the registry, nothing acknowledged is lost
+                    log.error("the {} thread stopped unexpectedly; exiting with status 1",
+                            publisherThread.isAlive() ? "reading" : "publishing");
+                    return 1;
+                }
+                if (System.nanoTime() - lastReport >= 30_000_000_000L) {
+                    long now = pipeline.shipped();
+                    log.info("shipped {} event(s) in the last 30s ({} in total), {} file(s) open", now - lastCount,
+                            now, crawler.openFiles());
+                    lastCount = now;
+                    lastReport = System.nanoTime();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    /** Starts every thread; returns immediately. */
+    public void start() throws IOException {
+        log = LoggerFactory.getLogger(Agent.class);
+        for (String w : warnings) {
+            log.warn(w);
+        }
+        Path data = config.dataPath();
+        Files.createDirectories(data);
+        lockChannel = FileChannel.open(data.resolve("shipper.lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = lockChannel.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            lock = null; // held by this very JVM
+        }
+        if (lock == null) {
+            lockChannel.close();
+            throw new IOException("another shipper is running with path.data " + data.toAbsolutePath()
+                    + " (two would ship every line twice); stop it or use another --path.data");
+        }
+        registry = Registry.open(data);
+        String host = HostName.get();
+        AgentInfo agent = new AgentInfo(config.name(), host, agentId(data), UUID.randomUUID().toString(),
+                AgentInfo.COMPATIBLE_VERSION);
+        EventEncoder encoder = new EventEncoder(agent);
+        output = createOutput(config.output(), encoder);
+        int batch = config.output() instanceof OutputConfig.Kafka k ? k.bulkMaxSize() : 2048;
+        pipeline = new Pipeline(config.queueEvents(), batch, output);
+        crawler = new Crawler(config.inputs(), registry, pipeline);
+        publisherThread = new Thread(pipeline, "shipper-publisher");
+        crawlerThread = new Thread(crawler, "shipper-crawler");
+        flusherThread = new Thread(this::flushLoop, "shipper-registry");
+        flusherThread.setDaemon(true);
+        publisherThread.start();
+        crawlerThread.start();
+        flusherThread.start();
+        log.info("shipper started: {} input(s), output {}, registry {}", config.inputs().size(), output.describe(),
+                registry.file().toAbsolutePath());
+    }
+
+    private static Output createOutput(OutputConfig o, EventEncoder encoder) throws IOException {
+        if (o instanceof OutputConfig.Kafka k) {
+            return new KafkaOutput(k, encoder);
+        }
+        if (o instanceof OutputConfig.File f) {
+            Files.createDirectories(f.path());
+            FileOutputStream fos = new FileOutputStream(f.path().resolve(f.filename()).toFile(), true);
+            return new StreamOutput(new BufferedOutputStream(fos, 1 << 16), encoder, "file " + f.path()
+                    .resolve(f.filename()), () -> {
+                        try {
+                            fos.getFD().sync();
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    });
+        }
+        return new StreamOutput(new BufferedOutputStream(System.out, 1 << 16), encoder, "console", () -> { });
+    }
+
+    /** The agent's id, kept in {@code path.data/meta.json} across restarts like filebeat's. */
+    private static String agentId(Path data) throws IOException {
+        Path meta = data.resolve("meta.json");
+        if (Files.exists(meta)) {
+            String text = Files.readString(meta);
+            int i = text.indexOf("\"uuid\":\"");
+            if (i >= 0) {
+                return text.substring(i + 8, text.indexOf('"', i + 8));
+            }
+        }
+        String id = UUID.randomUUID().toString();
+        Path tmp = data.resolve("meta.json.tmp");
+        Files.writeString(tmp, "{\"uuid\":\"" + id + "\"}\n", StandardCharsets.UTF_8);
+        Files.move(tmp, meta, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        return id;
+    }
+
+    private void flushLoop() {
+        long interval = Math.max(10, config.registryFlush().toMillis());
+        while (!closing) {
+            try {
+                Thread.sleep(interval);
+                registry.flush();
+            } catch (InterruptedException e) {
+                return;
+            } catch (IOException | RuntimeException e) {
+                log.error("writing the registry {} failed: {}; retrying", registry.file(), e.toString());
+            }
+        }
+    }
+
+    public Pipeline pipeline() {
+        return pipeline;
+    }
+
+    public Crawler crawler() {
+        return crawler;
+    }
+
+    public Registry registry() {
+        return registry;
+    }
+
+    /** Stops reading, drains what was read, writes the registry. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        long drainMillis = config.shutdownTimeout().toMillis();
+        log.info("stopping: no more reading; waiting up to {} ms for queued events to be acknowledged", drainMillis);
+        try {
+            crawler.stop();
+            crawlerThread.interrupt();
+            crawlerThread.join(10_000);
+            pipeline.drain();
+            publisherThread.join(Math.max(1, drainMillis));
+            if (publisherThread.isAlive()) {
+                log.warn("events still unacknowledged after {} ms (filebeat.shutdown_timeout); they will be read "
+                        + "again after the restart", drainMillis);
+                publisherThread.interrupt();
+                publisherThread.join(5000);
+            }
+            flusherThread.interrupt();
+            registry.flush();
+            log.info("stopped: {} event(s) shipped; registry written to {}", pipeline.shipped(), registry.file());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            log.error("writing the registry on shutdown failed: {}", e.toString());
+        } finally {
+            output.close();
+            try {
+                lockChannel.close();
+            } catch (IOException e) {
+                // exiting anyway
+            }
+            stopped.countDown();
+        }
+    }
+}

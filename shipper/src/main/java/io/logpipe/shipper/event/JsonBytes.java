@@ -1,0 +1,111 @@
+package io.logpipe.shipper.event;
+
+import java.util.Arrays;
+
+/**
+ * A growable byte buffer with just what the event encoder needs: raw bytes, numbers, and JSON strings written as
+ * escaped UTF-8 in one pass (no intermediate String or char[] per event).
+ */
+final class JsonBytes {
+    private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private byte[] buf = new byte[1024];
+    private int len;
+
+    void reset() {
+        if (buf.length > 1 << 20) {
+            buf = new byte[1024]; // do not keep a huge event's buffer for ever
+        }
+        len = 0;
+    }
+
+    byte[] toByteArray() {
+        return Arrays.copyOf(buf, len);
+    }
+
+    private void ensure(int extra) {
+        if (len + extra > buf.length) {
+            buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + extra));
+        }
+    }
+
+    void raw(byte[] bytes) {
+        ensure(bytes.length);
+        System.arraycopy(bytes, 0, buf, len, bytes.length);
+        len += bytes.length;
+    }
+
+    void raw(char c) {
+        ensure(1);
+        buf[len++] = (byte) c;
+    }
+
+    void number(long n) {
+        raw(Long.toString(n).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    }
+
+    /** {@code "s"} with JSON escapes, as UTF-8; unpaired surrogates become U+FFFD. */
+    void string(String s) {
+        int n = s.length();
+        ensure(n * 3 + 2);
+        byte[] b = buf;
+        int p = len;
+        b[p++] = '"';
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                if (c >= 0x20 && c != '"' && c != '\\') {
+                    b[p++] = (byte) c;
+                    continue;
+                }
+                len = p;
+                ensure(6 + (n - i) * 3);
+                b = buf;
+                b[p++] = '\\';
+                switch (c) {
+                    case '"' -> b[p++] = '"';
+                    case '\\' -> b[p++] = '\\';
+                    case '\n' -> b[p++] = 'n';
+                    case '\r' -> b[p++] = 'r';
+                    case '\t' -> b[p++] = 't';
+                    case '\b' -> b[p++] = 'b';
+                    case '\f' -> b[p++] = 'f';
+                    default -> {
+                        b[p++] = 'u';
+                        b[p++] = '0';
+                        b[p++] = '0';
+                        b[p++] = HEX[c >> 4];
+                        b[p++] = HEX[c & 0xF];
+                    }
+                }
+            } else if (c < 0x800) {
+                b[p++] = (byte) (0xC0 | (c >> 6));
+                b[p++] = (byte) (0x80 | (c & 0x3F));
+            } else if (Character.isSurrogate(c)) {
+                int cp = 0xFFFD;
+                if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    cp = Character.toCodePoint(c, s.charAt(++i));
+                }
+                if (cp == 0xFFFD) {
+                    b[p++] = (byte) 0xEF;
+                    b[p++] = (byte) 0xBF;
+                    b[p++] = (byte) 0xBD;
+                } else {
+                    len = p;
+                    ensure(4 + (n - i) * 3);
+                    b = buf;
+                    b[p++] = (byte) (0xF0 | (cp >> 18));
+                    b[p++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
+                    b[p++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
+                    b[p++] = (byte) (0x80 | (cp & 0x3F));
+                }
+            } else {
+                b[p++] = (byte) (0xE0 | (c >> 12));
+                b[p++] = (byte) (0x80 | ((c >> 6) & 0x3F));
+                b[p++] = (byte) (0x80 | (c & 0x3F));
+            }
+        }
+        len = p;
+        ensure(1);
+        buf[len++] = '"';
+    }
+}

@@ -1,0 +1,221 @@
+package io.logpipe.shipper.input;
+
+import io.logpipe.shipper.config.InputConfig;
+import io.logpipe.shipper.event.Event;
+import io.logpipe.shipper.event.InputFields;
+import io.logpipe.shipper.event.JsonFields;
+import io.logpipe.shipper.multiline.Line;
+import io.logpipe.shipper.multiline.LineGrouper;
+import io.logpipe.shipper.multiline.Message;
+import io.logpipe.shipper.registry.FileIdentity;
+import io.logpipe.shipper.registry.FileState;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads one open file: lines, then multiline groups, then include/exclude filters and JSON decoding, into events.
+ * It keeps the file descriptor, so a renamed or deleted file is still read to its end; the crawler decides when
+ * it is finished.
+ */
+final class Harvester {
+    private static final Logger LOG = LoggerFactory.getLogger(Harvester.class);
+
+    final InputConfig input;
+    final Path path;
+    final FileState state;
+    private final FileChannel channel;
+    private final LineReader reader;
+    private final LineGrouper grouper;
+    private final EventSink sink;
+    private final Consumer<Line> onLine;
+    private final Consumer<Message> onMessage;
+    private final String pathText;
+    private InterruptedException interrupted;
+    private Event.Acknowledgeable cursor;
+    private long lastDataNanos = System.nanoTime();
+    /** No scan found the file under any matched path any more (renamed away, removed, or a link re-pointed). */
+    boolean gone;
+    boolean removed;
+
+    Harvester(InputConfig input, Path path, FileState state, FileChannel channel, long startOffset, EventSink sink) {
+        this.input = input;
+        this.path = path;
+        this.pathText = path.toString();
+        this.state = state;
+        this.channel = channel;
+        this.sink = sink;
+        this.reader = new LineReader(channel, input.encoding(), input.maxBytes(), input.bufferSize(), startOffset);
+        this.grouper = LineGrouper.of(input.multiline(), input.maxBytes());
+        this.onMessage = this::publish;
+        this.onLine = line -> grouper.add(line, onMessage);
+        this.cursor = state.cursor();
+    }
+
+    static FileChannel open(Path path) throws IOException {
+        return FileChannel.open(path, StandardOpenOption.READ);
+    }
+
+    /**
+     * Reads up to {@code maxReads} buffers.
+     *
+     * @return bytes read (0: nothing new)
+     */
+    long poll(int maxReads) throws IOException, InterruptedException {
+        long size = channel.size();
+        if (size > reader.readOffset() && reader.readOffset() > 0 && !Fingerprint.matches(state.identity(), channel)) {
+            // copytruncate, and the file grew past our offset again before we looked: what lies at our offset now
+            // is the middle of new content, so check the first bytes before reading on
+            truncated("its first bytes changed");
+        }
+        long total = 0;
+        for (int i = 0; i < maxReads; i++) {
+            int n = reader.read(onLine);
+            if (interrupted != null) {
+                throw interrupted;
+            }
+            if (n == 0) {
+                break;
+            }
+            total += n;
+        }
+        long now = System.nanoTime();
+        if (total > 0) {
+            lastDataNanos = now;
+        } else if (channel.size() < reader.readOffset()) {
+            truncated("it shrank to " + channel.size() + " bytes");
+        }
+        grouper.tick(now, onMessage);
+        if (interrupted != null) {
+            throw interrupted;
+        }
+        return total;
+    }
+
+    /** Called on each scan: was the file truncated and rewritten (copytruncate) since we last looked? */
+    void verifyContent() throws IOException, InterruptedException {
+        FileIdentity id = state.identity();
+        long size = channel.size();
+        if (size < reader.readOffset()) {
+            truncated("it shrank to " + size + " bytes");
+        } else if (!Fingerprint.matches(id, channel)) {
+            truncated("its first bytes changed");
+        } else if (id.fingerprintLength() < FileIdentity.FINGERPRINT_BYTES && size > id.fingerprintLength()) {
+            state.identity(Fingerprint.of(id.device(), id.inode(), channel));
+        }
+    }
+
+    private void truncated(String why) throws IOException, InterruptedException {
+        LOG.info("{} was truncated ({}); reading it again from offset 0", path, why);
+        grouper.flush(onMessage);
+        if (interrupted != null) {
+            throw interrupted;
+        }
+        reader.seek(0);
+        FileIdentity id = state.identity();
+        state.restart(Fingerprint.of(id.device(), id.inode(), channel));
+        cursor = state.cursor();
+    }
+
+    boolean inactive(long now) {
+        return !input.closeInactive().isZero() && now - lastDataNanos >= input.closeInactive().toNanos();
+    }
+
+    /** At end of file as far as we know: everything read was complete lines, or the rest is a partial line. */
+    boolean atEof() throws IOException {
+        return channel.size() <= reader.readOffset();
+    }
+
+    /** Emits a pending multiline event, closes the file, and records where reading stopped. */
+    void close(boolean flushPending) {
+        try {
+            if (flushPending) {
+                grouper.flush(onMessage);
+            }
+        } finally {
+            state.readOffset(grouper.pending() ? state.offset() : reader.lineOffset());
+            try {
+                channel.close();
+            } catch (IOException e) {
+                LOG.debug("closing {}: {}", path, e.toString());
+            }
+        }
+    }
+
+    long readOffset() {
+        return reader.lineOffset();
+    }
+
+    private void publish(Message m) {
+        if (interrupted != null) {
+            return;
+        }
+        String text = m.text();
+        Map<String, Object> json = null;
+        String jsonError = null;
+        InputFields.JsonDecoding decoding = input.event().json();
+        String filterText = text;
+        if (decoding != null) {
+            Object decoded = JsonFields.decode(text);
+            if (decoded instanceof JsonFields.Failure f) {
+                if (!decoding.ignoreDecodingError()) {
+                    LOG.debug("{} offset {}: {}", path, m.offset(), f.message());
+                }
+                jsonError = f.message();
+            } else {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> map = (Map<String, Object>) decoded;
+                json = map;
+                if (decoding.messageKey() != null) {
+                    Object v = map.get(decoding.messageKey());
+                    filterText = v == null ? "" : v.toString();
+                }
+            }
+        }
+        boolean keep = passes(filterText);
+        Event event = new Event(System.currentTimeMillis(), text, pathText, m.offset(), m.endOffset(), m.flags(),
+                input.event(), json, jsonError, keep, cursor);
+        try {
+            sink.publish(event);
+        } catch (InterruptedException e) {
+            interrupted = e;
+        }
+    }
+
+    private boolean passes(String text) {
+        if (!input.includeLines().isEmpty()) {
+            boolean any = false;
+            for (Pattern p : input.includeLines()) {
+                if (p.matcher(text).find()) {
+                    any = true;
+                    break;
+                }
+            }
+            if (!any) {
+                return false;
+            }
+        }
+        for (Pattern p : input.excludeLines()) {
+            if (p.matcher(text).find()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public String toString() {
+        return path + " @" + reader.lineOffset();
+    }
+
+    static UncheckedIOException unchecked(IOException e) {
+        return new UncheckedIOException(e);
+    }
+}

@@ -1,0 +1,99 @@
+package io.logpipe.shipper.event;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The JSON of an event, as Filebeat 7 ships it. */
+class EventEncoderTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final AgentInfo agent = new AgentInfo("web-1", "web-1.example", "id-1", "eph-1", "7.17.0");
+    private final EventEncoder encoder = new EventEncoder(agent);
+    private static final Event.Acknowledgeable NOBODY = offset -> { };
+
+    private Event event(String message, InputFields input, int flags) {
+        return new Event(1_700_000_000_123L, message, "/var/log/app.log", 42, 100, flags, input, null, null, true,
+                NOBODY);
+    }
+
+    private static InputFields plain() {
+        return new InputFields("log", Map.of("log_topic", "app", "n", 7L), Map.of(), List.of("web", "prod"), null);
+    }
+
+    @Test
+    void aPlainEventHasEveryFilebeatField() throws Exception {
+        JsonNode e = JSON.readTree(encoder.encode(event("hello", plain(), Event.FLAG_MULTILINE)));
+        assertEquals("2023-11-14T22:13:20.123Z", e.path("@timestamp").asText());
+        assertEquals("filebeat", e.path("@metadata").path("beat").asText());
+        assertEquals("_doc", e.path("@metadata").path("type").asText());
+        assertEquals(42, e.path("log").path("offset").asLong());
+        assertEquals("/var/log/app.log", e.path("log").path("file").path("path").asText());
+        assertEquals("multiline", e.path("log").path("flags").get(0).asText());
+        assertEquals("hello", e.path("message").asText());
+        assertEquals("log", e.path("input").path("type").asText());
+        assertEquals("app", e.path("fields").path("log_topic").asText());
+        assertEquals(7, e.path("fields").path("n").asLong());
+        assertEquals("web", e.path("tags").get(0).asText());
+        assertEquals("1.12.0", e.path("ecs").path("version").asText());
+        assertEquals("web-1", e.path("host").path("name").asText());
+        assertEquals("filebeat", e.path("agent").path("type").asText());
+        assertEquals("web-1.example", e.path("agent").path("hostname").asText());
+        assertEquals("id-1", e.path("agent").path("id").asText());
+        assertEquals("eph-1", e.path("agent").path("ephemeral_id").asText());
+    }
+
+    @Test
+    void theFastPathWritesExactlyWhatTheGeneralPathWrites() throws Exception {
+        String[] messages = {"", "plain", "quote \" backslash \\ slash /", "tab\tnew\nline\rcr \u0001\u001f",
+                "ünïcödé € 日本語 😀", "lone \uD800 surrogate", "x".repeat(5000)};
+        for (String m : messages) {
+            for (int flags = 0; flags < 4; flags++) {
+                Event e = event(m, plain(), flags);
+                com.fasterxml.jackson.databind.node.ObjectNode fast =
+                        (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(encoder.encode(e));
+                assertEquals("filebeat", fast.remove("@metadata").path("beat").asText());
+                JsonNode general = JSON.valueToTree(encoder.toMap(e));
+                assertEquals(general.toString().replace("\uD800", "\uFFFD"), fast.toString(), m);
+            }
+        }
+    }
+
+    @Test
+    void fieldsUnderRootAndJsonKeysUnderRoot() throws Exception {
+        InputFields.JsonDecoding decoding = new InputFields.JsonDecoding(true, false, true, null, false, false);
+        InputFields input = new InputFields("log", Map.of(), Map.of("service", "api"), List.of(), decoding);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> decoded = (Map<String, Object>) JsonFields.decode("{\"level\":\"info\",\"input\":1}");
+        Event ok = new Event(0, "{...}", "/a", 0, 10, 0, input, decoded, null, true, NOBODY);
+        JsonNode e = JSON.readTree(encoder.encode(ok));
+        assertEquals("api", e.path("service").asText());
+        assertEquals("info", e.path("level").asText());
+        assertEquals("log", e.path("input").path("type").asText(), "without overwrite_keys, own fields win");
+        assertFalse(e.has("fields"));
+        assertNull(e.get("message"), "a decoded line has no message field");
+
+        Object failure = JsonFields.decode("not json");
+        Event bad = new Event(0, "not json", "/a", 0, 10, 0, input, null, ((JsonFields.Failure) failure).message(),
+                true, NOBODY);
+        JsonNode b = JSON.readTree(encoder.encode(bad));
+        assertEquals("not json", b.path("message").asText(), "an undecodable line is kept");
+        assertEquals("json", b.path("error").path("type").asText());
+    }
+
+    @Test
+    void formatStringsReadFieldsMetadataAndDates() {
+        Event e = event("m", plain(), 0);
+        assertEquals("app", FormatString.parse("%{[fields.log_topic]}").evaluate(e, encoder));
+        assertEquals("app", FormatString.parse("%{[fields][log_topic]}").evaluate(e, encoder));
+        assertEquals("logs-web-1", FormatString.parse("logs-%{[host.name]}").evaluate(e, encoder));
+        assertEquals("d", FormatString.parse("%{[fields.missing]:d}").evaluate(e, encoder));
+        assertNull(FormatString.parse("%{[fields.missing]}").evaluate(e, encoder));
+        assertEquals("app-2023.11.14", FormatString.parse("app-%{+yyyy.MM.dd}").evaluate(e, encoder));
+    }
+}
