@@ -1,32 +1,243 @@
 package io.logpipe.indexer;
 
+import io.logpipe.indexer.config.ConfigException;
+import io.logpipe.indexer.config.ConfigSource;
+import io.logpipe.indexer.config.PipelineConfig;
+import io.logpipe.indexer.pipeline.MonitoringApi;
+import io.logpipe.indexer.pipeline.Pipeline;
+import io.logpipe.indexer.pipeline.PipelineSettings;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /** Entry point of {@code bin/indexer}. */
 public final class Indexer {
     static final String USAGE = """
 Usage: bin/indexer -f PATH [-t] [--path.settings DIR] [--path.data DIR]
        bin/indexer -e CONFIG_STRING
+       bin/indexer --path.settings DIR        (runs the pipelines of DIR/pipelines.yml)
 
 Runs Logstash pipeline files: Kafka in, filters, Elasticsearch out.
 
-  -f PATH              a pipeline .conf file, a directory or a glob
-  -e CONFIG_STRING     a pipeline given inline
-  -t                   test the configuration and exit
-  --path.settings DIR  where indexer.yml (logstash.yml keys) and pipelines.yml live
-  --path.data DIR      where state and the dead-letter queue live
-  -h, --help           show this help
+  -f, --path.config PATH   a pipeline .conf file, a directory or a glob
+  -e, --config.string CFG  a pipeline given inline
+  -t, --config.test_and_exit
+                           test the configuration (parse, build every plugin) and exit
+  --path.settings DIR      where indexer.yml (logstash.yml keys) and pipelines.yml live
+                           (default: $LOGPIPE_HOME/conf when it has an indexer.yml)
+  --path.data DIR          where the dead-letter queue lives (default: path.data of indexer.yml, else data)
+  -w, --pipeline.workers N        worker threads (default: number of cores)
+  -b, --pipeline.batch.size N     events per batch (default 125)
+  -u, --pipeline.batch.delay MS   how long to wait for a batch to fill (default 50)
+  --http.host HOST, --http.port PORT
+                           monitoring API (default 127.0.0.1:9600; GET /_node/stats/pipelines)
+  --log.level LEVEL        error, warn, info, debug, trace
+  --prune.config FILE      also run the retention rules of FILE daily (or prune.config in indexer.yml)
+  -h, --help               show this help
+
+SIGTERM (or Ctrl-C) stops fetching, drains the queued events through the outputs, commits the Kafka
+offsets of what was written, and exits.
 """;
 
     private Indexer() {
     }
 
     public static void main(String[] args) {
-        for (String arg : args) {
-            if (arg.equals("--help") || arg.equals("-h")) {
-                System.out.print(USAGE);
-                return;
+        int code;
+        try {
+            code = run(args, System.out, System.err);
+        } catch (ConfigException e) {
+            System.err.println("indexer: " + e.getMessage());
+            code = 1;
+        } catch (UsageException e) {
+            System.err.println("indexer: " + e.getMessage() + " (see --help)");
+            code = 2;
+        } catch (Exception e) {
+            System.err.println("indexer: " + e);
+            code = 1;
+        }
+        System.exit(code);
+    }
+
+    static final class UsageException extends RuntimeException {
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    /** Runs the indexer until its pipelines stop; returns the exit code. */
+    static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+        IndexerSettings cli = new IndexerSettings();
+        String settingsDir = null;
+        boolean testOnly = false;
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            String name = arg;
+            String inline = null;
+            if (arg.startsWith("--") && arg.contains("=")) {
+                name = arg.substring(0, arg.indexOf('='));
+                inline = arg.substring(arg.indexOf('=') + 1);
+            }
+            switch (name) {
+                case "-h", "--help" -> {
+                    out.print(USAGE);
+                    return 0;
+                }
+                case "-t", "--config.test_and_exit" -> testOnly = true;
+                case "-f", "--path.config" -> cli.set("path.config", inline != null ? inline : value(args, ++i, arg));
+                case "-e", "--config.string" -> cli.set("config.string", inline != null ? inline : value(args, ++i, arg));
+                case "--path.settings" -> settingsDir = inline != null ? inline : value(args, ++i, arg);
+                case "--path.data", "--http.host", "--http.port", "--api.http.host", "--api.http.port", "--log.level",
+                        "--pipeline.workers", "--pipeline.batch.size", "--pipeline.batch.delay", "--pipeline.id",
+                        "--prune.config" ->
+                        cli.set(name.substring(2), inline != null ? inline : value(args, ++i, arg));
+                case "-w" -> cli.set("pipeline.workers", value(args, ++i, arg));
+                case "-b" -> cli.set("pipeline.batch.size", value(args, ++i, arg));
+                case "-u" -> cli.set("pipeline.batch.delay", value(args, ++i, arg));
+                default -> throw new UsageException("unknown option '" + arg + "'");
             }
         }
-        System.err.println("indexer: not implemented yet (tracked in issue 6); see --help for the planned interface");
-        System.exit(1);
+        if (settingsDir == null) {
+            String home = System.getenv("LOGPIPE_HOME");
+            if (home != null && Files.exists(Path.of(home, "conf", "indexer.yml"))) {
+                settingsDir = Path.of(home, "conf").toString();
+            }
+        }
+        IndexerSettings fileSettings = settingsDir == null ? new IndexerSettings()
+                : IndexerSettings.load(Path.of(settingsDir, "indexer.yml"));
+        IndexerSettings settings = fileSettings.overlay(cli);
+        configureLogging(settings.string("log.level", "info"));
+        Logger log = LoggerFactory.getLogger(Indexer.class);
+
+        List<IndexerSettings> pipelineSettings = new ArrayList<>();
+        if (cli.values.containsKey("path.config") || cli.values.containsKey("config.string")) {
+            if (cli.values.containsKey("path.config") && cli.values.containsKey("config.string")) {
+                throw new UsageException("give either -f or -e, not both");
+            }
+            pipelineSettings.add(settings);
+        } else if (settingsDir != null && Files.exists(Path.of(settingsDir, "pipelines.yml"))) {
+            for (IndexerSettings p : IndexerSettings.loadPipelines(Path.of(settingsDir, "pipelines.yml"))) {
+                pipelineSettings.add(settings.overlay(p));
+            }
+        } else if (settings.values.containsKey("path.config") || settings.values.containsKey("config.string")) {
+            pipelineSettings.add(settings);
+        } else {
+            throw new UsageException("no pipeline: give -f PATH, -e CONFIG or --path.settings DIR with a pipelines.yml");
+        }
+
+        Path dataDir = Path.of(settings.string("path.data", "data"));
+        List<Pipeline> pipelines = new ArrayList<>();
+        try {
+            for (IndexerSettings p : pipelineSettings) {
+                String id = p.string("pipeline.id", "main");
+                if (pipelines.stream().anyMatch(existing -> existing.id().equals(id))) {
+                    throw new ConfigException(p.values.get("pipeline.id").location(), "duplicate pipeline.id '" + id + "'");
+                }
+                PipelineConfig config = p.values.containsKey("config.string")
+                        ? ConfigSource.fromString(p.string("config.string", ""))
+                        : ConfigSource.fromPath(p.string("path.config", ""));
+                PipelineSettings ps = new PipelineSettings(id,
+                        p.integer("pipeline.workers", Math.max(1, Runtime.getRuntime().availableProcessors()), 1),
+                        p.integer("pipeline.batch.size", 125, 1), p.integer("pipeline.batch.delay", 50, 0),
+                        Path.of(p.string("path.data", dataDir.toString())));
+                pipelines.add(new Pipeline(config, ps));
+            }
+        } catch (RuntimeException e) {
+            pipelines.forEach(Pipeline::stop);
+            throw e;
+        }
+        // The retention rules' daily run, for installs without cron (prune.config in indexer.yml).
+        io.logpipe.indexer.prune.PruneScheduler prune = null;
+        String pruneConfig = settings.string("prune.config", null);
+        if (pruneConfig != null) {
+            try {
+                prune = new io.logpipe.indexer.prune.PruneScheduler(Path.of(pruneConfig), java.time.Clock.systemDefaultZone(), out);
+            } catch (io.logpipe.indexer.prune.RetentionConfig.ConfigException e) {
+                pipelines.forEach(Pipeline::stop);
+                throw new ConfigException(null, e.getMessage());
+            }
+        }
+        if (testOnly) {
+            pipelines.forEach(Pipeline::stop);
+            if (prune != null) {
+                prune.close();
+            }
+            out.println("Configuration OK (" + pipelines.size() + " pipeline(s): "
+                    + String.join(", ", pipelines.stream().map(Pipeline::id).toList()) + ")");
+            return 0;
+        }
+
+        String host = settings.string("http.host", settings.string("api.http.host", "127.0.0.1"));
+        int port = settings.integer("http.port", settings.integer("api.http.port", 9600, 0), 0);
+        MonitoringApi api = MonitoringApi.start(host, port, pipelines);
+        log.info("monitoring API on http://{}:{}/_node/stats/pipelines", host, api.port());
+        Thread hook = new Thread(() -> {
+            log.info("stop requested: draining pipelines");
+            pipelines.forEach(Pipeline::stop);
+        }, "indexer-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        for (Pipeline pipeline : pipelines) {
+            pipeline.start();
+        }
+        if (prune != null) {
+            prune.start();
+            log.info("retention rules of {} run daily inside the indexer", pruneConfig);
+        }
+        // Wait until every pipeline has stopped; a pipeline that fails (say, a partition without a committed offset
+        // under auto_offset_reset => none) stops the others too, and the exit code says so.
+        int code = 0;
+        while (true) {
+            boolean allStopped = true;
+            for (Pipeline pipeline : pipelines) {
+                if (!pipeline.awaitStopped(200, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    allStopped = false;
+                } else if (pipeline.failure() != null && code == 0) {
+                    err.println("indexer: pipeline " + pipeline.id() + " stopped: " + pipeline.failure());
+                    code = 1;
+                    new Thread(() -> pipelines.forEach(Pipeline::stop), "indexer-stop-all").start();
+                }
+            }
+            if (allStopped) {
+                break;
+            }
+        }
+        api.close();
+        if (prune != null) {
+            prune.close();
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // already shutting down (SIGTERM): the hook has done the draining
+        }
+        return code;
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new UsageException(option + " needs a value");
+        }
+        return args[i];
+    }
+
+    /** slf4j-simple reads its level once, when the first logger is created: before any logging. */
+    private static void configureLogging(String level) {
+        String normalized = level.toLowerCase(java.util.Locale.ROOT);
+        if (normalized.equals("fatal")) {
+            normalized = "error";
+        }
+        if (!List.of("error", "warn", "info", "debug", "trace").contains(normalized)) {
+            throw new ConfigException(null, "log.level must be one of error, warn, info, debug, trace; not '" + level + "'");
+        }
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", normalized);
+        System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
+        System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSZ");
+        System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "warn");
+        System.setProperty("org.slf4j.simpleLogger.log.io.vertx", "warn");
+        System.setProperty("org.slf4j.simpleLogger.log.io.netty", "warn");
     }
 }

@@ -1,0 +1,155 @@
+package io.logpipe.indexer;
+
+import io.logpipe.indexer.config.ConfigException;
+import io.logpipe.indexer.config.Location;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+
+/**
+ * {@code indexer.yml} in the logstash.yml dialect (flat {@code pipeline.workers: 2} or nested keys), and
+ * {@code pipelines.yml}. Keys that do not apply are warned about in one line; wrong values fail with file:line.
+ */
+public final class IndexerSettings {
+    /** A value and where it was written. */
+    record Value(String text, Location location) {
+    }
+
+    static final List<String> KNOWN = List.of("pipeline.id", "pipeline.workers", "pipeline.batch.size",
+            "pipeline.batch.delay", "path.data", "path.config", "config.string", "http.host", "http.port",
+            "api.http.host", "api.http.port", "log.level", "config.test_and_exit", "prune.config");
+
+    final Map<String, Value> values = new LinkedHashMap<>();
+
+    /** Reads {@code file}; returns empty settings when it does not exist. */
+    static IndexerSettings load(Path file) {
+        IndexerSettings settings = new IndexerSettings();
+        if (!Files.exists(file)) {
+            return settings;
+        }
+        Node root = compose(file);
+        if (root == null) {
+            return settings;
+        }
+        if (!(root instanceof MappingNode mapping)) {
+            throw new ConfigException(location(file, root), "expected key: value settings");
+        }
+        flatten(file, "", mapping, settings.values);
+        for (Map.Entry<String, Value> entry : settings.values.entrySet()) {
+            if (!KNOWN.contains(entry.getKey())) {
+                log().warn("{}: setting '{}' does not apply to the indexer and is ignored", entry.getValue().location(),
+                        entry.getKey());
+            }
+        }
+        return settings;
+    }
+
+    /** The pipelines of {@code pipelines.yml}: one settings map per list entry. */
+    static List<IndexerSettings> loadPipelines(Path file) {
+        List<IndexerSettings> pipelines = new ArrayList<>();
+        Node root = compose(file);
+        if (!(root instanceof SequenceNode sequence)) {
+            throw new ConfigException(root == null ? new Location(file.toString(), 1, 1) : location(file, root),
+                    "pipelines.yml must be a list of pipelines, like: - pipeline.id: main\\n  path.config: \"pipelines/*.conf\"");
+        }
+        for (Node item : sequence.getValue()) {
+            if (!(item instanceof MappingNode mapping)) {
+                throw new ConfigException(location(file, item), "expected a pipeline (pipeline.id, path.config, ...)");
+            }
+            IndexerSettings settings = new IndexerSettings();
+            flatten(file, "", mapping, settings.values);
+            for (Map.Entry<String, Value> entry : settings.values.entrySet()) {
+                if (!KNOWN.contains(entry.getKey())) {
+                    log().warn("{}: pipeline setting '{}' does not apply and is ignored", entry.getValue().location(),
+                            entry.getKey());
+                }
+            }
+            if (!settings.values.containsKey("path.config") && !settings.values.containsKey("config.string")) {
+                throw new ConfigException(location(file, item), "a pipeline needs path.config or config.string");
+            }
+            pipelines.add(settings);
+        }
+        return pipelines;
+    }
+
+    private static Logger log() {
+        return LoggerFactory.getLogger(IndexerSettings.class);
+    }
+
+    private static Node compose(Path file) {
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            return new Yaml(new LoaderOptions()).compose(reader);
+        } catch (IOException e) {
+            throw new ConfigException(null, "cannot read " + file + ": " + e.getMessage());
+        } catch (org.yaml.snakeyaml.error.MarkedYAMLException e) {
+            throw new ConfigException(new Location(file.toString(), e.getProblemMark().getLine() + 1,
+                    e.getProblemMark().getColumn() + 1), "invalid YAML: " + e.getProblem());
+        }
+    }
+
+    private static void flatten(Path file, String prefix, MappingNode mapping, Map<String, Value> out) {
+        for (NodeTuple tuple : mapping.getValue()) {
+            String key = prefix + ((ScalarNode) tuple.getKeyNode()).getValue();
+            Node value = tuple.getValueNode();
+            if (value instanceof MappingNode nested) {
+                flatten(file, key + ".", nested, out);
+            } else if (value instanceof ScalarNode scalar) {
+                out.put(key, new Value(scalar.getValue(), location(file, value)));
+            } else {
+                throw new ConfigException(location(file, value), "setting '" + key + "' expects a single value");
+            }
+        }
+    }
+
+    private static Location location(Path file, Node node) {
+        return new Location(file.toString(), node.getStartMark().getLine() + 1, node.getStartMark().getColumn() + 1);
+    }
+
+    void set(String key, String value) {
+        values.put(key, new Value(value, new Location("command line", 1, 1)));
+    }
+
+    String string(String key, String defaultValue) {
+        Value value = values.get(key);
+        return value == null ? defaultValue : value.text();
+    }
+
+    int integer(String key, int defaultValue, int min) {
+        Value value = values.get(key);
+        if (value == null) {
+            return defaultValue;
+        }
+        try {
+            int n = Integer.parseInt(value.text().trim());
+            if (n < min) {
+                throw new NumberFormatException();
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new ConfigException(value.location(), "'" + key + "' must be a whole number of at least " + min
+                    + ", not '" + value.text() + "'");
+        }
+    }
+
+    IndexerSettings overlay(IndexerSettings other) {
+        IndexerSettings merged = new IndexerSettings();
+        merged.values.putAll(values);
+        merged.values.putAll(other.values);
+        return merged;
+    }
+}

@@ -1,0 +1,9 @@
+package io.logpipe.indexer.config;
+
+/** A place in a pipeline file, printed as {@code file:line:column} (1-based). */
+public record Location(String source, int line, int column) {
+    @Override
+    public String toString() {
+        return source + ":" + line + ":" + column;
+    }
+}

@@ -1,0 +1,7 @@
+package io.logpipe.indexer.config;
+
+import java.util.List;
+
+/** {@code name { settings }} inside an input, filter or output section. */
+public record PluginDefinition(String name, List<Setting> settings, Location location) implements Statement {
+}

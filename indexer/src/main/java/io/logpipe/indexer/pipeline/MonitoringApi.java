@@ -1,0 +1,103 @@
+package io.logpipe.indexer.pipeline;
+
+import io.logpipe.indexer.event.EventJson;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Logstash's monitoring API on {@code http.host:http.port}: {@code GET /_node/stats/pipelines[/<id>]} gives events
+ * in, filtered and out per pipeline and per plugin, consumer lag per Kafka partition and the dead-letter queue count.
+ */
+public final class MonitoringApi implements AutoCloseable {
+    private final Vertx vertx;
+    private final HttpServer server;
+    private final List<Pipeline> pipelines;
+
+    private MonitoringApi(Vertx vertx, HttpServer server, List<Pipeline> pipelines) {
+        this.vertx = vertx;
+        this.server = server;
+        this.pipelines = pipelines;
+    }
+
+    public static MonitoringApi start(String host, int port, List<Pipeline> pipelines) throws Exception {
+        Vertx vertx = Vertx.vertx();
+        List<Pipeline> watched = List.copyOf(pipelines);
+        HttpServer server = vertx.createHttpServer().requestHandler(request -> handle(request, watched));
+        try {
+            server.listen(port, host).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            vertx.close();
+            throw new IllegalStateException("cannot listen on " + host + ":" + port + " for the monitoring API ("
+                    + e.getMessage() + "); set http.port to a free port", e);
+        }
+        return new MonitoringApi(vertx, server, watched);
+    }
+
+    public int port() {
+        return server.actualPort();
+    }
+
+    private static void handle(HttpServerRequest request, List<Pipeline> pipelines) {
+        String path = request.path().replaceAll("/+$", "");
+        Object body;
+        int status = 200;
+        if (path.isEmpty()) {
+            body = Map.of("status", "green", "pipelines", pipelines.stream().map(Pipeline::id).toList());
+        } else if (path.equals("/_node/stats/pipelines") || path.equals("/_node/stats")) {
+            Map<String, Object> all = new LinkedHashMap<>();
+            pipelines.forEach(p -> all.put(p.id(), stats(p)));
+            body = Map.of("pipelines", all);
+        } else if (path.startsWith("/_node/stats/pipelines/")) {
+            String id = path.substring("/_node/stats/pipelines/".length());
+            Pipeline pipeline = pipelines.stream().filter(p -> p.id().equals(id)).findFirst().orElse(null);
+            if (pipeline == null) {
+                status = 404;
+                body = Map.of("error", "no pipeline '" + id + "'");
+            } else {
+                body = Map.of("pipelines", Map.of(id, stats(pipeline)));
+            }
+        } else {
+            status = 404;
+            body = Map.of("error", "not found: " + request.path() + " (try /_node/stats/pipelines)");
+        }
+        request.response().setStatusCode(status).putHeader("content-type", "application/json")
+                .end(EventJson.toJson(body));
+    }
+
+    static Map<String, Object> stats(Pipeline pipeline) {
+        Map<String, Object> stats = new LinkedHashMap<>();
+        stats.put("events", Map.of("in", pipeline.eventsIn(), "filtered", pipeline.eventsFiltered(),
+                "out", pipeline.eventsOut(), "queued", pipeline.queued()));
+        Map<String, Object> plugins = new LinkedHashMap<>();
+        plugins.put("inputs", plugins(pipeline.inputMetrics()));
+        plugins.put("filters", plugins(pipeline.filterMetrics()));
+        plugins.put("outputs", plugins(pipeline.outputMetrics()));
+        stats.put("plugins", plugins);
+        stats.put("consumer_lag", pipeline.consumerLag());
+        stats.put("dead_letter_queue", Map.of("count", pipeline.deadLetterCount()));
+        return stats;
+    }
+
+    private static List<Map<String, Object>> plugins(List<PluginMetrics> metrics) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (PluginMetrics m : metrics) {
+            Map<String, Object> plugin = new LinkedHashMap<>();
+            plugin.put("id", m.id());
+            plugin.put("name", m.name());
+            plugin.put("events", Map.of("in", m.in(), "out", m.out(), "duration_in_millis", m.durationMillis()));
+            out.add(plugin);
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        vertx.close();
+    }
+}

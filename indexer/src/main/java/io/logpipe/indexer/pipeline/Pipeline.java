@@ -1,0 +1,408 @@
+package io.logpipe.indexer.pipeline;
+
+import io.logpipe.indexer.config.ConfigException;
+import io.logpipe.indexer.config.Conditional;
+import io.logpipe.indexer.config.Expression;
+import io.logpipe.indexer.config.PipelineConfig;
+import io.logpipe.indexer.config.PluginDefinition;
+import io.logpipe.indexer.config.Statement;
+import io.logpipe.indexer.event.Event;
+import io.logpipe.indexer.plugins.Filter;
+import io.logpipe.indexer.plugins.Input;
+import io.logpipe.indexer.plugins.Output;
+import io.logpipe.indexer.plugins.PluginContext;
+import io.logpipe.indexer.plugins.PluginSettings;
+import io.logpipe.indexer.plugins.Plugins;
+import io.logpipe.indexer.plugins.filters.CommonFilterOptions;
+import io.logpipe.indexer.plugins.inputs.KafkaInput;
+import io.logpipe.indexer.plugins.outputs.ElasticsearchOutput;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running pipeline: inputs feed a bounded queue; {@code workers} threads take batches of up to
+ * {@code batchSize} events (waiting at most {@code batchDelay} for a batch to fill), run the filters, hand each
+ * output its events, and acknowledge the batch only when every output has returned. Inputs commit only what was
+ * acknowledged, so nothing is lost when the process dies at any moment.
+ */
+public final class Pipeline {
+    private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
+
+    /** A compiled step: a filter or output plugin, or a conditional. */
+    private sealed interface Step permits FilterStep, OutputStep, ConditionalStep {
+    }
+
+    private record FilterStep(Filter filter, CommonFilterOptions options, PluginMetrics metrics) implements Step {
+    }
+
+    private record OutputStep(Output output, PluginMetrics metrics) implements Step {
+    }
+
+    private record ConditionalStep(List<Expression> conditions, List<List<Step>> branches, List<Step> otherwise)
+            implements Step {
+    }
+
+    private final PipelineSettings settings;
+    private final List<Input> inputs = new ArrayList<>();
+    private final List<PluginMetrics> inputMetrics = new ArrayList<>();
+    private final List<Step> filters;
+    private final List<Step> outputs;
+    private final List<OutputStep> allOutputs = new ArrayList<>();
+    private final List<PluginMetrics> filterMetrics = new ArrayList<>();
+    private final BlockingQueue<Event> queue;
+    private final LongAdder eventsIn = new LongAdder();
+    private final LongAdder eventsFiltered = new LongAdder();
+    private final LongAdder eventsOut = new LongAdder();
+    private final List<Thread> workers = new ArrayList<>();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean draining;
+    private volatile boolean started;
+    private volatile String failure;
+    private int pluginCounter;
+
+    /** Builds every plugin: unknown plugins or settings and wrong values fail here, before any event. */
+    public Pipeline(PipelineConfig config, PipelineSettings settings) {
+        this.settings = settings;
+        PluginContext context = new PluginContext(settings.id(), settings.dataDir());
+        List<AutoCloseable> built = new ArrayList<>();
+        try {
+            for (Statement statement : config.inputs()) {
+                if (!(statement instanceof PluginDefinition definition)) {
+                    throw new ConfigException(((Conditional) statement).branches().get(0).location(),
+                            "conditionals are not allowed in the input section");
+                }
+                Plugins.checkKnown("input", definition);
+                PluginSettings pluginSettings = new PluginSettings("input", definition);
+                Input input = Plugins.input(definition, pluginSettings, context);
+                pluginSettings.rejectUnknown();
+                inputs.add(input);
+                built.add(input::close);
+                inputMetrics.add(new PluginMetrics(pluginSettings.string("id", definition.name() + "_" + (++pluginCounter)),
+                        definition.name()));
+            }
+            this.filters = compile(config.filters(), "filter", context, built);
+            this.outputs = compile(config.outputs(), "output", context, built);
+        } catch (RuntimeException e) {
+            for (AutoCloseable closeable : built) {
+                try {
+                    closeable.close();
+                } catch (Exception ignored) {
+                    // already failing; the configuration error is what matters
+                }
+            }
+            throw e;
+        }
+        if (inputs.isEmpty()) {
+            LOG.warn("pipeline {}: no input section: the pipeline will receive no events", settings.id());
+        }
+        this.queue = new ArrayBlockingQueue<>(Math.max(16, settings.workers() * settings.batchSize() * 2));
+    }
+
+    private List<Step> compile(List<Statement> statements, String kind, PluginContext context, List<AutoCloseable> built) {
+        List<Step> steps = new ArrayList<>();
+        for (Statement statement : statements) {
+            if (statement instanceof PluginDefinition definition) {
+                Plugins.checkKnown(kind, definition);
+                PluginSettings pluginSettings = new PluginSettings(kind, definition);
+                String defaultId = definition.name() + "_" + (++pluginCounter);
+                if (kind.equals("filter")) {
+                    CommonFilterOptions options = new CommonFilterOptions(pluginSettings, defaultId);
+                    Filter filter = Plugins.filter(definition, pluginSettings);
+                    pluginSettings.rejectUnknown();
+                    PluginMetrics metrics = new PluginMetrics(options.id(), definition.name());
+                    filterMetrics.add(metrics);
+                    steps.add(new FilterStep(filter, options, metrics));
+                } else {
+                    Output output = Plugins.output(definition, pluginSettings, context);
+                    built.add(output);
+                    pluginSettings.rejectUnknown();
+                    OutputStep step = new OutputStep(output, new PluginMetrics(pluginSettings.string("id", defaultId),
+                            definition.name()));
+                    allOutputs.add(step);
+                    steps.add(step);
+                }
+            } else {
+                Conditional conditional = (Conditional) statement;
+                List<Expression> conditions = new ArrayList<>();
+                List<List<Step>> branches = new ArrayList<>();
+                for (Conditional.Branch branch : conditional.branches()) {
+                    conditions.add(branch.condition());
+                    branches.add(compile(branch.body(), kind, context, built));
+                }
+                steps.add(new ConditionalStep(conditions, branches, compile(conditional.otherwise(), kind, context, built)));
+            }
+        }
+        return steps;
+    }
+
+    public String id() {
+        return settings.id();
+    }
+
+    /** Starts workers, then inputs. */
+    public void start() throws Exception {
+        started = true;
+        for (int i = 0; i < settings.workers(); i++) {
+            Thread worker = new Thread(this::work, "pipeline-" + settings.id() + "-worker-" + i);
+            workers.add(worker);
+            worker.start();
+        }
+        for (int i = 0; i < inputs.size(); i++) {
+            PluginMetrics metrics = inputMetrics.get(i);
+            inputs.get(i).start(new Input.Sink() {
+                @Override
+                public void accept(Event event) throws InterruptedException {
+                    metrics.out.increment();
+                    eventsIn.increment();
+                    queue.put(event);
+                }
+
+                @Override
+                public void fail(String message, Throwable cause) {
+                    failure = message;
+                    LOG.error("pipeline {}: {}", settings.id(), message);
+                    Thread stopper = new Thread(Pipeline.this::stop, "pipeline-" + settings.id() + "-stopper");
+                    stopper.start();
+                }
+            });
+        }
+        LOG.info("pipeline {} started: {} worker(s), batch size {}, batch delay {} ms", settings.id(),
+                settings.workers(), settings.batchSize(), settings.batchDelayMillis());
+    }
+
+    private void work() {
+        List<Event> batch = new ArrayList<>(settings.batchSize());
+        try {
+            while (true) {
+                batch.clear();
+                Event first = queue.poll(draining ? 10 : settings.batchDelayMillis(), TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    if (draining && queue.isEmpty()) {
+                        return;
+                    }
+                    continue;
+                }
+                batch.add(first);
+                long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settings.batchDelayMillis());
+                while (batch.size() < settings.batchSize()) {
+                    if (queue.drainTo(batch, settings.batchSize() - batch.size()) > 0) {
+                        continue;
+                    }
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0 || draining) {
+                        break;
+                    }
+                    Event next = queue.poll(left, TimeUnit.NANOSECONDS);
+                    if (next == null) {
+                        break;
+                    }
+                    batch.add(next);
+                }
+                process(batch);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Filters and outputs one batch, then acknowledges every event of it (dropped ones included). */
+    void process(List<Event> batch) throws InterruptedException {
+        List<Event> survivors = new ArrayList<>(batch.size());
+        for (Event event : batch) {
+            runFilters(filters, event);
+            if (!event.isCancelled()) {
+                survivors.add(event);
+            }
+        }
+        eventsFiltered.add(survivors.size());
+        Map<OutputStep, List<Event>> routed = new IdentityHashMap<>();
+        for (Event event : survivors) {
+            route(outputs, event, routed);
+        }
+        for (OutputStep step : allOutputs) {
+            List<Event> events = routed.get(step);
+            if (events == null || events.isEmpty()) {
+                continue;
+            }
+            step.metrics().in.add(events.size());
+            long start = System.nanoTime();
+            writeUntilDone(step, events);
+            step.metrics().nanos.add(System.nanoTime() - start);
+            step.metrics().out.add(events.size());
+        }
+        eventsOut.add(survivors.size());
+        for (Event event : batch) {
+            if (event.source() != null) {
+                event.source().acknowledge();
+            }
+        }
+    }
+
+    /** Outputs retry their own transient failures; anything else thrown is retried here: a batch is never dropped. */
+    private void writeUntilDone(OutputStep step, List<Event> events) throws InterruptedException {
+        long backoff = 1000;
+        while (true) {
+            try {
+                step.output().write(events);
+                return;
+            } catch (InterruptedException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                LOG.error("pipeline {}: output {} failed ({}); retrying the batch in {} ms", settings.id(),
+                        step.metrics().id(), e.toString(), backoff);
+                Thread.sleep(backoff);
+                backoff = Math.min(backoff * 2, 60_000);
+            }
+        }
+    }
+
+    private void runFilters(List<Step> steps, Event event) {
+        for (Step step : steps) {
+            if (event.isCancelled()) {
+                return;
+            }
+            if (step instanceof FilterStep filter) {
+                filter.metrics().in.increment();
+                long start = System.nanoTime();
+                try {
+                    if (filter.filter().filter(event)) {
+                        filter.options().apply(event);
+                    }
+                } catch (RuntimeException e) {
+                    // A filter bug must not lose the event: it goes on, tagged.
+                    LOG.warn("pipeline {}: filter {} failed on an event: {}", settings.id(), filter.metrics().id(), e.toString());
+                    event.tag("_filter_exception");
+                }
+                filter.metrics().nanos.add(System.nanoTime() - start);
+                if (!event.isCancelled()) {
+                    filter.metrics().out.increment();
+                }
+            } else if (step instanceof ConditionalStep conditional) {
+                runFilters(choose(conditional, event), event);
+            }
+        }
+    }
+
+    private void route(List<Step> steps, Event event, Map<OutputStep, List<Event>> routed) {
+        for (Step step : steps) {
+            if (step instanceof OutputStep output) {
+                routed.computeIfAbsent(output, o -> new ArrayList<>()).add(event);
+            } else if (step instanceof ConditionalStep conditional) {
+                route(choose(conditional, event), event, routed);
+            }
+        }
+    }
+
+    private static List<Step> choose(ConditionalStep conditional, Event event) {
+        for (int i = 0; i < conditional.conditions().size(); i++) {
+            if (Conditions.test(conditional.conditions().get(i), event)) {
+                return conditional.branches().get(i);
+            }
+        }
+        return conditional.otherwise();
+    }
+
+    /** Stops fetching, drains the queue through filters and outputs, commits, closes. Idempotent. */
+    public synchronized void stop() {
+        if (stopped.getCount() == 0) {
+            return;
+        }
+        if (started) {
+            LOG.info("pipeline {}: stopping: no more fetching, draining {} queued event(s)", settings.id(), queue.size());
+        }
+        inputs.forEach(Input::stopFetching);
+        draining = true;
+        for (Thread worker : workers) {
+            try {
+                worker.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        inputs.forEach(Input::close);
+        for (OutputStep step : allOutputs) {
+            step.output().close();
+        }
+        if (started) {
+            LOG.info("pipeline {} stopped: {} in, {} filtered, {} out", settings.id(), eventsIn.sum(),
+                    eventsFiltered.sum(), eventsOut.sum());
+        }
+        stopped.countDown();
+    }
+
+    /** Waits until the pipeline has stopped (after {@link #stop()} or a fatal input error). */
+    public void awaitStopped() throws InterruptedException {
+        stopped.await();
+    }
+
+    public boolean awaitStopped(long timeout, TimeUnit unit) throws InterruptedException {
+        return stopped.await(timeout, unit);
+    }
+
+    /** The fatal error that stopped the pipeline, or null. */
+    public String failure() {
+        return failure;
+    }
+
+    // ---- monitoring
+
+    public long eventsIn() {
+        return eventsIn.sum();
+    }
+
+    public long eventsFiltered() {
+        return eventsFiltered.sum();
+    }
+
+    public long eventsOut() {
+        return eventsOut.sum();
+    }
+
+    public List<PluginMetrics> inputMetrics() {
+        return inputMetrics;
+    }
+
+    public List<PluginMetrics> filterMetrics() {
+        return filterMetrics;
+    }
+
+    public List<PluginMetrics> outputMetrics() {
+        return allOutputs.stream().map(OutputStep::metrics).toList();
+    }
+
+    /** Consumer lag per partition of every kafka input. */
+    public Map<String, Long> consumerLag() {
+        Map<String, Long> lag = new java.util.TreeMap<>();
+        for (Input input : inputs) {
+            if (input instanceof KafkaInput kafka) {
+                lag.putAll(kafka.lag());
+            }
+        }
+        return lag;
+    }
+
+    /** Events in the dead-letter queue since start, over every elasticsearch output. */
+    public long deadLetterCount() {
+        long count = 0;
+        for (OutputStep step : allOutputs) {
+            if (step.output() instanceof ElasticsearchOutput es) {
+                count += es.deadLetterQueue().count();
+            }
+        }
+        return count;
+    }
+
+    public int queued() {
+        return queue.size();
+    }
+}

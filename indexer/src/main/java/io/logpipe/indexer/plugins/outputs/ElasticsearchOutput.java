@@ -1,0 +1,222 @@
+package io.logpipe.indexer.plugins.outputs;
+
+import co.elastic.clients.elasticsearch.ElasticsearchClient;
+import co.elastic.clients.elasticsearch.core.BulkRequest;
+import co.elastic.clients.elasticsearch.core.BulkResponse;
+import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
+import co.elastic.clients.elasticsearch.core.bulk.BulkResponseItem;
+import co.elastic.clients.util.BinaryData;
+import io.logpipe.indexer.es.ElasticsearchConnection;
+import io.logpipe.indexer.event.Event;
+import io.logpipe.indexer.event.EventJson;
+import io.logpipe.indexer.event.Sprintf;
+import io.logpipe.indexer.pipeline.DeadLetterQueue;
+import io.logpipe.indexer.plugins.Output;
+import io.logpipe.indexer.plugins.PluginContext;
+import io.logpipe.indexer.plugins.PluginSettings;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Logstash's elasticsearch output: bulk requests through elasticsearch-java to {@code hosts} (failover),
+ * {@code index} sprintf'd per event (date-suffixed by default). Connection errors, 429 and 5xx are retried with
+ * exponential backoff until they succeed; items that can never succeed (400/404: mapping conflicts) go to the
+ * dead-letter queue. An event read from Kafka without {@code document_id} gets the id {@code topic-partition-offset},
+ * so a replay after a crash overwrites the same documents.
+ */
+public final class ElasticsearchOutput implements Output {
+    private static final Logger LOG = LoggerFactory.getLogger(ElasticsearchOutput.class);
+    /** Logstash's cap on one bulk request's body; bigger batches are split. */
+    static final long MAX_BULK_BYTES = 20L * 1024 * 1024;
+    private static final List<String> NOT_APPLICABLE = List.of("manage_template", "template", "template_name",
+            "template_overwrite", "ilm_enabled", "ilm_rollover_alias", "ilm_pattern", "ilm_policy", "sniffing",
+            "sniffing_delay", "pool_max", "pool_max_per_route", "validate_after_inactivity", "http_compression",
+            "ecs_compatibility", "data_stream", "ssl_verification_mode", "resurrect_delay", "healthcheck_path");
+
+    private final String id;
+    private final ElasticsearchClient client;
+    private final Sprintf index;
+    private final Sprintf documentId;
+    private final String action;
+    private final String ingestPipeline;
+    private final long initialBackoffMillis;
+    private final long maxBackoffMillis;
+    private final DeadLetterQueue deadLetterQueue;
+    private final AtomicLong written = new AtomicLong();
+    private final AtomicLong retries = new AtomicLong();
+    private final AtomicLong duplicates = new AtomicLong();
+
+    public ElasticsearchOutput(PluginSettings settings, PluginContext context) {
+        this.id = settings.string("id", "elasticsearch");
+        List<String> hosts = settings.strings("hosts", List.of("http://127.0.0.1:9200"));
+        String user = settings.string("user", null);
+        String password = settings.string("password", null);
+        String apiKey = settings.string("api_key", null);
+        List<Path> cas = new ArrayList<>();
+        settings.strings("ssl_certificate_authorities").forEach(ca -> cas.add(Path.of(ca)));
+        settings.strings("cacert").forEach(ca -> cas.add(Path.of(ca)));
+        boolean sslEnabled = settings.bool("ssl_enabled", settings.bool("ssl", !cas.isEmpty()));
+        if (sslEnabled && cas.isEmpty() && hosts.stream().noneMatch(h -> h.startsWith("https://"))) {
+            throw settings.error("ssl_enabled", "TLS needs https:// hosts or ssl_certificate_authorities");
+        }
+        ElasticsearchConnection connection;
+        try {
+            connection = ElasticsearchConnection.of(hosts, user, password, apiKey, cas);
+        } catch (IllegalArgumentException e) {
+            throw settings.error("hosts", e.getMessage());
+        }
+        this.index = Sprintf.compile(settings.string("index", "logstash-%{+yyyy.MM.dd}"));
+        String documentIdTemplate = settings.string("document_id", null);
+        this.documentId = documentIdTemplate == null ? null : Sprintf.compile(documentIdTemplate);
+        this.action = settings.oneOf("action", "index", "index", "create");
+        this.ingestPipeline = settings.string("pipeline", null);
+        this.initialBackoffMillis = (long) (settings.decimal("retry_initial_interval", 2) * 1000);
+        this.maxBackoffMillis = (long) (settings.decimal("retry_max_interval", 64) * 1000);
+        settings.number("timeout", 60);
+        for (String key : NOT_APPLICABLE) {
+            if (settings.has(key)) {
+                LOG.warn("{}: elasticsearch output setting '{}' does not apply to logpipe and is ignored",
+                        settings.location(key), key);
+            }
+        }
+        this.deadLetterQueue = new DeadLetterQueue(context.dataDir(), context.pipelineId());
+        this.client = connection.openClient();
+        LOG.info("elasticsearch output {}: {} index {}", id, connection.describe(), index);
+    }
+
+    public DeadLetterQueue deadLetterQueue() {
+        return deadLetterQueue;
+    }
+
+    public long documentsWritten() {
+        return written.get();
+    }
+
+    public long retries() {
+        return retries.get();
+    }
+
+    /** A document to write, with what its bulk action needs. */
+    private record Pending(Event event, String index, String id, byte[] json) {
+    }
+
+    @Override
+    public void write(List<Event> events) throws InterruptedException {
+        List<Pending> pending = new ArrayList<>(events.size());
+        for (Event event : events) {
+            String docId = documentId != null ? documentId.apply(event)
+                    : event.source() != null ? event.source().documentId() : null;
+            pending.add(new Pending(event, index.apply(event), docId, EventJson.toJsonBytes(event)));
+        }
+        int from = 0;
+        while (from < pending.size()) {
+            long bytes = 0;
+            int to = from;
+            while (to < pending.size() && (to == from || bytes + pending.get(to).json.length < MAX_BULK_BYTES)) {
+                bytes += pending.get(to).json.length;
+                to++;
+            }
+            deliver(pending.subList(from, to));
+            from = to;
+        }
+    }
+
+    /** Sends until every document is written or dead-lettered; only an interrupt (shutdown) ends it early. */
+    private void deliver(List<Pending> documents) throws InterruptedException {
+        List<Pending> remaining = documents;
+        long backoff = initialBackoffMillis;
+        while (true) {
+            List<Pending> retry = new ArrayList<>();
+            List<DeadLetterQueue.Entry> dead = new ArrayList<>();
+            String failure = null;
+            try {
+                BulkResponse response = client.bulk(bulk(remaining));
+                List<BulkResponseItem> items = response.items();
+                for (int i = 0; i < items.size(); i++) {
+                    BulkResponseItem item = items.get(i);
+                    Pending document = remaining.get(i);
+                    int status = item.status();
+                    if (status >= 200 && status < 300) {
+                        written.incrementAndGet();
+                    } else if (status == 409 && action.equals("create")) {
+                        // Already written before a crash and now replayed: the document is there.
+                        duplicates.incrementAndGet();
+                    } else if (status == 400 || status == 404) {
+                        String reason = item.error() == null ? "status " + status
+                                : item.error().type() + ": " + item.error().reason();
+                        dead.add(new DeadLetterQueue.Entry(document.event(), document.index(), document.id(), status, reason));
+                    } else {
+                        retry.add(document);
+                        if (failure == null) {
+                            failure = "status " + status + (item.error() == null ? "" : " " + item.error().type()
+                                    + ": " + item.error().reason());
+                        }
+                    }
+                }
+            } catch (Exception e) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new InterruptedException("interrupted while sending to Elasticsearch");
+                }
+                retry = remaining;
+                failure = e.getClass().getSimpleName() + ": " + e.getMessage();
+            }
+            if (!dead.isEmpty()) {
+                deadLetterQueue.write("elasticsearch", id, dead);
+                LOG.warn("elasticsearch output {}: {} event(s) could not be indexed and went to the dead-letter queue"
+                        + " {} (first: {})", id, dead.size(), deadLetterQueue.file(), dead.get(0).reason());
+            }
+            if (retry.isEmpty()) {
+                return;
+            }
+            retries.addAndGet(retry.size());
+            LOG.warn("elasticsearch output {}: {} of {} document(s) not written ({}); retrying in {} ms", id,
+                    retry.size(), remaining.size(), failure, backoff);
+            Thread.sleep(backoff);
+            backoff = Math.min(backoff * 2, maxBackoffMillis);
+            remaining = retry;
+        }
+    }
+
+    private BulkRequest bulk(List<Pending> documents) {
+        BulkRequest.Builder bulk = new BulkRequest.Builder();
+        if (ingestPipeline != null) {
+            bulk.pipeline(ingestPipeline);
+        }
+        List<BulkOperation> operations = new ArrayList<>(documents.size());
+        for (Pending document : documents) {
+            BinaryData body = BinaryData.of(document.json(), "application/json");
+            if (action.equals("create")) {
+                operations.add(BulkOperation.of(op -> op.create(c -> {
+                    c.index(document.index()).document(body);
+                    if (document.id() != null) {
+                        c.id(document.id());
+                    }
+                    return c;
+                })));
+            } else {
+                operations.add(BulkOperation.of(op -> op.index(c -> {
+                    c.index(document.index()).document(body);
+                    if (document.id() != null) {
+                        c.id(document.id());
+                    }
+                    return c;
+                })));
+            }
+        }
+        return bulk.operations(operations).build();
+    }
+
+    @Override
+    public void close() {
+        deadLetterQueue.close();
+        try {
+            client._transport().close();
+        } catch (Exception e) {
+            LOG.debug("closing the Elasticsearch client", e);
+        }
+    }
+}
