@@ -46,6 +46,8 @@ public final class Agent implements AutoCloseable {
     private Thread publisherThread;
     private Thread flusherThread;
     private final CountDownLatch stopped = new CountDownLatch(1);
+    /** Released on close: the flusher finishes the write it is in (never interrupted mid-write) and ends. */
+    private final CountDownLatch stopFlushing = new CountDownLatch(1);
     private volatile boolean closing;
 
     public Agent(ShipperConfig config, List<String> warnings) {
@@ -167,9 +169,11 @@ public final class Agent implements AutoCloseable {
 
     private void flushLoop() {
         long interval = Math.max(10, config.registryFlush().toMillis());
-        while (!closing) {
+        while (true) {
             try {
-                Thread.sleep(interval);
+                if (stopFlushing.await(interval, TimeUnit.MILLISECONDS)) {
+                    return; // close() writes the last registry itself, after every acknowledgement
+                }
                 registry.flush();
             } catch (InterruptedException e) {
                 return;
@@ -212,7 +216,11 @@ public final class Agent implements AutoCloseable {
                 publisherThread.interrupt();
                 publisherThread.join(5000);
             }
-            flusherThread.interrupt();
+            // An interrupt would abort a registry write in progress (FileChannel I/O is interruptible) after it had
+            // taken the 'changed' flag, and the final flush below would then find nothing to write: let the
+            // flusher finish, then write what every acknowledgement so far left.
+            stopFlushing.countDown();
+            flusherThread.join(10_000);
             registry.flush();
             log.info("stopped: {} event(s) shipped; registry written to {}", pipeline.shipped(), registry.file());
         } catch (InterruptedException e) {

@@ -45,7 +45,8 @@ final class Harvester {
     boolean gone;
     boolean removed;
 
-    Harvester(InputConfig input, Path path, FileState state, FileChannel channel, long startOffset, EventSink sink) {
+    Harvester(InputConfig input, Path path, FileState state, FileChannel channel, long startOffset, EventSink sink)
+            throws IOException {
         this.input = input;
         this.path = path;
         this.pathText = path.toString();
@@ -53,6 +54,10 @@ final class Harvester {
         this.channel = channel;
         this.sink = sink;
         this.reader = new LineReader(channel, input.encoding(), input.maxBytes(), input.bufferSize(), startOffset);
+        if (startOffset > 0) {
+            // the crawler has just checked these bytes against the registry's fingerprint
+            reader.head().seed(channel, startOffset);
+        }
         this.grouper = LineGrouper.of(input.multiline(), input.maxBytes());
         this.onMessage = this::publish;
         this.onLine = line -> grouper.add(line, onMessage);
@@ -69,22 +74,30 @@ final class Harvester {
      * @return bytes read (0: nothing new)
      */
     long poll(int maxReads) throws IOException, InterruptedException {
-        long size = channel.size();
-        if (size > reader.readOffset() && reader.readOffset() > 0 && !Fingerprint.matches(state.identity(), channel)) {
-            // copytruncate, and the file grew past our offset again before we looked: what lies at our offset now
-            // is the middle of new content, so check the first bytes before reading on
-            truncated("its first bytes changed");
-        }
         long total = 0;
         for (int i = 0; i < maxReads; i++) {
-            int n = reader.read(onLine);
-            if (interrupted != null) {
-                throw interrupted;
-            }
+            int n = reader.fill();
             if (n == 0) {
                 break;
             }
+            // Checked after the read: if the file still begins as it did, the bytes just read were written before
+            // any truncation and belong where we read them. If it does not, it was truncated and rewritten
+            // (copytruncate) before the read, possibly past our offset already, and what we read is the middle of
+            // the new content: drop it and read the new content from its start.
+            if (!reader.head().stillAt(channel)) {
+                truncated("its first bytes changed");
+                total += n; // progress: read again at once
+                continue;
+            }
+            reader.split(onLine);
+            if (interrupted != null) {
+                throw interrupted;
+            }
             total += n;
+        }
+        FileIdentity id = state.identity();
+        if (reader.head().length() > id.fingerprintLength()) {
+            state.identity(reader.head().identity(id.device(), id.inode()));
         }
         long now = System.nanoTime();
         if (total > 0) {
@@ -99,16 +112,16 @@ final class Harvester {
         return total;
     }
 
-    /** Called on each scan: was the file truncated and rewritten (copytruncate) since we last looked? */
+    /**
+     * Called on each scan: was the file truncated (and maybe rewritten) since we last looked? Compares against the
+     * bytes read, not a fingerprint of what the file holds now, so a rewrite between two looks is still seen.
+     */
     void verifyContent() throws IOException, InterruptedException {
-        FileIdentity id = state.identity();
         long size = channel.size();
         if (size < reader.readOffset()) {
             truncated("it shrank to " + size + " bytes");
-        } else if (!Fingerprint.matches(id, channel)) {
+        } else if (!reader.head().stillAt(channel)) {
             truncated("its first bytes changed");
-        } else if (id.fingerprintLength() < FileIdentity.FINGERPRINT_BYTES && size > id.fingerprintLength()) {
-            state.identity(Fingerprint.of(id.device(), id.inode(), channel));
         }
     }
 
@@ -120,7 +133,8 @@ final class Harvester {
         }
         reader.seek(0);
         FileIdentity id = state.identity();
-        state.restart(Fingerprint.of(id.device(), id.inode(), channel));
+        // the fingerprint grows again from the bytes read from now on
+        state.restart(reader.head().identity(id.device(), id.inode()));
         cursor = state.cursor();
     }
 

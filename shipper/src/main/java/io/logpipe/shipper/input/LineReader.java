@@ -24,6 +24,9 @@ final class LineReader {
     /** The newline as encoded: one byte (ASCII-compatible encodings) or two (UTF-16). */
     private final byte[] newline;
     private final ByteBuffer buffer;
+    private final ContentHead head = new ContentHead();
+    /** Bytes read by the last {@link #fill} and not yet split into lines. */
+    private int filled;
 
     /** The beginning of an unfinished line carried over from earlier reads (at most maxBytes + 1 bytes kept). */
     private byte[] partial = new byte[0];
@@ -48,6 +51,10 @@ final class LineReader {
 
     /** Restart at {@code offset}, forgetting any partial line. */
     void seek(long offset) {
+        if (offset == 0) {
+            head.reset();
+        }
+        filled = 0;
         readOffset = offset;
         lineOffset = offset;
         partialLength = 0;
@@ -66,25 +73,54 @@ final class LineReader {
         return readOffset;
     }
 
+    /** The file's first bytes as read so far (seeded by the caller when reading does not start at 0). */
+    ContentHead head() {
+        return head;
+    }
+
     /**
      * Reads once (up to the buffer size) and hands every completed line to {@code out}.
      *
      * @return bytes read; 0 at end of file
      */
     int read(Consumer<Line> out) throws IOException {
+        int n = fill();
+        split(out);
+        return n;
+    }
+
+    /**
+     * Reads once (up to the buffer size) without splitting, so that the caller can check the file was not
+     * replaced under it before anything read is handed out; {@link #seek} drops what was filled.
+     *
+     * @return bytes read; 0 at end of file
+     */
+    int fill() throws IOException {
         buffer.clear();
         int n = channel.read(buffer, readOffset);
         if (n <= 0) {
+            filled = 0;
             return 0;
         }
+        head.record(readOffset, buffer.array(), n);
         readOffset += n;
+        filled = n;
+        return n;
+    }
+
+    /** Hands every line completed by the last {@link #fill} to {@code out}. */
+    void split(Consumer<Line> out) {
+        int n = filled;
+        filled = 0;
+        if (n == 0) {
+            return;
+        }
         byte[] a = buffer.array();
         if (newline.length == 1) {
             splitSingleByte(a, n, out);
         } else {
             splitMultiByte(a, n, out);
         }
-        return n;
     }
 
     private void splitSingleByte(byte[] a, int n, Consumer<Line> out) {

@@ -110,14 +110,18 @@ public final class Registry {
 
     /** Writes the registry if anything changed since the last write. */
     public void flush() throws IOException {
-        if (!dirty.getAndSet(false)) {
-            return;
-        }
-        try {
-            write();
-        } catch (IOException | RuntimeException e) {
-            dirty.set(true);
-            throw e;
+        // The flag is taken under the write lock: a flush that finds it clear knows that no other flush is still
+        // writing an older state (or failing to), so everything changed before this call is on disk when it returns.
+        synchronized (writeLock) {
+            if (!dirty.getAndSet(false)) {
+                return;
+            }
+            try {
+                write();
+            } catch (IOException | RuntimeException e) {
+                dirty.set(true);
+                throw e;
+            }
         }
     }
 

@@ -89,7 +89,12 @@ public final class Harness implements AutoCloseable {
     }
 
     public void awaitMessages(int count, Duration timeout) {
-        await(timeout, count + " events (have " + messagesCountSafe() + ")", () -> messagesCountSafe() >= count);
+        try {
+            await(timeout, count + " events", () -> messagesCountSafe() >= count);
+        } catch (AssertionError e) {
+            // the count when giving up (not when starting to wait) tells a stall from a slow or partial delivery
+            throw new AssertionError(e.getMessage() + " (have " + messagesCountSafe() + ")", e);
+        }
     }
 
     private int messagesCountSafe() {

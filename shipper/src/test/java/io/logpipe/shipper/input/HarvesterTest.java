@@ -1,0 +1,122 @@
+package io.logpipe.shipper.input;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.logpipe.shipper.config.ConfigFile;
+import io.logpipe.shipper.config.InputConfig;
+import io.logpipe.shipper.config.ShipperConfig;
+import io.logpipe.shipper.event.Event;
+import io.logpipe.shipper.registry.FileState;
+import io.logpipe.shipper.registry.Registry;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One harvester on a real file, driven look by look, so that what happens between two looks (a copytruncate and
+ * the rewrite after it) is exact rather than left to timing.
+ */
+class HarvesterTest {
+    @TempDir
+    Path dir;
+
+    private final List<Event> events = new ArrayList<>();
+    private FileChannel channel;
+
+    @AfterEach
+    void closeFile() throws IOException {
+        if (channel != null) {
+            channel.close();
+        }
+    }
+
+    private Harvester harvest(Path file) throws IOException {
+        String yaml = "output.console: {}\nfilebeat.inputs:\n  - paths: ['" + file + "']\n";
+        InputConfig input = ShipperConfig.from(Path.of("t.yml"), ConfigFile.parse("t.yml", yaml), w -> { })
+                .inputs().get(0);
+        Registry registry = Registry.open(dir.resolve("data"));
+        Map<String, Object> a = Files.readAttributes(file, "unix:dev,ino");
+        channel = Harvester.open(file);
+        FileState state = registry.create(Fingerprint.of((Long) a.get("dev"), (Long) a.get("ino"), channel),
+                file.toString(), "log", 0);
+        return new Harvester(input, file, state, channel, 0, events::add);
+    }
+
+    private static void pollToTheEnd(Harvester h) throws Exception {
+        while (h.poll(16) > 0) {
+            // until nothing new
+        }
+    }
+
+    private List<String> messages() {
+        List<String> out = new ArrayList<>();
+        for (Event e : events) {
+            out.add(e.message);
+        }
+        return out;
+    }
+
+    private static List<String> lines(String prefix, int count) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            out.add(prefix + i);
+        }
+        return out;
+    }
+
+    private static void rewrite(Path file, List<String> lines) throws IOException {
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.setLength(0);
+            raf.write((String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void truncatedAndRewrittenPastTheOffsetBetweenTwoReadsIsReadFromZero() throws Exception {
+        Path app = Files.createFile(dir.resolve("app.log")); // empty when opened: no fingerprint yet
+        Harvester h = harvest(app);
+        List<String> first = lines("round 0 line ", 200);
+        Files.writeString(app, String.join("\n", first) + "\n", StandardOpenOption.APPEND);
+        pollToTheEnd(h);
+        assertEquals(first, messages());
+
+        // copytruncate, then more (and longer) lines than before, all before the harvester looks again
+        List<String> second = lines("round 1, a longer line ", 300);
+        rewrite(app, second);
+        pollToTheEnd(h);
+
+        List<String> expected = new ArrayList<>(first);
+        expected.addAll(second);
+        assertEquals(expected, messages(), "the new content from its first line, nothing twice, nothing cut");
+        assertEquals(0, events.get(first.size()).offset, "the new content starts at offset 0");
+    }
+
+    @Test
+    void truncatedAndRewrittenToTheSameSizeIsNoticedByTheScan() throws Exception {
+        Path app = dir.resolve("app.log");
+        Files.writeString(app, "aaaa\n".repeat(50));
+        Harvester h = harvest(app);
+        pollToTheEnd(h);
+        assertEquals(50, events.size());
+
+        rewrite(app, Collections.nCopies(50, "bbbb"));
+        assertEquals(0, h.poll(16), "same size: nothing new to read");
+        h.verifyContent(); // a scan
+        pollToTheEnd(h);
+
+        List<String> expected = new ArrayList<>(Collections.nCopies(50, "aaaa"));
+        expected.addAll(Collections.nCopies(50, "bbbb"));
+        assertEquals(expected, messages());
+    }
+}
