@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,6 +32,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.utils.Exit;
+import org.apache.kafka.tools.TopicCommand;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -121,12 +126,25 @@ class TopicConfigTest {
             alter(admin, "small", new AlterConfigOp(new ConfigEntry("retention.bytes", "2048"), AlterConfigOp.OpType.SET));
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             long start;
-            while ((start = earliest(admin, tp)) == 0 && System.nanoTime() < deadline) {
+            // one retention check drops segment after segment; wait until it is through
+            while ((start = earliest(admin, tp)) <= 30 && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
             assertTrue(start > 30, "log start offset advanced past the dropped segments: " + start);
             assertTrue(b.server().logs().log(tp).sizeInBytes() < 2048 + 1024,
                     "what is left fits retention.bytes plus the active segment");
+
+            admin.createTopics(List.of(new NewTopic("small-from-start", 1, (short) 1).configs(Map.of(
+                    "segment.bytes", "1024", "retention.bytes", "2048")))).all().get();
+            for (int i = 0; i < 40; i++) {
+                producer.send(new ProducerRecord<>("small-from-start", "k" + i, value + i)).get();
+            }
+            TopicPartition fromStart = new TopicPartition("small-from-start", 0);
+            deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (earliest(admin, fromStart) <= 30 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertTrue(earliest(admin, fromStart) > 30, "retention.bytes given at creation applies too");
 
             try (KafkaConsumer<String, String> consumer = b.consumer(Map.of())) {
                 consumer.assign(List.of(tp));
@@ -141,6 +159,50 @@ class TopicConfigTest {
                 assertEquals(value + "39", got.get(got.size() - 1).value());
             }
         }
+    }
+
+    @Test
+    void kafkaTopicsCreatesWithConfigAndDescribesTheOverrides() throws Exception {
+        try (TestBroker b = TestBroker.start(data, Map.of())) {
+            kafkaTopics(b, 0, "--create", "--topic", "tooled", "--partitions", "1", "--config", "retention.bytes=5000000",
+                    "--config", "segment.bytes=1048576");
+            String described = kafkaTopics(b, 0, "--describe", "--topic", "tooled");
+            assertTrue(described.contains("retention.bytes=5000000"), described);
+            assertTrue(described.contains("segment.bytes=1048576"), described);
+            String refused = kafkaTopics(b, 1, "--create", "--topic", "tooled-bad", "--partitions", "1",
+                    "--config", "cleanup.policy=compact");
+            assertTrue(refused.contains("cleanup.policy=compact: only 'delete' is supported"), refused);
+        }
+    }
+
+    /** Runs Apache Kafka's kafka-topics in this JVM; checks its exit code and returns what it printed. */
+    private static String kafkaTopics(TestBroker broker, int expectedExit, String... args) {
+        List<String> all = new ArrayList<>(List.of("--bootstrap-server", broker.bootstrap()));
+        all.addAll(List.of(args));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream stdout = System.out;
+        PrintStream stderr = System.err;
+        PrintStream capture = new PrintStream(out, true, StandardCharsets.UTF_8);
+        Integer[] exit = {null};
+        // kafka-topics exits from inside execute() and again from main(): the first code is the tool's verdict
+        Exit.setExitProcedure((code, message) -> {
+            if (exit[0] == null) {
+                exit[0] = code;
+            }
+        });
+        System.setOut(capture);
+        System.setErr(capture);
+        try {
+            TopicCommand.main(all.toArray(String[]::new));
+        } finally {
+            System.setOut(stdout);
+            System.setErr(stderr);
+            Exit.resetExitProcedure();
+        }
+        String printed = out.toString(StandardCharsets.UTF_8);
+        System.out.println("$ kafka-topics " + String.join(" ", args) + "\n" + printed);
+        assertEquals(expectedExit, exit[0] == null ? 0 : exit[0], printed);
+        return printed;
     }
 
     private static long earliest(Admin admin, TopicPartition tp) throws Exception {
