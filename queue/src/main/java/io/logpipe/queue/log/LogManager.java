@@ -225,14 +225,29 @@ public final class LogManager implements AutoCloseable {
     }
 
     /** Stores new overrides for a topic durably and applies them to its running partition logs. */
-    public synchronized void alterTopicConfig(String name, TopicConfig overrides) throws IOException {
+    public void alterTopicConfig(String name, TopicConfig overrides) throws IOException {
+        alterTopicConfig(name, current -> overrides, false);
+    }
+
+    /**
+     * Replaces a topic's overrides with {@code change(current)} atomically with respect to other changes (two
+     * concurrent alters cannot lose each other's keys); with {@code validateOnly} nothing is stored. {@code change}
+     * throws InvalidConfigurationException to refuse.
+     */
+    public synchronized TopicConfig alterTopicConfig(String name, java.util.function.UnaryOperator<TopicConfig> change,
+                                                     boolean validateOnly) throws IOException {
         io.logpipe.queue.log.Topic topic = topics.get(name);
         if (topic == null) {
             throw new UnknownTopicOrPartitionException("topic '" + name + "' does not exist");
         }
+        TopicConfig overrides = change.apply(topicConfig(name));
+        if (validateOnly) {
+            return overrides;
+        }
         writeTopicConfig(topic, overrides);
         applyTopicConfig(topic, overrides);
         LOG.info("topic {}: config overrides now {}", name, overrides);
+        return overrides;
     }
 
     private static void writeTopicConfig(io.logpipe.queue.log.Topic topic, TopicConfig overrides) throws IOException {

@@ -338,29 +338,25 @@ final class AdminHandler {
 
     private void alterTopic(IncrementalAlterConfigsRequestData.AlterConfigsResource resource, boolean validateOnly)
             throws IOException {
-        String name = resource.resourceName();
-        if (logs.topic(name) == null) {
-            throw new UnknownTopicOrPartitionException("topic '" + name + "' does not exist");
-        }
-        TopicConfig updated = logs.topicConfig(name);
-        for (IncrementalAlterConfigsRequestData.AlterableConfig change : resource.configs()) {
-            AlterConfigOp.OpType op = AlterConfigOp.OpType.forId(change.configOperation());
-            if (op == null) {
-                throw new InvalidRequestException("unknown config operation " + change.configOperation()
-                        + " for " + change.name());
-            }
-            switch (op) {
-                case SET -> updated = updated.with(change.name(), change.value());
-                case DELETE -> {
-                    TopicConfig.validateKey(change.name());
-                    updated = updated.with(change.name(), null);
+        logs.alterTopicConfig(resource.resourceName(), current -> {
+            TopicConfig updated = current;
+            for (IncrementalAlterConfigsRequestData.AlterableConfig change : resource.configs()) {
+                AlterConfigOp.OpType op = AlterConfigOp.OpType.forId(change.configOperation());
+                if (op == null) {
+                    throw new InvalidRequestException("unknown config operation " + change.configOperation()
+                            + " for " + change.name());
                 }
-                default -> throw new InvalidConfigurationException("topic config " + change.name() + ": " + op
-                        + " applies to list-valued configs only; use SET or DELETE");
+                switch (op) {
+                    case SET -> updated = updated.with(change.name(), change.value());
+                    case DELETE -> {
+                        TopicConfig.validateKey(change.name());
+                        updated = updated.with(change.name(), null);
+                    }
+                    default -> throw new InvalidConfigurationException("topic config " + change.name() + ": " + op
+                            + " applies to list-valued configs only; use SET or DELETE");
+                }
             }
-        }
-        if (!validateOnly) {
-            logs.alterTopicConfig(name, updated);
-        }
+            return updated;
+        }, validateOnly);
     }
 }

@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutionException;
 import io.logpipe.queue.TestBroker;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.AlterConfigsOptions;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -233,6 +234,9 @@ class TopicConfigTest {
                     new AlterConfigOp(new ConfigEntry("retention.ms", "5"), AlterConfigOp.OpType.APPEND)));
             assertInstanceOf(InvalidConfigurationException.class, append.getCause());
             assertTrue(append.getCause().getMessage().contains("retention.ms"), append.getCause().getMessage());
+            admin.incrementalAlterConfigs(Map.of(topic("good"), List.of(new AlterConfigOp(
+                    new ConfigEntry("retention.ms", "120000"), AlterConfigOp.OpType.SET))),
+                    new AlterConfigsOptions().validateOnly(true)).all().get();
             Config unchanged = describe(admin, "good");
             assertOverride(unchanged, "retention.ms", "60000");
             assertBrokerDefault(unchanged, "segment.bytes", "1073741824"); // the failed alter applied none of its changes
