@@ -208,7 +208,18 @@ final class AdminHandler {
         return CompletableFuture.completedFuture(new CreatePartitionsResponse(response));
     }
 
-    private record Setting(String value, DescribeConfigsResponse.ConfigSource source, DescribeConfigsResponse.ConfigType type) {
+    /** A setting's value and where it comes from; {@code synonyms} lists the levels it is set at, most specific first. */
+    private record Setting(String value, DescribeConfigsResponse.ConfigSource source, DescribeConfigsResponse.ConfigType type,
+                           List<DescribeConfigsResponseData.DescribeConfigsSynonym> synonyms) {
+        Setting(String value, DescribeConfigsResponse.ConfigSource source, DescribeConfigsResponse.ConfigType type) {
+            this(value, source, type, List.of());
+        }
+
+        static DescribeConfigsResponseData.DescribeConfigsSynonym synonym(String name, String value,
+                                                                           DescribeConfigsResponse.ConfigSource source) {
+            return new DescribeConfigsResponseData.DescribeConfigsSynonym().setName(name).setValue(value)
+                    .setSource(source.id());
+        }
     }
 
     /** The topic-level names of the broker settings, with the topic's {@code overrides} on top. */
@@ -231,8 +242,14 @@ final class AdminHandler {
                 DescribeConfigsResponse.ConfigSource.DEFAULT_CONFIG, DescribeConfigsResponse.ConfigType.STRING));
         settings.put("min.insync.replicas", new Setting("1", DescribeConfigsResponse.ConfigSource.DEFAULT_CONFIG,
                 DescribeConfigsResponse.ConfigType.INT));
-        overrides.overrides().forEach((key, value) -> settings.put(key, new Setting(value,
-                DescribeConfigsResponse.ConfigSource.TOPIC_CONFIG, settings.get(key).type())));
+        overrides.overrides().forEach((key, value) -> {
+            Setting inherited = settings.get(key);
+            List<DescribeConfigsResponseData.DescribeConfigsSynonym> synonyms = new ArrayList<>();
+            synonyms.add(Setting.synonym(key, value, DescribeConfigsResponse.ConfigSource.TOPIC_CONFIG));
+            synonyms.addAll(inherited.synonyms());
+            settings.put(key, new Setting(value, DescribeConfigsResponse.ConfigSource.TOPIC_CONFIG, inherited.type(),
+                    synonyms));
+        });
         return settings;
     }
 
@@ -247,8 +264,9 @@ final class AdminHandler {
                 || brokerKey.equals("log.roll.ms") && config.explicitKeys().contains("log.roll.hours")
                 || brokerKey.equals("log.retention.ms") && (config.explicitKeys().contains("log.retention.hours")
                 || config.explicitKeys().contains("log.retention.minutes"));
-        settings.put(topicKey, new Setting(value, explicit ? DescribeConfigsResponse.ConfigSource.STATIC_BROKER_CONFIG
-                : DescribeConfigsResponse.ConfigSource.DEFAULT_CONFIG, type));
+        DescribeConfigsResponse.ConfigSource source = explicit ? DescribeConfigsResponse.ConfigSource.STATIC_BROKER_CONFIG
+                : DescribeConfigsResponse.ConfigSource.DEFAULT_CONFIG;
+        settings.put(topicKey, new Setting(value, source, type, List.of(Setting.synonym(brokerKey, value, source))));
     }
 
     private Map<String, Setting> brokerSettings() {
@@ -295,7 +313,8 @@ final class AdminHandler {
                     result.configs().add(new DescribeConfigsResponseData.DescribeConfigsResourceResult()
                             .setName(e.getKey()).setValue(e.getValue().value()).setReadOnly(readOnly)
                             .setConfigSource(e.getValue().source().id()).setIsSensitive(false)
-                            .setConfigType(e.getValue().type().id()));
+                            .setConfigType(e.getValue().type().id())
+                            .setSynonyms(data.includeSynonyms() ? e.getValue().synonyms() : List.of()));
                 }
             }
             response.results().add(result);

@@ -170,14 +170,35 @@ class TopicConfigTest {
             String described = kafkaTopics(b, 0, "--describe", "--topic", "tooled");
             assertTrue(described.contains("retention.bytes=5000000"), described);
             assertTrue(described.contains("segment.bytes=1048576"), described);
+            String altered = kafkaConfigs(b, 0, "--alter", "--entity-type", "topics", "--entity-name", "tooled",
+                    "--add-config", "retention.ms=86400000", "--delete-config", "retention.bytes");
+            assertTrue(altered.contains("Completed updating config for topic tooled"), altered);
+            String configs = kafkaConfigs(b, 0, "--describe", "--entity-type", "topics", "--entity-name", "tooled");
+            assertTrue(configs.contains("retention.ms=86400000 sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:retention.ms="
+                    + "86400000, DEFAULT_CONFIG:log.retention.ms=604800000}"), configs);
+            assertTrue(configs.contains("segment.bytes=1048576"), configs);
+            assertFalse(configs.contains("retention.bytes"), configs);
+            String badAlter = kafkaConfigs(b, 1, "--alter", "--entity-type", "topics", "--entity-name", "tooled",
+                    "--add-config", "segment.bytes=12");
+            assertTrue(badAlter.contains("segment.bytes=12: must be between 1024"), badAlter);
+
             String refused = kafkaTopics(b, 1, "--create", "--topic", "tooled-bad", "--partitions", "1",
                     "--config", "cleanup.policy=compact");
             assertTrue(refused.contains("cleanup.policy=compact: only 'delete' is supported"), refused);
         }
     }
 
-    /** Runs Apache Kafka's kafka-topics in this JVM; checks its exit code and returns what it printed. */
     private static String kafkaTopics(TestBroker broker, int expectedExit, String... args) {
+        return runTool("kafka-topics", TopicCommand::main, broker, expectedExit, args);
+    }
+
+    private static String kafkaConfigs(TestBroker broker, int expectedExit, String... args) {
+        return runTool("kafka-configs", kafka.admin.ConfigCommand::main, broker, expectedExit, args);
+    }
+
+    /** Runs an Apache Kafka command line tool in this JVM; checks its exit code and returns what it printed. */
+    private static String runTool(String tool, java.util.function.Consumer<String[]> main, TestBroker broker,
+                                  int expectedExit, String... args) {
         List<String> all = new ArrayList<>(List.of("--bootstrap-server", broker.bootstrap()));
         all.addAll(List.of(args));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -194,14 +215,14 @@ class TopicConfigTest {
         System.setOut(capture);
         System.setErr(capture);
         try {
-            TopicCommand.main(all.toArray(String[]::new));
+            main.accept(all.toArray(String[]::new));
         } finally {
             System.setOut(stdout);
             System.setErr(stderr);
             Exit.resetExitProcedure();
         }
         String printed = out.toString(StandardCharsets.UTF_8);
-        System.out.println("$ kafka-topics " + String.join(" ", args) + "\n" + printed);
+        System.out.println("$ " + tool + " " + String.join(" ", args) + "\n" + printed);
         assertEquals(expectedExit, exit[0] == null ? 0 : exit[0], printed);
         return printed;
     }
