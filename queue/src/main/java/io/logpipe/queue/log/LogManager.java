@@ -50,6 +50,7 @@ public final class LogManager implements AutoCloseable {
     private final List<FileLock> locks = new ArrayList<>();
     private final Map<String, io.logpipe.queue.log.Topic> topics = new ConcurrentHashMap<>();
     private final Map<Uuid, io.logpipe.queue.log.Topic> topicsById = new ConcurrentHashMap<>();
+    private final Map<String, TopicConfig> topicConfigs = new ConcurrentHashMap<>();
     private final ScheduledExecutorService maintenance;
     private final ProducerIdManager producerIds;
     private int nextDir;
@@ -114,6 +115,7 @@ public final class LogManager implements AutoCloseable {
     private void loadAll() throws IOException {
         Map<String, TreeMap<Integer, PartitionLog>> found = new HashMap<>();
         Map<String, Uuid> ids = new HashMap<>();
+        Map<String, TreeMap<Integer, TopicConfig>> storedConfigs = new HashMap<>();
         for (Path dir : logDirs) {
             Path marker = dir.resolve(CLEAN_SHUTDOWN_FILE);
             boolean clean = Files.exists(marker) || newDirs.contains(dir);
@@ -141,6 +143,9 @@ public final class LogManager implements AutoCloseable {
                     ids.put(topic, id);
                     PartitionLog log = PartitionLog.open(child, new TopicPartition(topic, partition), id, config, clean);
                     found.computeIfAbsent(topic, t -> new TreeMap<>()).put(partition, log);
+                    TopicConfig stored = TopicConfig.read(child);
+                    storedConfigs.computeIfAbsent(topic, t -> new TreeMap<>())
+                            .put(partition, stored != null ? stored : TopicConfig.NONE);
                 }
             }
         }
@@ -150,7 +155,17 @@ public final class LogManager implements AutoCloseable {
                 throw new IOException("topic " + e.getKey() + " has partition directories " + e.getValue().keySet()
                         + ": a partition is missing from " + logDirs);
             }
-            register(new io.logpipe.queue.log.Topic(e.getKey(), ids.get(e.getKey()), List.copyOf(partitions)));
+            io.logpipe.queue.log.Topic topic = new io.logpipe.queue.log.Topic(e.getKey(), ids.get(e.getKey()),
+                    List.copyOf(partitions));
+            register(topic);
+            // partition 0's copy is written last on every change, so it wins over copies an interrupted change left
+            TopicConfig overrides = storedConfigs.get(e.getKey()).get(0);
+            if (!storedConfigs.get(e.getKey()).values().stream().allMatch(c -> c.overrides().equals(overrides.overrides()))) {
+                LOG.warn("topic {}: partitions disagree on the config overrides; using partition 0's {}", e.getKey(),
+                        overrides);
+                writeTopicConfig(topic, overrides);
+            }
+            applyTopicConfig(topic, overrides);
         }
         LOG.info("loaded {} topics from {}", topics.size(), logDirs);
     }
@@ -166,15 +181,14 @@ public final class LogManager implements AutoCloseable {
             maintenance.scheduleWithFixedDelay(() -> forEachLog("flush", log -> log.maybeFlushOnTime(System.currentTimeMillis())),
                     period, period, TimeUnit.MILLISECONDS);
         }
-        if (config.retentionMs() >= 0 || config.retentionBytes() >= 0) {
-            maintenance.scheduleWithFixedDelay(() -> forEachLog("retention", log -> {
-                int deleted = log.deleteExpiredSegments(System.currentTimeMillis());
-                if (deleted > 0) {
-                    LOG.info("{}: retention deleted {} segment(s); log now starts at offset {}", log, deleted,
-                            log.logStartOffset());
-                }
-            }), retentionCheckIntervalMs, retentionCheckIntervalMs, TimeUnit.MILLISECONDS);
-        }
+        // always scheduled: a topic may override retention even when the broker keeps everything
+        maintenance.scheduleWithFixedDelay(() -> forEachLog("retention", log -> {
+            int deleted = log.deleteExpiredSegments(System.currentTimeMillis());
+            if (deleted > 0) {
+                LOG.info("{}: retention deleted {} segment(s); log now starts at offset {}", log, deleted,
+                        log.logStartOffset());
+            }
+        }), retentionCheckIntervalMs, retentionCheckIntervalMs, TimeUnit.MILLISECONDS);
     }
 
     private interface LogTask {
@@ -205,6 +219,56 @@ public final class LogManager implements AutoCloseable {
         return topics.get(name);
     }
 
+    /** The topic's config overrides (empty when it follows the broker's settings). */
+    public TopicConfig topicConfig(String name) {
+        return topicConfigs.getOrDefault(name, TopicConfig.NONE);
+    }
+
+    /** Stores new overrides for a topic durably and applies them to its running partition logs. */
+    public void alterTopicConfig(String name, TopicConfig overrides) throws IOException {
+        alterTopicConfig(name, current -> overrides, false);
+    }
+
+    /**
+     * Replaces a topic's overrides with {@code change(current)} atomically with respect to other changes (two
+     * concurrent alters cannot lose each other's keys); with {@code validateOnly} nothing is stored. {@code change}
+     * throws InvalidConfigurationException to refuse.
+     */
+    public synchronized TopicConfig alterTopicConfig(String name, java.util.function.UnaryOperator<TopicConfig> change,
+                                                     boolean validateOnly) throws IOException {
+        io.logpipe.queue.log.Topic topic = topics.get(name);
+        if (topic == null) {
+            throw new UnknownTopicOrPartitionException("topic '" + name + "' does not exist");
+        }
+        TopicConfig overrides = change.apply(topicConfig(name));
+        if (validateOnly) {
+            return overrides;
+        }
+        writeTopicConfig(topic, overrides);
+        applyTopicConfig(topic, overrides);
+        LOG.info("topic {}: config overrides now {}", name, overrides);
+        return overrides;
+    }
+
+    private static void writeTopicConfig(io.logpipe.queue.log.Topic topic, TopicConfig overrides) throws IOException {
+        List<PartitionLog> partitions = topic.partitions();
+        for (int p = partitions.size() - 1; p >= 0; p--) {
+            overrides.write(partitions.get(p).dir());
+        }
+    }
+
+    private void applyTopicConfig(io.logpipe.queue.log.Topic topic, TopicConfig overrides) {
+        if (overrides.isEmpty()) {
+            topicConfigs.remove(topic.name());
+        } else {
+            topicConfigs.put(topic.name(), overrides);
+        }
+        LogConfig effective = overrides.applyTo(config);
+        for (PartitionLog log : topic.partitions()) {
+            log.updateConfig(effective);
+        }
+    }
+
     public io.logpipe.queue.log.Topic topic(Uuid id) {
         return topicsById.get(id);
     }
@@ -219,7 +283,13 @@ public final class LogManager implements AutoCloseable {
     }
 
     /** Creates a topic; throws TopicExistsException or InvalidTopicException as Kafka does. */
-    public synchronized io.logpipe.queue.log.Topic createTopic(String name, int partitions) throws IOException {
+    public io.logpipe.queue.log.Topic createTopic(String name, int partitions) throws IOException {
+        return createTopic(name, partitions, TopicConfig.NONE);
+    }
+
+    /** Creates a topic with config overrides, stored with each partition. */
+    public synchronized io.logpipe.queue.log.Topic createTopic(String name, int partitions, TopicConfig overrides)
+            throws IOException {
         Topic.validate(name);
         if (topics.containsKey(name)) {
             throw new TopicExistsException("topic '" + name + "' already exists");
@@ -230,19 +300,23 @@ public final class LogManager implements AutoCloseable {
         Uuid id = Uuid.randomUuid();
         List<PartitionLog> logs = new ArrayList<>();
         for (int p = 0; p < partitions; p++) {
-            logs.add(createPartition(name, p, id));
+            logs.add(createPartition(name, p, id, overrides));
         }
         io.logpipe.queue.log.Topic topic = new io.logpipe.queue.log.Topic(name, id, List.copyOf(logs));
         register(topic);
-        LOG.info("created topic {} (id {}) with {} partition(s)", name, id, partitions);
+        applyTopicConfig(topic, overrides);
+        LOG.info("created topic {} (id {}) with {} partition(s){}", name, id, partitions,
+                overrides.isEmpty() ? "" : " and config overrides " + overrides);
         return topic;
     }
 
-    private PartitionLog createPartition(String topic, int partition, Uuid id) throws IOException {
+    private PartitionLog createPartition(String topic, int partition, Uuid id, TopicConfig overrides)
+            throws IOException {
         Path dir = logDirs.get(nextDir++ % logDirs.size()).resolve(topic + "-" + partition);
         Files.createDirectories(dir);
         PartitionMetadata.write(dir, id);
-        return PartitionLog.open(dir, new TopicPartition(topic, partition), id, config, true);
+        overrides.write(dir);
+        return PartitionLog.open(dir, new TopicPartition(topic, partition), id, overrides.applyTo(config), true);
     }
 
     /** Grows a topic to {@code total} partitions. */
@@ -258,7 +332,7 @@ public final class LogManager implements AutoCloseable {
         }
         List<PartitionLog> logs = new ArrayList<>(topic.partitions());
         for (int p = current; p < total; p++) {
-            logs.add(createPartition(name, p, topic.id()));
+            logs.add(createPartition(name, p, topic.id(), topicConfig(name)));
         }
         io.logpipe.queue.log.Topic grown = new io.logpipe.queue.log.Topic(name, topic.id(), List.copyOf(logs));
         register(grown);
@@ -273,6 +347,7 @@ public final class LogManager implements AutoCloseable {
             throw new UnknownTopicOrPartitionException("topic '" + name + "' does not exist");
         }
         topicsById.remove(topic.id());
+        topicConfigs.remove(name);
         for (PartitionLog log : topic.partitions()) {
             log.delete();
         }

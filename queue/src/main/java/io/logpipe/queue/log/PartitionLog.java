@@ -55,7 +55,7 @@ public final class PartitionLog implements AutoCloseable {
     private final TopicPartition topicPartition;
     private final Uuid topicId;
     private final Path dir;
-    private final LogConfig config;
+    private volatile LogConfig config;
     private final ConcurrentSkipListMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
     private final ProducerStateManager producers = new ProducerStateManager();
     private final Set<Runnable> appendListeners = ConcurrentHashMap.newKeySet();
@@ -308,6 +308,7 @@ public final class PartitionLog implements AutoCloseable {
 
     /** Deletes whole segments that fall out of the retention time or size (never the active one). */
     public synchronized int deleteExpiredSegments(long nowMs) throws IOException {
+        LogConfig config = this.config;
         int deleted = 0;
         long totalBytes = 0;
         for (LogSegment segment : segments.values()) {
@@ -327,6 +328,15 @@ public final class PartitionLog implements AutoCloseable {
             deleted++;
         }
         return deleted;
+    }
+
+    /** Switches to new settings (a topic's altered overrides); the next append and retention check use them. */
+    public void updateConfig(LogConfig config) {
+        this.config = config;
+    }
+
+    public LogConfig config() {
+        return config;
     }
 
     public void addAppendListener(Runnable listener) {

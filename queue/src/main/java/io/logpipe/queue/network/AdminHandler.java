@@ -11,9 +11,13 @@ import java.util.concurrent.CompletionStage;
 import io.logpipe.queue.config.BrokerConfig;
 import io.logpipe.queue.log.LogManager;
 import io.logpipe.queue.log.Topic;
+import io.logpipe.queue.log.TopicConfig;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.InvalidConfigurationException;
+import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
 import org.apache.kafka.common.errors.InvalidReplicaAssignmentException;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
@@ -27,6 +31,8 @@ import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeConfigsResponseData;
+import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
+import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;
@@ -38,13 +44,16 @@ import org.apache.kafka.common.requests.DeleteTopicsRequest;
 import org.apache.kafka.common.requests.DeleteTopicsResponse;
 import org.apache.kafka.common.requests.DescribeConfigsRequest;
 import org.apache.kafka.common.requests.DescribeConfigsResponse;
+import org.apache.kafka.common.requests.IncrementalAlterConfigsRequest;
+import org.apache.kafka.common.requests.IncrementalAlterConfigsResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The admin APIs an AdminClient needs to manage topics: CreateTopics, DeleteTopics, CreatePartitions and
- * DescribeConfigs. Replication factors above 1 are refused (one replica here); topic-level config overrides are not
- * stored: topics follow the broker's log.* settings, which DescribeConfigs reports under their topic-level names.
+ * DescribeConfigs, IncrementalAlterConfigs. Replication factors above 1 are refused (one replica here); topics follow
+ * the broker's log.* settings, which DescribeConfigs reports under their topic-level names, except for the overrides
+ * in {@link TopicConfig} that a topic was created or altered with.
  */
 final class AdminHandler {
     private static final Logger LOG = LoggerFactory.getLogger(AdminHandler.class);
@@ -85,12 +94,7 @@ final class AdminHandler {
                 if (partitions < 1) {
                     throw new InvalidPartitionsException("number of partitions must be at least 1, got " + partitions);
                 }
-                if (!wanted.configs().isEmpty()) {
-                    List<String> names = new ArrayList<>();
-                    wanted.configs().forEach(c -> names.add(c.name()));
-                    LOG.warn("topic {}: config overrides {} are not stored; the broker's log.* settings apply",
-                            wanted.name(), names);
-                }
+                TopicConfig overrides = overrides(wanted);
                 Topic topic;
                 if (data.validateOnly()) {
                     org.apache.kafka.common.internals.Topic.validate(wanted.name());
@@ -99,10 +103,10 @@ final class AdminHandler {
                     }
                     result.setNumPartitions(partitions).setReplicationFactor((short) 1);
                 } else {
-                    topic = logs.createTopic(wanted.name(), partitions);
+                    topic = logs.createTopic(wanted.name(), partitions, overrides);
                     result.setTopicId(topic.id()).setNumPartitions(partitions).setReplicationFactor((short) 1);
                 }
-                result.setConfigs(topicConfigs(null));
+                result.setConfigs(topicConfigs(overrides));
             } catch (ApiException e) {
                 result.setErrorCode(Errors.forException(e).code()).setErrorMessage(e.getMessage());
             } catch (IOException e) {
@@ -114,9 +118,31 @@ final class AdminHandler {
         return CompletableFuture.completedFuture(new CreateTopicsResponse(response));
     }
 
-    private List<CreateTopicsResponseData.CreatableTopicConfigs> topicConfigs(List<String> keys) {
+    /**
+     * The overrides a CreateTopics entry asks for: supported keys are validated (INVALID_CONFIG naming the key);
+     * Kafka topic keys this broker does not implement get one warning and are not stored.
+     */
+    private static TopicConfig overrides(CreateTopicsRequestData.CreatableTopic wanted) {
+        Map<String, String> supported = new LinkedHashMap<>();
+        List<String> ignored = new ArrayList<>();
+        for (CreateTopicsRequestData.CreatableTopicConfig c : wanted.configs()) {
+            if (TopicConfig.SUPPORTED.contains(c.name())) {
+                supported.put(c.name(), c.value());
+            } else {
+                ignored.add(c.name());
+            }
+        }
+        TopicConfig overrides = TopicConfig.of(supported);
+        if (!ignored.isEmpty()) {
+            LOG.warn("topic {}: config overrides {} are not supported here and not stored (supported: {})",
+                    wanted.name(), ignored, new java.util.TreeSet<>(TopicConfig.SUPPORTED));
+        }
+        return overrides;
+    }
+
+    private List<CreateTopicsResponseData.CreatableTopicConfigs> topicConfigs(TopicConfig overrides) {
         List<CreateTopicsResponseData.CreatableTopicConfigs> configs = new ArrayList<>();
-        for (var e : topicSettings().entrySet()) {
+        for (var e : topicSettings(overrides).entrySet()) {
             configs.add(new CreateTopicsResponseData.CreatableTopicConfigs().setName(e.getKey())
                     .setValue(e.getValue().value()).setReadOnly(false).setConfigSource(e.getValue().source().id())
                     .setIsSensitive(false));
@@ -182,11 +208,22 @@ final class AdminHandler {
         return CompletableFuture.completedFuture(new CreatePartitionsResponse(response));
     }
 
-    private record Setting(String value, DescribeConfigsResponse.ConfigSource source, DescribeConfigsResponse.ConfigType type) {
+    /** A setting's value and where it comes from; {@code synonyms} lists the levels it is set at, most specific first. */
+    private record Setting(String value, DescribeConfigsResponse.ConfigSource source, DescribeConfigsResponse.ConfigType type,
+                           List<DescribeConfigsResponseData.DescribeConfigsSynonym> synonyms) {
+        Setting(String value, DescribeConfigsResponse.ConfigSource source, DescribeConfigsResponse.ConfigType type) {
+            this(value, source, type, List.of());
+        }
+
+        static DescribeConfigsResponseData.DescribeConfigsSynonym synonym(String name, String value,
+                                                                           DescribeConfigsResponse.ConfigSource source) {
+            return new DescribeConfigsResponseData.DescribeConfigsSynonym().setName(name).setValue(value)
+                    .setSource(source.id());
+        }
     }
 
-    /** The topic-level names of the broker settings every topic follows. */
-    private Map<String, Setting> topicSettings() {
+    /** The topic-level names of the broker settings, with the topic's {@code overrides} on top. */
+    private Map<String, Setting> topicSettings(TopicConfig overrides) {
         Map<String, Setting> settings = new LinkedHashMap<>();
         put(settings, "segment.bytes", "log.segment.bytes", DescribeConfigsResponse.ConfigType.INT);
         put(settings, "segment.ms", "log.roll.ms", DescribeConfigsResponse.ConfigType.LONG);
@@ -205,6 +242,14 @@ final class AdminHandler {
                 DescribeConfigsResponse.ConfigSource.DEFAULT_CONFIG, DescribeConfigsResponse.ConfigType.STRING));
         settings.put("min.insync.replicas", new Setting("1", DescribeConfigsResponse.ConfigSource.DEFAULT_CONFIG,
                 DescribeConfigsResponse.ConfigType.INT));
+        overrides.overrides().forEach((key, value) -> {
+            Setting inherited = settings.get(key);
+            List<DescribeConfigsResponseData.DescribeConfigsSynonym> synonyms = new ArrayList<>();
+            synonyms.add(Setting.synonym(key, value, DescribeConfigsResponse.ConfigSource.TOPIC_CONFIG));
+            synonyms.addAll(inherited.synonyms());
+            settings.put(key, new Setting(value, DescribeConfigsResponse.ConfigSource.TOPIC_CONFIG, inherited.type(),
+                    synonyms));
+        });
         return settings;
     }
 
@@ -219,8 +264,9 @@ final class AdminHandler {
                 || brokerKey.equals("log.roll.ms") && config.explicitKeys().contains("log.roll.hours")
                 || brokerKey.equals("log.retention.ms") && (config.explicitKeys().contains("log.retention.hours")
                 || config.explicitKeys().contains("log.retention.minutes"));
-        settings.put(topicKey, new Setting(value, explicit ? DescribeConfigsResponse.ConfigSource.STATIC_BROKER_CONFIG
-                : DescribeConfigsResponse.ConfigSource.DEFAULT_CONFIG, type));
+        DescribeConfigsResponse.ConfigSource source = explicit ? DescribeConfigsResponse.ConfigSource.STATIC_BROKER_CONFIG
+                : DescribeConfigsResponse.ConfigSource.DEFAULT_CONFIG;
+        settings.put(topicKey, new Setting(value, source, type, List.of(Setting.synonym(brokerKey, value, source))));
     }
 
     private Map<String, Setting> brokerSettings() {
@@ -245,7 +291,7 @@ final class AdminHandler {
                     result.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code())
                             .setErrorMessage("topic '" + resource.resourceName() + "' does not exist");
                 } else {
-                    settings = topicSettings();
+                    settings = topicSettings(logs.topicConfig(resource.resourceName()));
                 }
             } else if (resource.resourceType() == ConfigResource.Type.BROKER.id()) {
                 if (!resource.resourceName().isEmpty() && !resource.resourceName().equals(Integer.toString(nodeId))) {
@@ -267,7 +313,8 @@ final class AdminHandler {
                     result.configs().add(new DescribeConfigsResponseData.DescribeConfigsResourceResult()
                             .setName(e.getKey()).setValue(e.getValue().value()).setReadOnly(readOnly)
                             .setConfigSource(e.getValue().source().id()).setIsSensitive(false)
-                            .setConfigType(e.getValue().type().id()));
+                            .setConfigType(e.getValue().type().id())
+                            .setSynonyms(data.includeSynonyms() ? e.getValue().synonyms() : List.of()));
                 }
             }
             response.results().add(result);
@@ -275,4 +322,60 @@ final class AdminHandler {
         return CompletableFuture.completedFuture(new DescribeConfigsResponse(response));
     }
 
+    /**
+     * IncrementalAlterConfigs for topics: SET and DELETE of the supported overrides, stored with the topic and applied
+     * to its running logs at once. APPEND/SUBTRACT make no sense on these scalar keys. Broker settings come from
+     * server.properties only, so BROKER resources are refused.
+     */
+    CompletionStage<AbstractResponse> incrementalAlterConfigs(ClientRequest request, AbstractRequest body) {
+        IncrementalAlterConfigsRequestData data = ((IncrementalAlterConfigsRequest) body).data();
+        IncrementalAlterConfigsResponseData response = new IncrementalAlterConfigsResponseData();
+        for (IncrementalAlterConfigsRequestData.AlterConfigsResource resource : data.resources()) {
+            IncrementalAlterConfigsResponseData.AlterConfigsResourceResponse result =
+                    new IncrementalAlterConfigsResponseData.AlterConfigsResourceResponse()
+                            .setResourceType(resource.resourceType()).setResourceName(resource.resourceName());
+            try {
+                if (resource.resourceType() == ConfigResource.Type.TOPIC.id()) {
+                    alterTopic(resource, data.validateOnly());
+                } else if (resource.resourceType() == ConfigResource.Type.BROKER.id()
+                        || resource.resourceType() == ConfigResource.Type.BROKER_LOGGER.id()) {
+                    throw new InvalidRequestException("broker settings cannot be changed at run time here: edit "
+                            + "server.properties (or pass --override key=value) and restart the broker");
+                } else {
+                    throw new InvalidRequestException("resource type " + resource.resourceType() + " is not supported");
+                }
+            } catch (ApiException e) {
+                result.setErrorCode(Errors.forException(e).code()).setErrorMessage(e.getMessage());
+            } catch (IOException e) {
+                LOG.error("altering configs of topic {} failed: {}", resource.resourceName(), e.toString());
+                result.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code()).setErrorMessage(e.getMessage());
+            }
+            response.responses().add(result);
+        }
+        return CompletableFuture.completedFuture(new IncrementalAlterConfigsResponse(response));
+    }
+
+    private void alterTopic(IncrementalAlterConfigsRequestData.AlterConfigsResource resource, boolean validateOnly)
+            throws IOException {
+        logs.alterTopicConfig(resource.resourceName(), current -> {
+            TopicConfig updated = current;
+            for (IncrementalAlterConfigsRequestData.AlterableConfig change : resource.configs()) {
+                AlterConfigOp.OpType op = AlterConfigOp.OpType.forId(change.configOperation());
+                if (op == null) {
+                    throw new InvalidRequestException("unknown config operation " + change.configOperation()
+                            + " for " + change.name());
+                }
+                switch (op) {
+                    case SET -> updated = updated.with(change.name(), change.value());
+                    case DELETE -> {
+                        TopicConfig.validateKey(change.name());
+                        updated = updated.with(change.name(), null);
+                    }
+                    default -> throw new InvalidConfigurationException("topic config " + change.name() + ": " + op
+                            + " applies to list-valued configs only; use SET or DELETE");
+                }
+            }
+            return updated;
+        }, validateOnly);
+    }
 }

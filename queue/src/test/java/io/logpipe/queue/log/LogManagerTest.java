@@ -28,6 +28,31 @@ class LogManagerTest {
     }
 
     @Test
+    void topicConfigOverridesLiveInEachPartitionDirAndPartitionZeroWinsAfterAnInterruptedChange() throws IOException {
+        try (LogManager logs = open()) {
+            logs.createTopic("tuned", 2, TopicConfig.of(java.util.Map.of("segment.bytes", "4096")));
+            assertEquals(4096, logs.log(new org.apache.kafka.common.TopicPartition("tuned", 1)).config().segmentBytes());
+            assertTrue(Files.readString(root.resolve("b/tuned-1/topic.config")).contains("segment.bytes=4096"));
+            logs.createPartitions("tuned", 3);
+            assertEquals(4096, logs.log(new org.apache.kafka.common.TopicPartition("tuned", 2)).config().segmentBytes(),
+                    "a new partition inherits the topic's overrides");
+            logs.alterTopicConfig("tuned", logs.topicConfig("tuned").with("retention.bytes", "100000"));
+            assertEquals(100000, logs.log(new org.apache.kafka.common.TopicPartition("tuned", 0)).config().retentionBytes());
+            logs.createTopic("plain", 1);
+            assertFalse(Files.exists(root.resolve("a/plain-0/topic.config")), "no overrides, no file");
+        }
+        // an alter interrupted after partition 1 was rewritten but before partition 0 was
+        Files.writeString(root.resolve("b/tuned-1/topic.config"), "segment.bytes=8192\n");
+        try (LogManager logs = open()) {
+            assertEquals(java.util.Map.of("segment.bytes", "4096", "retention.bytes", "100000"),
+                    logs.topicConfig("tuned").overrides());
+            assertEquals(4096, logs.log(new org.apache.kafka.common.TopicPartition("tuned", 1)).config().segmentBytes());
+            assertTrue(Files.readString(root.resolve("b/tuned-1/topic.config")).contains("segment.bytes=4096"),
+                    "the stray copy is rewritten");
+        }
+    }
+
+    @Test
     void topicsSpreadOverLogDirsAndSurviveARestartWithTheirIds() throws IOException {
         Uuid id;
         String clusterId;
