@@ -9,21 +9,18 @@ import java.util.regex.Pattern;
  * continues the event before it; with {@code match: before} the event continues as long as its last line matches.
  * A line matching {@code flush_pattern} ends the event it joins.
  */
-final class PatternGrouper implements LineGrouper {
+final class PatternGrouper extends BufferedGrouper {
     private final Pattern pattern;
     private final boolean negate;
     private final boolean before;
     private final Pattern flushPattern;
-    private final long timeoutNanos;
-    private final MessageBuffer buffer;
 
     PatternGrouper(MultilineConfig config) {
+        super(config);
         this.pattern = config.pattern();
         this.negate = config.negate();
         this.before = config.match() == MultilineConfig.Match.BEFORE;
         this.flushPattern = config.flushPattern();
-        this.timeoutNanos = config.timeout().toNanos();
-        this.buffer = new MessageBuffer(config.maxLines(), config.maxBytes());
     }
 
     private boolean continues(String last, String current) {
@@ -45,22 +42,5 @@ final class PatternGrouper implements LineGrouper {
             buffer.emit(out);
         }
         buffer.add(line);
-    }
-
-    @Override
-    public void tick(long nowNanos, Consumer<Message> out) {
-        if (timeoutNanos > 0 && !buffer.isEmpty() && nowNanos - buffer.lastAddNanos() >= timeoutNanos) {
-            buffer.emit(out);
-        }
-    }
-
-    @Override
-    public void flush(Consumer<Message> out) {
-        buffer.emit(out);
-    }
-
-    @Override
-    public boolean pending() {
-        return !buffer.isEmpty();
     }
 }
