@@ -2,7 +2,6 @@ package io.logpipe.shipper.output;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -279,9 +278,7 @@ class KafkaShippingTest {
                 System.getProperty("java.class.path"), "io.logpipe.shipper.Shipper", "-c", config.toString(), "-e");
         pb.redirectErrorStream(true);
         pb.redirectOutput(log.toFile());
-        Process p = pb.start();
-        assertNotNull(p);
-        return p;
+        return pb.start();
     }
 
     private static long checksum(List<String> lines) {
