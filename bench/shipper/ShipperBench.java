@@ -129,9 +129,8 @@ public final class ShipperBench {
                 + "  partition.round_robin: {reachable_only: false}\n  required_acks: 1\n  compression: lz4\n");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         // the flags and environment of bin/shipper
-        List<String> command = new ArrayList<>(List.of(java, "-Xms16m", "-Xmx64m", "-Xmn8m",
-                "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=20", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-XX:MaxMetaspaceSize=64m", "-XX:ReservedCodeCacheSize=32m", "-Xss512k"));
+        List<String> command = new ArrayList<>(List.of(java));
+        command.addAll(launcherFlags(Path.of("bin/shipper")));
         String extra = System.getProperty("bench.shipperOpts", "");
         if (!extra.isBlank()) {
             command.addAll(List.of(extra.trim().split("\\s+")));
@@ -141,6 +140,18 @@ public final class ShipperBench {
         pb.environment().put("MALLOC_ARENA_MAX", "2");
         pb.redirectErrorStream(true).redirectOutput(dir.resolve("shipper.log").toFile());
         return measure(multiline ? "shipper+multiline" : "shipper", pb, lines, topic, admin);
+    }
+
+    /** The JVM flags bin/shipper passes (the quoted string on its run_component line), so both stay the same. */
+    static List<String> launcherFlags(Path launcher) throws IOException {
+        for (String line : Files.readAllLines(launcher)) {
+            if (line.startsWith("run_component ")) {
+                int open = line.indexOf('"');
+                int close = line.indexOf('"', open + 1);
+                return List.of(line.substring(open + 1, close).trim().split("\\s+"));
+            }
+        }
+        throw new IllegalStateException(launcher + " has no run_component line with JVM flags");
     }
 
     private static Result runRsyslog(Path work, Path data, long lines, String bootstrap, String topic, Admin admin)

@@ -74,7 +74,7 @@ public final class EventEncoder {
         JsonBytes out = bytes;
         out.reset();
         out.raw(TIMESTAMP_OPEN);
-        out.raw(timestamps.formatBytes(e.timestampMillis));
+        timestamps.write(e.timestampMillis, out);
         out.raw(METADATA_AND_OFFSET);
         out.number(e.offset);
         out.raw(PATH);

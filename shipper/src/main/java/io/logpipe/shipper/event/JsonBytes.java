@@ -10,10 +10,16 @@ final class JsonBytes {
     private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private byte[] buf = new byte[1024];
     private int len;
+    /** A string's chars, copied out in bulk: indexing an array is much cheaper than String.charAt per char. */
+    private char[] chars = new char[512];
+    private final byte[] digits = new byte[20];
 
     void reset() {
         if (buf.length > 1 << 20) {
             buf = new byte[1024]; // do not keep a huge event's buffer for ever
+        }
+        if (chars.length > 1 << 19) {
+            chars = new char[512];
         }
         len = 0;
     }
@@ -39,19 +45,51 @@ final class JsonBytes {
         buf[len++] = (byte) c;
     }
 
+    /** A non-negative decimal number (file offsets); others go through Long.toString. */
     void number(long n) {
-        raw(Long.toString(n).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        if (n < 0) {
+            raw(Long.toString(n).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return;
+        }
+        int p = digits.length;
+        do {
+            digits[--p] = (byte) ('0' + n % 10);
+            n /= 10;
+        } while (n != 0);
+        int count = digits.length - p;
+        ensure(count);
+        System.arraycopy(digits, p, buf, len, count);
+        len += count;
+    }
+
+    /** Room for {@code extra} bytes written by the caller at {@link #position}, then {@link #advance}. */
+    byte[] reserve(int extra) {
+        ensure(extra);
+        return buf;
+    }
+
+    int position() {
+        return len;
+    }
+
+    void advance(int count) {
+        len += count;
     }
 
     /** {@code "s"} with JSON escapes, as UTF-8; unpaired surrogates become U+FFFD. */
     void string(String s) {
         int n = s.length();
         ensure(n * 3 + 2);
+        if (chars.length < n) {
+            chars = new char[Math.max(n, chars.length * 2)];
+        }
+        char[] cs = chars;
+        s.getChars(0, n, cs, 0);
         byte[] b = buf;
         int p = len;
         b[p++] = '"';
         for (int i = 0; i < n; i++) {
-            char c = s.charAt(i);
+            char c = cs[i];
             if (c < 0x80) {
                 if (c >= 0x20 && c != '"' && c != '\\') {
                     b[p++] = (byte) c;
@@ -82,8 +120,8 @@ final class JsonBytes {
                 b[p++] = (byte) (0x80 | (c & 0x3F));
             } else if (Character.isSurrogate(c)) {
                 int cp = 0xFFFD;
-                if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
-                    cp = Character.toCodePoint(c, s.charAt(++i));
+                if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(cs[i + 1])) {
+                    cp = Character.toCodePoint(c, cs[++i]);
                 }
                 if (cp == 0xFFFD) {
                     b[p++] = (byte) 0xEF;

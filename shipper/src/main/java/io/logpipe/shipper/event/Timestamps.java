@@ -24,20 +24,23 @@ final class Timestamps {
         return cachedPrefix + new String(tail);
     }
 
-    /** The same as {@link #format}, as ASCII bytes without the quotes. */
-    byte[] formatBytes(long millis) {
+    /** The same as {@link #format}, as ASCII bytes without the quotes, appended to {@code out}. */
+    void write(long millis, JsonBytes out) {
         long second = Math.floorDiv(millis, 1000);
         if (second != cachedBytesSecond) {
             cachedBytes = (SECONDS.format(Instant.ofEpochSecond(second)) + ".000Z").getBytes(
                     java.nio.charset.StandardCharsets.US_ASCII);
             cachedBytesSecond = second;
         }
-        byte[] out = cachedBytes.clone();
+        int n = cachedBytes.length;
+        byte[] b = out.reserve(n);
+        int p = out.position();
+        System.arraycopy(cachedBytes, 0, b, p, n);
         int ms = (int) Math.floorMod(millis, 1000);
-        int p = out.length - 4;
-        out[p] = (byte) ('0' + ms / 100);
-        out[p + 1] = (byte) ('0' + ms / 10 % 10);
-        out[p + 2] = (byte) ('0' + ms % 10);
-        return out;
+        p += n - 4;
+        b[p] = (byte) ('0' + ms / 100);
+        b[p + 1] = (byte) ('0' + ms / 10 % 10);
+        b[p + 2] = (byte) ('0' + ms % 10);
+        out.advance(n);
     }
 }

@@ -11,6 +11,8 @@ import java.util.function.Consumer;
 final class MessageBuffer {
     private final int maxLines;
     private final int maxChars;
+    /** The text while the event has one line: most events do, and they need no copy into {@link #text}. */
+    private String single;
     private final StringBuilder text = new StringBuilder();
     private int lines;
     private int processed;
@@ -48,6 +50,15 @@ final class MessageBuffer {
         if (line.truncated()) {
             truncated = true;
         }
+        if (lines == 0 && maxLines > 0 && line.text().length() <= maxChars) {
+            single = line.text();
+            lines = 1;
+            return;
+        }
+        if (single != null) {
+            text.append(single);
+            single = null;
+        }
         int size = text.length() + (lines > 0 ? 1 : 0);
         int space = maxChars - size;
         if (lines < maxLines && space > 0) {
@@ -72,7 +83,8 @@ final class MessageBuffer {
             return;
         }
         int flags = (truncated ? Event.FLAG_TRUNCATED : 0) | (lines > 1 ? Event.FLAG_MULTILINE : 0);
-        out.accept(new Message(text.toString(), offset, endOffset, flags));
+        out.accept(new Message(single != null ? single : text.toString(), offset, endOffset, flags));
+        single = null;
         text.setLength(0);
         if (text.capacity() > 1 << 16) {
             text.trimToSize();

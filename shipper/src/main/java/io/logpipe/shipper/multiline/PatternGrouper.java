@@ -2,7 +2,7 @@ package io.logpipe.shipper.multiline;
 
 import io.logpipe.shipper.config.MultilineConfig;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
+import java.util.regex.Matcher;
 
 /**
  * {@code multiline.type: pattern}. With {@code match: after} a line that matches (or, with negate, does not match)
@@ -10,21 +10,22 @@ import java.util.regex.Pattern;
  * A line matching {@code flush_pattern} ends the event it joins.
  */
 final class PatternGrouper extends BufferedGrouper {
-    private final Pattern pattern;
+    /** Reused for every line: one grouper per file, fed by one thread. */
+    private final Matcher pattern;
     private final boolean negate;
     private final boolean before;
-    private final Pattern flushPattern;
+    private final Matcher flushPattern;
 
     PatternGrouper(MultilineConfig config) {
         super(config);
-        this.pattern = config.pattern();
+        this.pattern = config.pattern().matcher("");
         this.negate = config.negate();
         this.before = config.match() == MultilineConfig.Match.BEFORE;
-        this.flushPattern = config.flushPattern();
+        this.flushPattern = config.flushPattern() == null ? null : config.flushPattern().matcher("");
     }
 
     private boolean continues(String last, String current) {
-        return pattern.matcher(before ? last : current).find() != negate;
+        return pattern.reset(before ? last : current).find() != negate;
     }
 
     @Override
@@ -33,7 +34,7 @@ final class PatternGrouper extends BufferedGrouper {
             buffer.add(line);
             return;
         }
-        if (flushPattern != null && flushPattern.matcher(line.text()).find()) {
+        if (flushPattern != null && flushPattern.reset(line.text()).find()) {
             buffer.add(line);
             buffer.emit(out);
             return;

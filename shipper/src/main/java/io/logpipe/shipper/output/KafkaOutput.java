@@ -9,7 +9,8 @@ import io.vertx.core.VertxOptions;
 import io.vertx.kafka.client.producer.KafkaWriteStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.BitSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
@@ -55,7 +56,7 @@ public final class KafkaOutput implements Output {
         t.setDaemon(true);
         return t;
     });
-    private final Set<String> knownTopics = new LinkedHashSet<>();
+    private final Set<String> knownTopics = new HashSet<>();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong truncated = new AtomicLong();
 
@@ -93,9 +94,13 @@ public final class KafkaOutput implements Output {
         p.put(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, Long.toString(Math.max(10, c.backoffInit().toMillis() / 10)));
         p.put(ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG, Long.toString(c.backoffMax().toMillis()));
         p.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "10000");
-        // Small heap on app hosts (64 MB, peak RSS under 100 MB): 4 MB of record buffer, large batches, short linger.
-        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Integer.toString(4 << 20));
-        p.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(256 << 10));
+        // Small heap on app hosts (64 MB, peak RSS under 100 MB): 2 MB of record buffer (the client keeps it for
+        // good), batches of up to 128 KB compressed, short linger.
+        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Integer.toString(2 << 20));
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(128 << 10));
+        // No JMX metrics and no metrics push to the broker: neither is part of Filebeat, both cost memory.
+        p.put(ProducerConfig.METRIC_REPORTER_CLASSES_CONFIG, "");
+        p.put(ProducerConfig.ENABLE_METRICS_PUSH_CONFIG, "false");
         p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         switch (c.partition().strategy()) {
             case "round_robin" -> p.put(ProducerConfig.PARTITIONER_CLASS_CONFIG, RoundRobinPartitioner.class.getName());
@@ -119,55 +124,50 @@ public final class KafkaOutput implements Output {
 
     @Override
     public void publish(List<Event> batch, Runnable acknowledged) throws InterruptedException {
-        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(batch.size());
-        for (Event e : batch) {
-            if (!e.published) {
-                continue;
-            }
-            ProducerRecord<byte[], byte[]> r = record(e);
-            if (r != null) {
-                records.add(r);
-            }
-        }
-        if (records.isEmpty()) {
-            acknowledged.run();
-            return;
-        }
-        ensureMetadata(records);
-        new BatchSend(records, acknowledged).sendAll();
+        new BatchSend(batch, acknowledged).sendAll();
     }
 
     /**
-     * One batch on its way: counts outstanding acknowledgements; records the client reports as failed are sent
-     * again (in their original order) after a backoff, until none is left.
+     * One batch on its way: counts outstanding acknowledgements; events the client reports as failed are encoded
+     * and sent again (in their original order) after a backoff, until none is left. It keeps the events, not their
+     * encoded records: the client copies each record into its own buffers at once, so the encoded bytes die young
+     * instead of living in the heap until the broker acknowledges.
      */
     private final class BatchSend {
         private final Runnable acknowledged;
         private final AtomicInteger outstanding = new AtomicInteger();
-        private final List<ProducerRecord<byte[], byte[]>> failed = new ArrayList<>();
-        private List<ProducerRecord<byte[], byte[]>> records;
+        private final BitSet failed = new BitSet();
+        private List<Event> events;
         private Exception firstError;
         private long backoff = config.backoffInit().toMillis();
 
-        BatchSend(List<ProducerRecord<byte[], byte[]>> records, Runnable acknowledged) {
-            this.records = records;
+        BatchSend(List<Event> events, Runnable acknowledged) {
+            this.events = events;
             this.acknowledged = acknowledged;
         }
 
         void sendAll() throws InterruptedException {
-            List<ProducerRecord<byte[], byte[]>> current = records;
-            outstanding.set(current.size());
+            List<Event> current = events;
+            // one extra count held while sending, so the batch cannot complete before every record is handed over
+            outstanding.set(current.size() + 1);
             for (int i = 0; i < current.size(); i++) {
-                ProducerRecord<byte[], byte[]> r = current.get(i);
+                Event e = current.get(i);
+                ProducerRecord<byte[], byte[]> r = e.published ? record(e) : null;
+                if (r == null) {
+                    outstanding.decrementAndGet();
+                    continue;
+                }
+                ensureMetadata(r.topic(), current.size());
                 int index = i;
                 sendBlocking(r, (metadata, error) -> completed(index, error));
             }
+            completed(-1, null);
         }
 
         private void completed(int index, Exception error) {
             if (error != null) {
                 synchronized (this) {
-                    failed.add(records.get(index));
+                    failed.set(index);
                     if (firstError == null) {
                         firstError = error;
                     }
@@ -176,25 +176,22 @@ public final class KafkaOutput implements Output {
             if (outstanding.decrementAndGet() > 0) {
                 return;
             }
-            List<ProducerRecord<byte[], byte[]>> again;
+            List<Event> again;
             synchronized (this) {
                 if (failed.isEmpty()) {
                     acknowledged.run();
                     return;
                 }
-                again = new ArrayList<>(failed);
+                // the original order among the events sent again
+                again = new ArrayList<>(failed.cardinality());
+                for (int i = failed.nextSetBit(0); i >= 0; i = failed.nextSetBit(i + 1)) {
+                    again.add(events.get(i));
+                }
                 failed.clear();
             }
-            // keep the original order among the records sent again
-            List<ProducerRecord<byte[], byte[]>> ordered = new ArrayList<>(again.size());
-            for (ProducerRecord<byte[], byte[]> r : records) {
-                if (again.contains(r)) {
-                    ordered.add(r);
-                }
-            }
-            LOG.error("kafka: {} of {} event(s) failed ({}); sending them again in {} ms", ordered.size(),
-                    records.size(), firstError.toString(), backoff);
-            records = ordered;
+            LOG.error("kafka: {} of {} event(s) failed ({}); sending them again in {} ms", again.size(),
+                    events.size(), firstError.toString(), backoff);
+            events = again;
             firstError = null;
             long delay = backoff;
             backoff = Math.min(backoff * 2, config.backoffMax().toMillis());
@@ -292,24 +289,21 @@ public final class KafkaOutput implements Output {
         return Utils.toPositive(Utils.murmur2(sb.toString().getBytes(StandardCharsets.UTF_8))) % partitions;
     }
 
-    /** Fetches metadata for new topics first, so an unreachable cluster is one clear error, not one per record. */
-    private void ensureMetadata(List<ProducerRecord<byte[], byte[]>> records) throws InterruptedException {
+    /** Fetches metadata for a new topic first, so an unreachable cluster is one clear error, not one per record. */
+    private void ensureMetadata(String topic, int waiting) throws InterruptedException {
         long backoff = config.backoffInit().toMillis();
-        for (ProducerRecord<byte[], byte[]> r : records) {
-            while (!knownTopics.contains(r.topic())) {
-                try {
-                    kafka.partitionsFor(r.topic());
-                    knownTopics.add(r.topic());
-                } catch (KafkaException e) {
-                    if (e instanceof InterruptException) {
-                        throw new InterruptedException("stopped while waiting for Kafka");
-                    }
-                    LOG.error("kafka: cannot get metadata for topic '{}' from {} ({}); {} event(s) wait, nothing "
-                            + "is lost; retrying in {} ms", r.topic(), config.hosts(), e.toString(), records.size(),
-                            backoff);
-                    Thread.sleep(backoff);
-                    backoff = Math.min(backoff * 2, config.backoffMax().toMillis());
+        while (!knownTopics.contains(topic)) {
+            try {
+                kafka.partitionsFor(topic);
+                knownTopics.add(topic);
+            } catch (KafkaException e) {
+                if (e instanceof InterruptException) {
+                    throw new InterruptedException("stopped while waiting for Kafka");
                 }
+                LOG.error("kafka: cannot get metadata for topic '{}' from {} ({}); {} event(s) wait, nothing "
+                        + "is lost; retrying in {} ms", topic, config.hosts(), e.toString(), waiting, backoff);
+                Thread.sleep(backoff);
+                backoff = Math.min(backoff * 2, config.backoffMax().toMillis());
             }
         }
     }
