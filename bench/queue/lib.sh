@@ -68,7 +68,8 @@ transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 group.initial.rebalance.delay.ms=0
 PROPS
-    "$JAVA" -cp "$KCP" kafka.tools.StorageTool format -t "$("$JAVA" -cp "$KCP" kafka.tools.StorageTool random-uuid 2>/dev/null)" \
+    "$JAVA" -cp "$KCP" kafka.tools.StorageTool format \
+        --cluster-id="$("$JAVA" -cp "$KCP" kafka.tools.StorageTool random-uuid 2>/dev/null)" \
         -c "$dir/server.properties" > "$dir/format.log" 2>&1
     # kafka-server-start.sh's JVM flags.
     "$JAVA" -Xmx1G -Xms1G -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
