@@ -12,8 +12,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 /**
  * Reads N records of a topic from the beginning with a plain KafkaConsumer that assign()s every partition (no
  * consumer group), and prints records/s and MB/s. Run with `java -cp KAFKA_CLASSPATH AssignedConsumerPerformance.java
- * BOOTSTRAP TOPIC N`. It stands in for kafka-tools' ConsumerPerformance, which always joins a consumer group, against
- * a broker without group support; run against both brokers it measures the same fetch path.
+ * BOOTSTRAP TOPIC N`. Beside kafka-tools' ConsumerPerformance, which always joins a consumer group, it measures the
+ * fetch path alone (it first stood in for ConsumerPerformance while the queue had no groups).
  */
 public class AssignedConsumerPerformance {
     public static void main(String[] args) {

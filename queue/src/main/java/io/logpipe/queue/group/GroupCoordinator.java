@@ -139,7 +139,9 @@ public final class GroupCoordinator implements AutoCloseable {
         Map<String, OffsetStore.StoredGroup> loaded = new TreeMap<>();
         OffsetStore store = OffsetStore.open(config.logDirs().get(0), config.logFlushIntervalMessages(),
                 config.logFlushIntervalMs(), loaded);
-        return new GroupCoordinator(config, logs, self, store, loaded);
+        GroupCoordinator coordinator = new GroupCoordinator(config, logs, self, store, loaded);
+        logs.onTopicDeleted(coordinator::removeOffsetsOf);
+        return coordinator;
     }
 
     /** Registers every group API, over all the versions kafka-clients knows. */
@@ -670,6 +672,29 @@ public final class GroupCoordinator implements AutoCloseable {
                     old.size(), offsetsRetentionMs / 60_000);
         }
         return expired;
+    }
+
+    /**
+     * Drops every group's committed offsets of a deleted topic, as Kafka does, so a topic created again under the same
+     * name is consumed from auto.offset.reset rather than from offsets of the old data. Groups left empty without
+     * offsets go with the next sweep.
+     */
+    synchronized void removeOffsetsOf(String topic) {
+        for (ClassicGroup group : groups.values()) {
+            List<TopicPartition> gone = group.offsets.keySet().stream().filter(tp -> tp.topic().equals(topic)).toList();
+            if (gone.isEmpty()) {
+                continue;
+            }
+            try {
+                store.delete(group.groupId, gone);
+            } catch (IOException e) {
+                LOG.error("group {}: cannot store the removal of the offsets of deleted topic {}: {}", group.groupId,
+                        topic, e.toString());
+                continue;
+            }
+            gone.forEach(group.offsets::remove);
+            LOG.info("group {}: removed {} committed offset(s) of deleted topic {}", group.groupId, gone.size(), topic);
+        }
     }
 
     synchronized CompletionStage<AbstractResponse> offsetCommit(ClientRequest request, AbstractRequest body) {

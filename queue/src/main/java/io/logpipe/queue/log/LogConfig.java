@@ -43,4 +43,9 @@ public record LogConfig(int segmentBytes, long rollMs, int indexIntervalBytes, i
         return new LogConfig(segmentBytes, rollMs, indexIntervalBytes, maxIndexSize, messages, flushIntervalMs,
                 retentionMs, retentionBytes, maxBatchBytes);
     }
+
+    public LogConfig withFlushIntervalMs(long ms) {
+        return new LogConfig(segmentBytes, rollMs, indexIntervalBytes, maxIndexSize, flushIntervalMessages, ms,
+                retentionMs, retentionBytes, maxBatchBytes);
+    }
 }

@@ -52,6 +52,8 @@ public final class LogManager implements AutoCloseable {
     private final Map<Uuid, io.logpipe.queue.log.Topic> topicsById = new ConcurrentHashMap<>();
     private final Map<String, TopicConfig> topicConfigs = new ConcurrentHashMap<>();
     private final ScheduledExecutorService maintenance;
+    private final List<java.util.function.Consumer<String>> topicDeletionListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
     private final ProducerIdManager producerIds;
     private int nextDir;
 
@@ -340,8 +342,20 @@ public final class LogManager implements AutoCloseable {
         return grown;
     }
 
-    /** Deletes a topic and its data. */
-    public synchronized void deleteTopic(String name) throws IOException {
+    /** Calls {@code listener} with the name of each topic once it is deleted (the group coordinator drops its offsets). */
+    public void onTopicDeleted(java.util.function.Consumer<String> listener) {
+        topicDeletionListeners.add(listener);
+    }
+
+    /** Deletes a topic and its data, then tells the deletion listeners (outside this manager's lock). */
+    public void deleteTopic(String name) throws IOException {
+        deleteTopicData(name);
+        for (java.util.function.Consumer<String> listener : topicDeletionListeners) {
+            listener.accept(name);
+        }
+    }
+
+    private synchronized void deleteTopicData(String name) throws IOException {
         io.logpipe.queue.log.Topic topic = topics.remove(name);
         if (topic == null) {
             throw new UnknownTopicOrPartitionException("topic '" + name + "' does not exist");

@@ -60,7 +60,11 @@ public final class PartitionLog implements AutoCloseable {
     private final ProducerStateManager producers = new ProducerStateManager();
     private final Set<Runnable> appendListeners = ConcurrentHashMap.newKeySet();
     private volatile End end;
-    private long unflushedMessages;
+    /**
+     * Kafka's recovery point: every offset below it has been fsynced (the flush policy, a roll or a clean close), so
+     * the bytes from it to the log end may still sit only in the page cache.
+     */
+    private volatile long recoveryPoint;
     private volatile long lastFlushMs = System.currentTimeMillis();
 
     private PartitionLog(TopicPartition topicPartition, Uuid topicId, Path dir, LogConfig config) {
@@ -123,6 +127,8 @@ public final class PartitionLog implements AutoCloseable {
         LogSegment active = segments.lastEntry().getValue();
         long next = active.readNextOffset();
         end = new End(active, active.sizeInBytes(), next);
+        // older segments were fsynced when they rolled; after an unclean stop the re-read active segment was not
+        recoveryPoint = cleanShutdown ? next : active.baseOffset();
         rebuildProducerState();
     }
 
@@ -219,8 +225,7 @@ public final class PartitionLog implements AutoCloseable {
             producers.update(batch.producerId(), batch.producerEpoch(), batch.firstSeq(), batch.lastSeq(), first,
                     next - 1);
             end = new End(segment, segment.sizeInBytes(), next);
-            unflushedMessages += batch.offsetCount();
-            if (unflushedMessages >= config.flushIntervalMessages()) {
+            if (unflushedMessages() >= config.flushIntervalMessages()) {
                 flushLocked();
             }
             result = new AppendResult(first, next - 1, false);
@@ -242,6 +247,7 @@ public final class PartitionLog implements AutoCloseable {
         }
         long base = end.nextOffset();
         active.onBecomeInactive();
+        recoveryPoint = Math.max(recoveryPoint, base);
         LogSegment rolled = LogSegment.open(dir, base, config.indexIntervalBytes(), config.maxIndexSize());
         segments.put(base, rolled);
         LOG.debug("{}: rolled to a new segment at offset {}", topicPartition, base);
@@ -384,9 +390,19 @@ public final class PartitionLog implements AutoCloseable {
         return total;
     }
 
+    /** The offset up to which (exclusive) the log is known to be on disk. */
+    public long recoveryPoint() {
+        return recoveryPoint;
+    }
+
+    /** Records appended since the last fsync (Kafka's UnifiedLog.unflushedMessages). */
+    public long unflushedMessages() {
+        return end.nextOffset() - recoveryPoint;
+    }
+
     /** Flushes when {@code log.flush.interval.ms} has passed since the last flush and something is unflushed. */
     public synchronized void maybeFlushOnTime(long nowMs) throws IOException {
-        if (unflushedMessages > 0 && nowMs - lastFlushMs >= config.flushIntervalMs()) {
+        if (unflushedMessages() > 0 && nowMs - lastFlushMs >= config.flushIntervalMs()) {
             flushLocked();
         }
     }
@@ -396,8 +412,9 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     private void flushLocked() throws IOException {
-        end.segment().flush();
-        unflushedMessages = 0;
+        End flushed = end;
+        flushed.segment().flush();
+        recoveryPoint = flushed.nextOffset();
         lastFlushMs = System.currentTimeMillis();
     }
 
@@ -407,6 +424,7 @@ public final class PartitionLog implements AutoCloseable {
             segment.flush();
             segment.close();
         }
+        recoveryPoint = end.nextOffset();
     }
 
     /** Deletes every segment and the directory. */

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.UnaryOperator;
 
 import io.logpipe.queue.config.BrokerConfig;
 import io.logpipe.queue.log.LogManager;
@@ -23,6 +24,8 @@ import org.apache.kafka.common.errors.InvalidReplicaAssignmentException;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.message.AlterConfigsRequestData;
+import org.apache.kafka.common.message.AlterConfigsResponseData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
@@ -36,6 +39,8 @@ import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.AlterConfigsRequest;
+import org.apache.kafka.common.requests.AlterConfigsResponse;
 import org.apache.kafka.common.requests.CreatePartitionsRequest;
 import org.apache.kafka.common.requests.CreatePartitionsResponse;
 import org.apache.kafka.common.requests.CreateTopicsRequest;
@@ -322,60 +327,97 @@ final class AdminHandler {
         return CompletableFuture.completedFuture(new DescribeConfigsResponse(response));
     }
 
+    /** The answer for one resource of an alter request. */
+    private record Outcome(Errors error, String message) {
+        static final Outcome NONE = new Outcome(Errors.NONE, null);
+    }
+
     /**
-     * IncrementalAlterConfigs for topics: SET and DELETE of the supported overrides, stored with the topic and applied
-     * to its running logs at once. APPEND/SUBTRACT make no sense on these scalar keys. Broker settings come from
-     * server.properties only, so BROKER resources are refused.
+     * Applies {@code change} to the overrides of one resource: topics only, stored with the topic and applied to its
+     * running logs at once. Broker settings come from server.properties only, so BROKER resources are refused.
+     */
+    private Outcome alterResource(byte resourceType, String resourceName, UnaryOperator<TopicConfig> change,
+                                  boolean validateOnly) {
+        try {
+            if (resourceType == ConfigResource.Type.TOPIC.id()) {
+                logs.alterTopicConfig(resourceName, change, validateOnly);
+                return Outcome.NONE;
+            } else if (resourceType == ConfigResource.Type.BROKER.id()
+                    || resourceType == ConfigResource.Type.BROKER_LOGGER.id()) {
+                throw new InvalidRequestException("broker settings cannot be changed at run time here: edit "
+                        + "server.properties (or pass --override key=value) and restart the broker");
+            } else {
+                throw new InvalidRequestException("resource type " + resourceType + " is not supported");
+            }
+        } catch (ApiException e) {
+            return new Outcome(Errors.forException(e), e.getMessage());
+        } catch (IOException e) {
+            LOG.error("altering configs of topic {} failed: {}", resourceName, e.toString());
+            return new Outcome(Errors.KAFKA_STORAGE_ERROR, e.getMessage());
+        }
+    }
+
+    /**
+     * IncrementalAlterConfigs: SET and DELETE of the supported topic overrides. APPEND/SUBTRACT make no sense on
+     * these scalar keys.
      */
     CompletionStage<AbstractResponse> incrementalAlterConfigs(ClientRequest request, AbstractRequest body) {
         IncrementalAlterConfigsRequestData data = ((IncrementalAlterConfigsRequest) body).data();
         IncrementalAlterConfigsResponseData response = new IncrementalAlterConfigsResponseData();
         for (IncrementalAlterConfigsRequestData.AlterConfigsResource resource : data.resources()) {
-            IncrementalAlterConfigsResponseData.AlterConfigsResourceResponse result =
-                    new IncrementalAlterConfigsResponseData.AlterConfigsResourceResponse()
-                            .setResourceType(resource.resourceType()).setResourceName(resource.resourceName());
-            try {
-                if (resource.resourceType() == ConfigResource.Type.TOPIC.id()) {
-                    alterTopic(resource, data.validateOnly());
-                } else if (resource.resourceType() == ConfigResource.Type.BROKER.id()
-                        || resource.resourceType() == ConfigResource.Type.BROKER_LOGGER.id()) {
-                    throw new InvalidRequestException("broker settings cannot be changed at run time here: edit "
-                            + "server.properties (or pass --override key=value) and restart the broker");
-                } else {
-                    throw new InvalidRequestException("resource type " + resource.resourceType() + " is not supported");
-                }
-            } catch (ApiException e) {
-                result.setErrorCode(Errors.forException(e).code()).setErrorMessage(e.getMessage());
-            } catch (IOException e) {
-                LOG.error("altering configs of topic {} failed: {}", resource.resourceName(), e.toString());
-                result.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code()).setErrorMessage(e.getMessage());
-            }
-            response.responses().add(result);
+            Outcome outcome = alterResource(resource.resourceType(), resource.resourceName(),
+                    current -> incrementally(current, resource), data.validateOnly());
+            response.responses().add(new IncrementalAlterConfigsResponseData.AlterConfigsResourceResponse()
+                    .setResourceType(resource.resourceType()).setResourceName(resource.resourceName())
+                    .setErrorCode(outcome.error().code()).setErrorMessage(outcome.message()));
         }
         return CompletableFuture.completedFuture(new IncrementalAlterConfigsResponse(response));
     }
 
-    private void alterTopic(IncrementalAlterConfigsRequestData.AlterConfigsResource resource, boolean validateOnly)
-            throws IOException {
-        logs.alterTopicConfig(resource.resourceName(), current -> {
-            TopicConfig updated = current;
-            for (IncrementalAlterConfigsRequestData.AlterableConfig change : resource.configs()) {
-                AlterConfigOp.OpType op = AlterConfigOp.OpType.forId(change.configOperation());
-                if (op == null) {
-                    throw new InvalidRequestException("unknown config operation " + change.configOperation()
-                            + " for " + change.name());
-                }
-                switch (op) {
-                    case SET -> updated = updated.with(change.name(), change.value());
-                    case DELETE -> {
-                        TopicConfig.validateKey(change.name());
-                        updated = updated.with(change.name(), null);
-                    }
-                    default -> throw new InvalidConfigurationException("topic config " + change.name() + ": " + op
-                            + " applies to list-valued configs only; use SET or DELETE");
-                }
+    private static TopicConfig incrementally(TopicConfig current,
+                                             IncrementalAlterConfigsRequestData.AlterConfigsResource resource) {
+        TopicConfig updated = current;
+        for (IncrementalAlterConfigsRequestData.AlterableConfig change : resource.configs()) {
+            AlterConfigOp.OpType op = AlterConfigOp.OpType.forId(change.configOperation());
+            if (op == null) {
+                throw new InvalidRequestException("unknown config operation " + change.configOperation()
+                        + " for " + change.name());
             }
-            return updated;
-        }, validateOnly);
+            switch (op) {
+                case SET -> updated = updated.with(change.name(), change.value());
+                case DELETE -> {
+                    TopicConfig.validateKey(change.name());
+                    updated = updated.with(change.name(), null);
+                }
+                default -> throw new InvalidConfigurationException("topic config " + change.name() + ": " + op
+                        + " applies to list-valued configs only; use SET or DELETE");
+            }
+        }
+        return updated;
+    }
+
+    /**
+     * The legacy AlterConfigs (Admin.alterConfigs, deprecated): the given entries become the topic's whole set of
+     * overrides, so a key left out returns to the broker default, as in Kafka. Entries without a value count as left
+     * out; one bad entry refuses the resource and nothing of it is applied.
+     */
+    CompletionStage<AbstractResponse> alterConfigs(ClientRequest request, AbstractRequest body) {
+        AlterConfigsRequestData data = ((AlterConfigsRequest) body).data();
+        AlterConfigsResponseData response = new AlterConfigsResponseData();
+        for (AlterConfigsRequestData.AlterConfigsResource resource : data.resources()) {
+            Outcome outcome = alterResource(resource.resourceType(), resource.resourceName(), current -> {
+                Map<String, String> wanted = new LinkedHashMap<>();
+                for (AlterConfigsRequestData.AlterableConfig config : resource.configs()) {
+                    if (config.value() != null) {
+                        wanted.put(config.name(), config.value());
+                    }
+                }
+                return TopicConfig.of(wanted);
+            }, data.validateOnly());
+            response.responses().add(new AlterConfigsResponseData.AlterConfigsResourceResponse()
+                    .setResourceType(resource.resourceType()).setResourceName(resource.resourceName())
+                    .setErrorCode(outcome.error().code()).setErrorMessage(outcome.message()));
+        }
+        return CompletableFuture.completedFuture(new AlterConfigsResponse(response));
     }
 }

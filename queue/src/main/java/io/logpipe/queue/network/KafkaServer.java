@@ -92,6 +92,7 @@ public final class KafkaServer implements AutoCloseable {
         api.register(ApiKeys.CREATE_PARTITIONS, admin::createPartitions);
         api.register(ApiKeys.DESCRIBE_CONFIGS, admin::describeConfigs);
         api.register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, admin::incrementalAlterConfigs);
+        api.register(ApiKeys.ALTER_CONFIGS, admin::alterConfigs);
         groups = io.logpipe.queue.group.GroupCoordinator.open(config, logs, self);
         groups.registerWith(api);
         return api;

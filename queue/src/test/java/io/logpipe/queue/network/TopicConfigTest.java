@@ -17,7 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 
+import io.logpipe.queue.RawClient;
 import io.logpipe.queue.TestBroker;
+import io.logpipe.queue.log.PartitionLog;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.AlterConfigsOptions;
@@ -31,6 +33,11 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.message.AlterConfigsResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AlterConfigsRequest;
+import org.apache.kafka.common.requests.AlterConfigsResponse;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.utils.Exit;
@@ -272,4 +279,64 @@ class TopicConfigTest {
             assertTrue(names.contains("good"));
         }
     }
+
+    /** Sends the legacy AlterConfigs (API key 33) for one resource at {@code version}, as pre-4.0 Java clients do. */
+    private static AlterConfigsResponseData.AlterConfigsResourceResponse legacyAlter(RawClient client, short version,
+            ConfigResource resource, boolean validateOnly, Map<String, String> configs) throws Exception {
+        List<AlterConfigsRequest.ConfigEntry> entries = new ArrayList<>();
+        configs.forEach((k, v) -> entries.add(new AlterConfigsRequest.ConfigEntry(k, v)));
+        AlterConfigsResponse response = client.send(new AlterConfigsRequest.Builder(
+                Map.of(resource, new AlterConfigsRequest.Config(entries)), validateOnly), version);
+        assertEquals(1, response.data().responses().size());
+        return response.data().responses().get(0);
+    }
+
+    @Test
+    void legacyAlterConfigsReplacesTheWholeSetOfOverrides() throws Exception {
+        try (TestBroker b = TestBroker.start(data, Map.of("node.id", "1")); Admin admin = b.admin();
+             RawClient client = new RawClient("127.0.0.1", b.port())) {
+            admin.createTopics(List.of(new NewTopic("legacy", 1, (short) 1).configs(Map.of(
+                    "retention.ms", "60000", "segment.bytes", "1048576")))).all().get();
+            PartitionLog log = b.server().logs().log(new TopicPartition("legacy", 0));
+
+            for (short version = ApiKeys.ALTER_CONFIGS.oldestVersion(); version <= ApiKeys.ALTER_CONFIGS.latestVersion();
+                 version++) {
+                var ok = legacyAlter(client, version, topic("legacy"), false,
+                        Map.of("retention.ms", Integer.toString(120000 + version), "retention.bytes", "5000000"));
+                assertEquals(Errors.NONE.code(), ok.errorCode(), "v" + version + ": " + ok.errorMessage());
+                Config altered = describe(admin, "legacy");
+                assertOverride(altered, "retention.ms", Integer.toString(120000 + version));
+                assertOverride(altered, "retention.bytes", "5000000");
+                assertBrokerDefault(altered, "segment.bytes", "1073741824"); // left out: back to the broker's value
+                assertEquals(120000 + version, log.config().retentionMs(), "the running log uses it at once");
+                assertEquals(1073741824, log.config().segmentBytes());
+            }
+
+            var bad = legacyAlter(client, (short) 2, topic("legacy"), false,
+                    Map.of("segment.bytes", "4096", "retention.bytes", "lots"));
+            assertEquals(Errors.INVALID_CONFIG.code(), bad.errorCode());
+            assertTrue(bad.errorMessage().contains("retention.bytes"), bad.errorMessage());
+            var unsupported = legacyAlter(client, (short) 2, topic("legacy"), false, Map.of("min.insync.replicas", "2"));
+            assertEquals(Errors.INVALID_CONFIG.code(), unsupported.errorCode());
+            assertTrue(unsupported.errorMessage().contains("min.insync.replicas"), unsupported.errorMessage());
+            var validateOnly = legacyAlter(client, (short) 2, topic("legacy"), true, Map.of("retention.ms", "1"));
+            assertEquals(Errors.NONE.code(), validateOnly.errorCode());
+            Config unchanged = describe(admin, "legacy");
+            assertOverride(unchanged, "retention.ms", "120002"); // none of the refused or validate-only changes
+            assertOverride(unchanged, "retention.bytes", "5000000");
+            assertBrokerDefault(unchanged, "segment.bytes", "1073741824");
+
+            var brokerAlter = legacyAlter(client, (short) 2, new ConfigResource(ConfigResource.Type.BROKER, "1"), false,
+                    Map.of("log.retention.ms", "1000"));
+            assertEquals(Errors.INVALID_REQUEST.code(), brokerAlter.errorCode());
+            var unknown = legacyAlter(client, (short) 2, topic("nope"), false, Map.of("retention.ms", "1000"));
+            assertEquals(Errors.UNKNOWN_TOPIC_OR_PARTITION.code(), unknown.errorCode());
+
+            var cleared = legacyAlter(client, (short) 2, topic("legacy"), false, Map.of());
+            assertEquals(Errors.NONE.code(), cleared.errorCode());
+            assertBrokerDefault(describe(admin, "legacy"), "retention.ms", Long.toString(168L * 3600 * 1000));
+            assertEquals(-1, log.config().retentionBytes());
+        }
+    }
 }
+

@@ -1,4 +1,4 @@
-package io.logpipe.queue.group;
+package io.logpipe.queue;
 
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -11,13 +11,13 @@ import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.RequestHeader;
 
 /** One connection sending requests at exactly the version the test picks, with kafka-clients' own codecs. */
-final class RawClient implements AutoCloseable {
+public final class RawClient implements AutoCloseable {
     private final Socket socket;
     private final DataInputStream in;
     private final OutputStream out;
     private int correlationId;
 
-    RawClient(String host, int port) throws IOException {
+    public RawClient(String host, int port) throws IOException {
         socket = new Socket(host, port);
         socket.setSoTimeout(30_000);
         in = new DataInputStream(socket.getInputStream());
@@ -25,7 +25,7 @@ final class RawClient implements AutoCloseable {
     }
 
     @SuppressWarnings("unchecked")
-    <T extends AbstractResponse> T send(AbstractRequest.Builder<?> builder, short version) throws IOException {
+    public <T extends AbstractResponse> T send(AbstractRequest.Builder<?> builder, short version) throws IOException {
         AbstractRequest request = builder.build(version);
         RequestHeader header = new RequestHeader(request.apiKey(), version, "raw-client", ++correlationId);
         ByteBuffer frame = request.serializeWithHeader(header);
