@@ -193,7 +193,7 @@ public final class KafkaBroker implements AutoCloseable {
             store(settings, config);
             String classpath = kafkaClasspath();
             Processes.run(List.of(java, "-Xmx256m", "-cp", classpath, "kafka.tools.StorageTool", "format",
-                    "-t", clusterId(), "-c", config.toString()), Duration.ofMinutes(1));
+                    "--cluster-id=" + clusterId(), "-c", config.toString()), Duration.ofMinutes(1));
             command = List.of(java, "-Xms128m", "-Xmx512m", "-XX:+UseG1GC", "-cp", classpath, "kafka.Kafka",
                     config.toString());
         } else {
@@ -263,7 +263,10 @@ public final class KafkaBroker implements AutoCloseable {
         }
     }
 
-    /** A KRaft cluster id: 16 random bytes, base64url without padding, as kafka-storage random-uuid prints. */
+    /**
+     * A KRaft cluster id: 16 random bytes, base64url without padding, as kafka-storage random-uuid prints. It may
+     * start with '-', hence {@code --cluster-id=ID} in one argument above.
+     */
     private static String clusterId() {
         byte[] bytes = new byte[16];
         new SecureRandom().nextBytes(bytes);
