@@ -136,6 +136,11 @@ public final class ElasticsearchOutput implements Output {
             try {
                 BulkResponse response = client.bulk(bulk(remaining));
                 List<BulkResponseItem> items = response.items();
+                if (items.size() != remaining.size()) {
+                    // Without one answer per document we cannot tell which were written: send them all again.
+                    throw new IllegalStateException("bulk response has " + items.size() + " items for "
+                            + remaining.size() + " documents");
+                }
                 for (int i = 0; i < items.size(); i++) {
                     BulkResponseItem item = items.get(i);
                     Pending document = remaining.get(i);
