@@ -56,6 +56,7 @@ final class Distribution {
                 }
                 Files.createFile(done);
             }
+            SecurityIndexAnalysis.install(home, name.substring(name.lastIndexOf('-') + 1));
         }
         return home;
     }

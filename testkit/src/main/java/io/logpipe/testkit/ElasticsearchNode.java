@@ -19,6 +19,7 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import javax.net.ssl.HttpsURLConnection;
 import org.apache.http.Header;
 import org.apache.http.HttpHost;
 import org.apache.http.message.BasicHeader;
@@ -51,7 +52,11 @@ public final class ElasticsearchNode implements AutoCloseable {
     }
 
     /** How to start a node. */
-    public record Options(String name, String user, String password) {
+    public record Options(String name, String user, String password, TestCertificates httpTls) {
+        public Options(String name, String user, String password) {
+            this(name, user, password, null);
+        }
+
         /** Security off: plain HTTP, no credentials. */
         public static Options insecure(String name) {
             return new Options(name, null, null);
@@ -60,6 +65,14 @@ public final class ElasticsearchNode implements AutoCloseable {
         /** Security on (file realm, plain HTTP): {@code user} is a superuser with {@code password}. */
         public static Options secured(String name, String user, String password) {
             return new Options(name, user, password);
+        }
+
+        /** These secured options with HTTPS: the node presents {@code certificates}' server certificate. */
+        public Options withHttpTls(TestCertificates certificates) {
+            if (user == null) {
+                throw new IllegalArgumentException("HTTPS needs security on: use Options.secured(...).withHttpTls(...)");
+            }
+            return new Options(name, user, password, certificates);
         }
 
         boolean securityEnabled() {
@@ -111,9 +124,9 @@ public final class ElasticsearchNode implements AutoCloseable {
         }
     }
 
-    /** e.g. {@code http://127.0.0.1:41233} */
+    /** e.g. {@code http://127.0.0.1:41233}, or {@code https://...} with {@link Options#withHttpTls}. */
     public String url() {
-        return "http://127.0.0.1:" + httpPort;
+        return (options.httpTls() == null ? "http" : "https") + "://127.0.0.1:" + httpPort;
     }
 
     public int httpPort() {
@@ -145,6 +158,8 @@ public final class ElasticsearchNode implements AutoCloseable {
                 .setDefaultHeaders(headers.toArray(new Header[0]))
                 // Two cores shared by several test JVMs make a cold node slow: no client gives up before a test does.
                 .setRequestConfigCallback(config -> config.setSocketTimeout(120_000))
+                .setHttpClientConfigCallback(http -> options.httpTls() == null ? http
+                        : http.setSSLContext(options.httpTls().clientContext()))
                 .build();
         return new ElasticsearchClient(new RestClientTransport(rest, new JacksonJsonpMapper()));
     }
@@ -209,6 +224,12 @@ public final class ElasticsearchNode implements AutoCloseable {
             Files.createDirectories(nodeDir.resolve("data"));
             Files.createDirectories(nodeDir.resolve("logs"));
             copyDirectory(home.resolve("config"), config);
+            if (options.httpTls() != null) {
+                // Elasticsearch reads TLS files only from inside its config directory.
+                Files.copy(options.httpTls().serverKey(), config.resolve("http.key"), StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(options.httpTls().serverCertificate(), config.resolve("http.crt"),
+                        StandardCopyOption.REPLACE_EXISTING);
+            }
             if (asRoot) {
                 ServiceUser.ensureExists(SERVICE_USER);
                 Processes.run(List.of("chown", "-R", SERVICE_USER, nodeDir.toString()), Duration.ofMinutes(1));
@@ -225,7 +246,8 @@ public final class ElasticsearchNode implements AutoCloseable {
                 command.add(setting);
             }
             log("starting Elasticsearch node '" + options.name() + "' on " + "127.0.0.1:" + httpPort
-                    + (options.securityEnabled() ? " (security on)" : "") + " from " + home);
+                    + (options.securityEnabled() ? " (security on" + (options.httpTls() != null ? ", HTTPS)" : ")") : "")
+                    + " from " + home);
             long started = System.nanoTime();
             run(home, config, command, START_TIMEOUT);
             Process watchdog = Watchdog.guard(Long.parseLong(Files.readString(pidFile).trim()));
@@ -256,7 +278,13 @@ public final class ElasticsearchNode implements AutoCloseable {
                     "cluster.routing.allocation.disk.threshold_enabled=false",
                     "xpack.security.enabled=" + options.securityEnabled()));
             if (options.securityEnabled()) {
-                settings.add("xpack.security.http.ssl.enabled=false");
+                if (options.httpTls() != null) {
+                    settings.add("xpack.security.http.ssl.enabled=true");
+                    settings.add("xpack.security.http.ssl.key=http.key");
+                    settings.add("xpack.security.http.ssl.certificate=http.crt");
+                } else {
+                    settings.add("xpack.security.http.ssl.enabled=false");
+                }
                 settings.add("xpack.security.transport.ssl.enabled=false");
             }
             return settings;
@@ -286,6 +314,9 @@ public final class ElasticsearchNode implements AutoCloseable {
                 }
                 try {
                     HttpURLConnection connection = (HttpURLConnection) health.toURL().openConnection();
+                    if (connection instanceof HttpsURLConnection https) {
+                        https.setSSLSocketFactory(node.options.httpTls().clientContext().getSocketFactory());
+                    }
                     connection.setConnectTimeout(1000);
                     connection.setReadTimeout(5000);
                     authorization(node.options).ifPresent(value -> connection.setRequestProperty("Authorization", value));

@@ -64,6 +64,10 @@ class ElasticsearchNodeTest {
             try {
                 client.index(i -> i.index("secured-docs").id("1").document(Map.of("ok", true)).refresh(Refresh.True));
                 assertEquals(1, client.count(c -> c.index("secured-docs")).count());
+                // API keys live in the .security index, which needs the analysis components the testkit adds.
+                var key = client.security().createApiKey(k -> k.name("testkit-key"));
+                assertEquals("testkit-key", key.name());
+                assertTrue(client.security().getApiKey(g -> g.id(key.id())).apiKeys().size() == 1);
             } finally {
                 client._transport().close();
             }

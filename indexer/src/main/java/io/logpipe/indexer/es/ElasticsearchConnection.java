@@ -64,10 +64,25 @@ public record ElasticsearchConnection(List<HttpHost> hosts, String user, String 
     /** Hosts as Logstash accepts them: {@code http://h:9200}, {@code https://h}, {@code h:9200} or {@code h}. */
     public static ElasticsearchConnection of(List<String> hosts, String user, String password, String apiKey,
                                              List<Path> certificateAuthorities) {
+        return of(hosts, user, password, apiKey, certificateAuthorities, null);
+    }
+
+    /**
+     * As {@link #of(List, String, String, String, List)}, with Logstash's {@code ssl_enabled} (or the older
+     * {@code ssl}): {@code null} when not set. Set, it gives host names without a scheme theirs, and it must agree
+     * with the scheme of the hosts that have one, as Logstash insists. TLS without a CA file trusts the JVM's CAs.
+     */
+    public static ElasticsearchConnection of(List<String> hosts, String user, String password, String apiKey,
+                                             List<Path> certificateAuthorities, Boolean sslEnabled) {
         List<HttpHost> parsed = new ArrayList<>();
-        boolean tls = !certificateAuthorities.isEmpty();
+        boolean tls = sslEnabled != null ? sslEnabled : !certificateAuthorities.isEmpty();
         for (String host : hosts) {
-            parsed.add(parseHost(host, tls));
+            HttpHost parsedHost = parseHost(host, tls);
+            if (sslEnabled != null && parsedHost.getSchemeName().equals("https") != sslEnabled) {
+                throw new IllegalArgumentException("ssl_enabled is " + sslEnabled + " but host '" + host + "' is "
+                        + parsedHost.getSchemeName() + "://: make them agree (or leave ssl_enabled out)");
+            }
+            parsed.add(parsedHost);
         }
         return new ElasticsearchConnection(parsed, user, password, apiKey, certificateAuthorities, DEFAULT_TIMEOUT);
     }

@@ -14,14 +14,23 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Logstash's grok: {@code match => { "field" => "pattern" | ["p1", "p2"] }} with the bundled pattern library,
  * {@code pattern_definitions} and {@code patterns_dir}; no match tags {@code _grokparsefailure}.
+ *
+ * <p>A pattern that backtracks catastrophically on some line must not stall the pipeline: {@code timeout_millis}
+ * (30 s by default, 0 for none) bounds each match attempt ({@code timeout_scope => "pattern"}) or all attempts on
+ * one event ({@code "event"}); on timeout the event is kept, tagged {@code tag_on_timeout} ({@code _groktimeout}).
  */
 public final class GrokFilter implements Filter {
+    private static final Logger LOG = LoggerFactory.getLogger(GrokFilter.class);
+
     private record FieldPatterns(FieldReference field, List<GrokPatterns.Compiled> patterns) {
     }
 
@@ -31,6 +40,9 @@ public final class GrokFilter implements Filter {
     private final Set<String> overwrite;
     private final String target;
     private final List<String> tagOnFailure;
+    private final long timeoutNanos;
+    private final boolean timeoutPerEvent;
+    private final String tagOnTimeout;
 
     public GrokFilter(PluginSettings settings) {
         Map<String, String> definitions = new HashMap<>();
@@ -73,34 +85,51 @@ public final class GrokFilter implements Filter {
         this.overwrite = new HashSet<>(settings.strings("overwrite"));
         this.target = settings.string("target", null);
         this.tagOnFailure = settings.strings("tag_on_failure", List.of("_grokparsefailure"));
-        settings.number("timeout_millis", 30000);
-        settings.bool("tag_on_timeout", true);
+        long timeoutMillis = settings.number("timeout_millis", 30000);
+        if (timeoutMillis < 0) {
+            throw settings.error("timeout_millis", "expected 0 (no timeout) or a positive number of milliseconds");
+        }
+        this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        this.timeoutPerEvent = settings.oneOf("timeout_scope", "pattern", "pattern", "event").equals("event");
+        this.tagOnTimeout = settings.string("tag_on_timeout", "_groktimeout");
         settings.string("ecs_compatibility", "disabled");
     }
 
     @Override
     public boolean filter(Event event) {
+        boolean matched;
+        try {
+            matched = match(event);
+        } catch (DeadlineText.Expired e) {
+            event.tag(tagOnTimeout);
+            return false;
+        }
+        if (!matched) {
+            tagOnFailure.forEach(event::tag);
+        }
+        return matched;
+    }
+
+    private boolean match(Event event) {
         boolean matched = false;
-        outer:
+        long eventDeadline = System.nanoTime() + timeoutNanos;
         for (FieldPatterns field : matches) {
             Object value = event.get(field.field());
             List<?> values = value instanceof List<?> list ? list : value == null ? List.of() : List.of(value);
             for (Object v : values) {
                 String text = String.valueOf(v);
                 for (GrokPatterns.Compiled grok : field.patterns()) {
-                    Matcher m = grok.pattern().matcher(text);
-                    if (m.find()) {
+                    Matcher m = grok.pattern().matcher(timeoutNanos == 0 ? text
+                            : new DeadlineText(text, timeoutPerEvent ? eventDeadline : System.nanoTime() + timeoutNanos));
+                    if (find(m, grok, text)) {
                         capture(event, grok, m);
                         matched = true;
                         if (breakOnMatch) {
-                            break outer;
+                            return true;
                         }
                     }
                 }
             }
-        }
-        if (!matched) {
-            tagOnFailure.forEach(event::tag);
         }
         return matched;
     }
@@ -136,6 +165,71 @@ public final class GrokFilter implements Filter {
                 }
                 values.add(entry.getValue());
                 event.set(field, values);
+            }
+        }
+    }
+
+    private boolean find(Matcher m, GrokPatterns.Compiled grok, String text) {
+        try {
+            return m.find();
+        } catch (DeadlineText.Expired e) {
+            LOG.warn("grok timed out after {} ms matching {} against '{}'; the event is kept, tagged {}",
+                    TimeUnit.NANOSECONDS.toMillis(timeoutNanos), grok.source(), abbreviated(text), tagOnTimeout);
+            throw e;
+        }
+    }
+
+    private static String abbreviated(String text) {
+        return text.length() <= 200 ? text : text.substring(0, 200) + "...";
+    }
+
+    /**
+     * The text a pattern is matched against, checking a deadline as the regex engine reads it: java.util.regex
+     * cannot be interrupted, but it reads every character through charAt, also while backtracking.
+     */
+    private static final class DeadlineText implements CharSequence {
+        /** Reading the clock costs more than a character: look at it once per this many reads. */
+        private static final int READS_PER_CLOCK_CHECK = 1024;
+
+        private final String text;
+        private final long deadline;
+        private int readsUntilCheck = READS_PER_CLOCK_CHECK;
+
+        DeadlineText(String text, long deadline) {
+            this.text = text;
+            this.deadline = deadline;
+        }
+
+        @Override
+        public char charAt(int index) {
+            if (--readsUntilCheck == 0) {
+                readsUntilCheck = READS_PER_CLOCK_CHECK;
+                if (System.nanoTime() - deadline > 0) {
+                    throw new Expired();
+                }
+            }
+            return text.charAt(index);
+        }
+
+        @Override
+        public int length() {
+            return text.length();
+        }
+
+        @Override
+        public CharSequence subSequence(int start, int end) {
+            return text.subSequence(start, end);
+        }
+
+        @Override
+        public String toString() {
+            return text;
+        }
+
+        /** Unwinds the regex engine; caught in {@link GrokFilter#filter}. */
+        private static final class Expired extends RuntimeException {
+            Expired() {
+                super(null, null, false, false);
             }
         }
     }

@@ -1,6 +1,7 @@
 package io.logpipe.indexer.plugins.outputs;
 
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
+import co.elastic.clients.elasticsearch._types.ElasticsearchException;
 import co.elastic.clients.elasticsearch.core.BulkRequest;
 import co.elastic.clients.elasticsearch.core.BulkResponse;
 import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
@@ -18,6 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +51,8 @@ public final class ElasticsearchOutput implements Output {
     private final AtomicLong written = new AtomicLong();
     private final AtomicLong retries = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
+    private volatile String lastFailure;
+    private volatile boolean closed;
 
     public ElasticsearchOutput(PluginSettings settings, PluginContext context) {
         this.id = settings.string("id", "elasticsearch");
@@ -59,15 +63,18 @@ public final class ElasticsearchOutput implements Output {
         List<Path> cas = new ArrayList<>();
         settings.strings("ssl_certificate_authorities").forEach(ca -> cas.add(Path.of(ca)));
         settings.strings("cacert").forEach(ca -> cas.add(Path.of(ca)));
-        boolean sslEnabled = settings.bool("ssl_enabled", settings.bool("ssl", !cas.isEmpty()));
-        if (sslEnabled && cas.isEmpty() && hosts.stream().noneMatch(h -> h.startsWith("https://"))) {
-            throw settings.error("ssl_enabled", "TLS needs https:// hosts or ssl_certificate_authorities");
-        }
+        // Logstash 8 calls it ssl_enabled; Logstash 7 called it ssl.
+        boolean oldSslName = settings.has("ssl");
+        String sslKey = settings.has("ssl_enabled") || !oldSslName ? "ssl_enabled" : "ssl";
+        Boolean sslEnabled = settings.has(sslKey) ? settings.bool(sslKey, false) : null;
         ElasticsearchConnection connection;
         try {
-            connection = ElasticsearchConnection.of(hosts, user, password, apiKey, cas);
+            connection = ElasticsearchConnection.of(hosts, user, password, apiKey, cas, sslEnabled);
         } catch (IllegalArgumentException e) {
-            throw settings.error("hosts", e.getMessage());
+            String message = e.getMessage();
+            throw settings.error(message.startsWith("ssl_enabled") && settings.has(sslKey) ? sslKey
+                    : message.startsWith("ssl_certificate_authorities") && settings.has("cacert") ? "cacert"
+                    : "hosts", message);
         }
         this.index = Sprintf.compile(settings.string("index", "logstash-%{+yyyy.MM.dd}"));
         String documentIdTemplate = settings.string("document_id", null);
@@ -98,6 +105,43 @@ public final class ElasticsearchOutput implements Output {
 
     public long retries() {
         return retries.get();
+    }
+
+    /** Why the last retried request or documents were not written, or null if nothing had to be retried yet. */
+    public String lastFailure() {
+        return lastFailure;
+    }
+
+    private static boolean causedByInterrupt(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof InterruptedException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A failed request in words that point at the setting to fix when it is ours to fix. */
+    static String describe(Exception e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SSLException) {
+                Throwable root = cause;
+                while (root.getCause() != null) {
+                    root = root.getCause();
+                }
+                return "TLS handshake with Elasticsearch failed (does ssl_certificate_authorities/cacert hold the CA"
+                        + " that signed the node's certificate, and does the certificate name the host?): "
+                        + root.getClass().getSimpleName() + ": " + root.getMessage();
+            }
+        }
+        if (e instanceof ElasticsearchException es && es.status() == 401) {
+            return "Elasticsearch rejected the credentials (check user/password or api_key): " + es.getMessage();
+        }
+        if (e instanceof ElasticsearchException es && es.status() == 403) {
+            return "Elasticsearch denied the bulk request (the user or API key needs the index or create_doc"
+                    + " privilege on the index): " + es.getMessage();
+        }
+        return e.getClass().getSimpleName() + ": " + e.getMessage();
     }
 
     /** A document to write, with what its bulk action needs. */
@@ -136,6 +180,11 @@ public final class ElasticsearchOutput implements Output {
             try {
                 BulkResponse response = client.bulk(bulk(remaining));
                 List<BulkResponseItem> items = response.items();
+                if (items.size() != remaining.size()) {
+                    // Without one answer per document we cannot tell which were written: send them all again.
+                    throw new IllegalStateException("bulk response has " + items.size() + " items for "
+                            + remaining.size() + " documents");
+                }
                 for (int i = 0; i < items.size(); i++) {
                     BulkResponseItem item = items.get(i);
                     Pending document = remaining.get(i);
@@ -158,11 +207,11 @@ public final class ElasticsearchOutput implements Output {
                     }
                 }
             } catch (Exception e) {
-                if (Thread.currentThread().isInterrupted()) {
+                if (Thread.currentThread().isInterrupted() || causedByInterrupt(e) || closed) {
                     throw new InterruptedException("interrupted while sending to Elasticsearch");
                 }
                 retry = remaining;
-                failure = e.getClass().getSimpleName() + ": " + e.getMessage();
+                failure = describe(e);
             }
             if (!dead.isEmpty()) {
                 deadLetterQueue.write("elasticsearch", id, dead);
@@ -173,9 +222,14 @@ public final class ElasticsearchOutput implements Output {
                 return;
             }
             retries.addAndGet(retry.size());
+            lastFailure = failure;
             LOG.warn("elasticsearch output {}: {} of {} document(s) not written ({}); retrying in {} ms", id,
                     retry.size(), remaining.size(), failure, backoff);
             Thread.sleep(backoff);
+            if (closed) {
+                // Closed while waiting: the documents stay unacknowledged and are read again after a restart.
+                throw new InterruptedException("elasticsearch output " + id + " closed while retrying");
+            }
             backoff = Math.min(backoff * 2, maxBackoffMillis);
             remaining = retry;
         }
@@ -212,6 +266,7 @@ public final class ElasticsearchOutput implements Output {
 
     @Override
     public void close() {
+        closed = true;
         deadLetterQueue.close();
         try {
             client._transport().close();

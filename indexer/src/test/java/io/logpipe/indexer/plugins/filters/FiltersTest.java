@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.logpipe.indexer.config.ConfigException;
 import io.logpipe.indexer.event.Event;
 import io.logpipe.indexer.plugins.FilterHarness;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -172,6 +174,43 @@ class FiltersTest {
         ConfigException unknown = assertThrows(ConfigException.class,
                 () -> FilterHarness.of("grok { match => { \"message\" => \"%{NOSUCH:x}\" } }"));
         assertTrue(unknown.getMessage().contains("unknown grok pattern %{NOSUCH}"), unknown.getMessage());
+    }
+
+    @Test
+    void grokGivesUpOnACatastrophicallyBacktrackingMatchAfterTimeoutMillisAndKeepsTheEventTagged() {
+        // (.*a){12}$ against 40 a's and no end: O(40^12) steps, hours of backtracking without a timeout.
+        Event stuck = Event.withMessage("a".repeat(40) + "!");
+        Event result = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> run(
+                "grok { match => { \"message\" => \"(?<x>(.*a){12})$\" } timeout_millis => 100 add_tag => [\"never\"] }",
+                stuck));
+        assertFalse(result.isCancelled());
+        assertEquals(List.of("_groktimeout"), result.tags());
+        assertNull(result.get("x"));
+        assertEquals("a".repeat(40) + "!", result.get("message"));
+
+        // One budget for all patterns of the event, and a tag of one's own.
+        Event scoped = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> run("""
+                grok {
+                  match => { "message" => [ "(.*a){12}$", "(.*a){12}!$" ] }
+                  timeout_millis => 100 timeout_scope => "event" tag_on_timeout => "slow_grok"
+                }""", Event.withMessage("a".repeat(40) + "!")));
+        assertEquals(List.of("slow_grok"), scoped.tags());
+
+        ConfigException negative = assertThrows(ConfigException.class,
+                () -> FilterHarness.of("grok { match => { \"message\" => \"x\" } timeout_millis => -1 }"));
+        assertTrue(negative.getMessage().contains("timeout_millis"), negative.getMessage());
+    }
+
+    @Test
+    void grokTimeoutMillisZeroLetsASlowMatchRunToItsEnd() {
+        // (.*a){8}$ against 20 a's and no end: tens of millions of steps, far more than 1 ms of work.
+        String pattern = "grok { match => { \"message\" => \"(.*a){8}$\" } timeout_millis => %d }";
+        Event limited = run(pattern.formatted(1), Event.withMessage("a".repeat(20) + "!"));
+        assertEquals(List.of("_groktimeout"), limited.tags());
+        Event unlimited = run(pattern.formatted(0), Event.withMessage("a".repeat(20) + "!"));
+        assertEquals(List.of("_grokparsefailure"), unlimited.tags());
+        Event matching = run(pattern.formatted(0), Event.withMessage("a".repeat(20)));
+        assertTrue(matching.tags().isEmpty(), matching.tags().toString());
     }
 
     @Test

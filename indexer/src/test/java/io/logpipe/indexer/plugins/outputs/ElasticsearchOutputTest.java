@@ -202,6 +202,51 @@ class ElasticsearchOutputTest {
     }
 
     @Test
+    void authenticatesWithAnApiKeyGivenAsIdColonKeyAndAWrongKeyIsRetriedWithAClearError() throws Exception {
+        ElasticsearchNode secured = ElasticsearchNode.sharedSecured();
+        ElasticsearchClient securedClient = secured.client();
+        try {
+            var key = securedClient.security().createApiKey(k -> k.name("logpipe-output-test"));
+            try (ElasticsearchOutput output = output("hosts => [\"" + secured.url() + "\"] index => \"t7\" api_key => \""
+                    + key.id() + ":" + key.apiKey() + "\"")) {
+                output.write(List.of(event("2024-01-01T00:00:00Z", "with a key", 1), event("2024-01-01T00:00:00Z", "and", 2)));
+                assertEquals(0, output.retries());
+            }
+            securedClient.indices().refresh(r -> r.index("t7"));
+            assertEquals(2, securedClient.count(c -> c.index("t7")).count());
+
+            try (ElasticsearchOutput output = output("hosts => [\"" + secured.url() + "\"] index => \"t7\" api_key => \""
+                    + key.id() + ":not-the-key\" retry_initial_interval => 0.1 retry_max_interval => 0.2")) {
+                AtomicReference<Throwable> outcome = new AtomicReference<>();
+                Thread writer = new Thread(() -> {
+                    try {
+                        output.write(List.of(event("2024-01-01T00:00:00Z", "rejected key", 3)));
+                    } catch (Throwable t) {
+                        outcome.set(t);
+                    }
+                });
+                writer.start();
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (output.retries() < 2 && System.nanoTime() < deadline) {
+                    Thread.sleep(50);
+                }
+                assertTrue(writer.isAlive(), "a rejected key keeps the events until the key works");
+                assertTrue(output.lastFailure().startsWith("Elasticsearch rejected the credentials (check user/password"
+                        + " or api_key)"), output.lastFailure());
+                assertTrue(output.lastFailure().contains("security_exception"), output.lastFailure());
+                assertEquals(0, output.deadLetterQueue().count());
+                writer.interrupt();
+                writer.join(10_000);
+                assertTrue(outcome.get() instanceof InterruptedException, String.valueOf(outcome.get()));
+            }
+            securedClient.indices().refresh(r -> r.index("t7"));
+            assertEquals(2, securedClient.count(c -> c.index("t7")).count());
+        } finally {
+            securedClient._transport().close();
+        }
+    }
+
+    @Test
     void wrongSettingsFailAtStart() {
         ConfigException action = assertThrows(ConfigException.class, () -> output("action => \"delete\""));
         assertTrue(action.getMessage().contains("setting 'action': expected one of index, create"), action.getMessage());
@@ -210,5 +255,7 @@ class ElasticsearchOutputTest {
                 unknown.getMessage());
         ConfigException auth = assertThrows(ConfigException.class, () -> output("user => \"u\""));
         assertTrue(auth.getMessage().contains("password"), auth.getMessage());
+        ConfigException apiKey = assertThrows(ConfigException.class, () -> output("api_key => \"bm90LWlkLWNvbG9uLWtleQ==\""));
+        assertTrue(apiKey.getMessage().contains("api_key must be \"id:api_key\""), apiKey.getMessage());
     }
 }

@@ -1,0 +1,123 @@
+package io.logpipe.testkit;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.Key;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * A throw-away certificate authority and a server certificate it signed for {@code 127.0.0.1} and {@code localhost},
+ * made with the JDK's keytool, as PEM files: {@link #caCertificate()} (what a client trusts), {@link #serverKey()}
+ * (unencrypted PKCS#8) and {@link #serverCertificate()} (what the server presents).
+ */
+public final class TestCertificates {
+    private static final String STORE_PASSWORD = "logpipe-test";
+    private static final Duration KEYTOOL_TIMEOUT = Duration.ofMinutes(1);
+
+    private final Path caCertificate;
+    private final Path serverKey;
+    private final Path serverCertificate;
+
+    private TestCertificates(Path caCertificate, Path serverKey, Path serverCertificate) {
+        this.caCertificate = caCertificate;
+        this.serverKey = serverKey;
+        this.serverCertificate = serverCertificate;
+    }
+
+    /** Generates a new CA and server certificate into {@code directory} (created if missing). */
+    public static TestCertificates generate(Path directory) {
+        try {
+            Files.createDirectories(directory);
+            Path caStore = directory.resolve("ca.p12");
+            Path serverStore = directory.resolve("server.p12");
+            Path request = directory.resolve("server.csr");
+            Path ca = directory.resolve("ca.crt");
+            Path certificate = directory.resolve("server.crt");
+            Path key = directory.resolve("server.key");
+            for (Path file : List.of(caStore, serverStore, request, ca, certificate, key)) {
+                Files.deleteIfExists(file);
+            }
+            keytool("-genkeypair", "-alias", "ca", "-keyalg", "RSA", "-keysize", "2048", "-validity", "30",
+                    "-dname", "CN=logpipe test CA", "-ext", "bc:c", "-keystore", caStore.toString());
+            keytool("-exportcert", "-rfc", "-alias", "ca", "-keystore", caStore.toString(), "-file", ca.toString());
+            keytool("-genkeypair", "-alias", "server", "-keyalg", "RSA", "-keysize", "2048", "-validity", "30",
+                    "-dname", "CN=localhost", "-keystore", serverStore.toString());
+            keytool("-certreq", "-alias", "server", "-keystore", serverStore.toString(), "-file", request.toString());
+            keytool("-gencert", "-rfc", "-alias", "ca", "-keystore", caStore.toString(), "-validity", "30",
+                    "-infile", request.toString(), "-outfile", certificate.toString(),
+                    "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-ext", "KU=digitalSignature,keyEncipherment",
+                    "-ext", "EKU=serverAuth");
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            try (InputStream in = Files.newInputStream(serverStore)) {
+                store.load(in, STORE_PASSWORD.toCharArray());
+            }
+            Key privateKey = store.getKey("server", STORE_PASSWORD.toCharArray());
+            String pem = "-----BEGIN PRIVATE KEY-----\n"
+                    + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(privateKey.getEncoded())
+                    + "\n-----END PRIVATE KEY-----\n";
+            Files.writeString(key, pem);
+            return new TestCertificates(ca, key, certificate);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not generate test certificates in " + directory, e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("could not read the generated server key in " + directory, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while generating test certificates", e);
+        }
+    }
+
+    private static void keytool(String... arguments) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
+        command.addAll(List.of(arguments));
+        command.addAll(List.of("-storetype", "PKCS12", "-storepass", STORE_PASSWORD, "-keypass", STORE_PASSWORD,
+                "-noprompt"));
+        Processes.run(command, KEYTOOL_TIMEOUT);
+    }
+
+    /** The CA certificate (PEM) that signed {@link #serverCertificate()}. */
+    public Path caCertificate() {
+        return caCertificate;
+    }
+
+    /** The server's private key, unencrypted PKCS#8 PEM. */
+    public Path serverKey() {
+        return serverKey;
+    }
+
+    /** The server certificate (PEM) for IP 127.0.0.1 and DNS localhost. */
+    public Path serverCertificate() {
+        return serverCertificate;
+    }
+
+    /** A TLS context that trusts only this CA. */
+    public SSLContext clientContext() {
+        try (InputStream in = Files.newInputStream(caCertificate)) {
+            KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+            trust.load(null, null);
+            trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+            TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            factory.init(trust);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, factory.getTrustManagers(), null);
+            return context;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot trust " + caCertificate, e);
+        }
+    }
+}
