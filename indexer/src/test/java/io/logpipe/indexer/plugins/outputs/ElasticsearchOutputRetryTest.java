@@ -5,13 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
 import co.elastic.clients.elasticsearch.core.search.Hit;
-import io.logpipe.indexer.config.ConfigParser;
-import io.logpipe.indexer.config.PluginDefinition;
 import io.logpipe.indexer.event.Event;
 import io.logpipe.indexer.event.SourcePosition;
-import io.logpipe.indexer.plugins.PluginContext;
-import io.logpipe.indexer.plugins.PluginSettings;
-import io.logpipe.indexer.plugins.Plugins;
 import io.logpipe.testkit.ElasticsearchNode;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -52,13 +47,7 @@ class ElasticsearchOutputRetryTest {
     }
 
     private ElasticsearchOutput output(String settings) {
-        PluginDefinition definition = (PluginDefinition) ConfigParser.parse("test.conf",
-                "output { elasticsearch { " + settings + " } }").outputs().get(0);
-        PluginSettings pluginSettings = new PluginSettings("output", definition);
-        ElasticsearchOutput output = (ElasticsearchOutput) Plugins.output(definition, pluginSettings,
-                new PluginContext("main", data));
-        pluginSettings.rejectUnknown();
-        return output;
+        return ElasticsearchOutputs.create(settings, data);
     }
 
     private record Position(String topic, int partition, long offset) implements SourcePosition {

@@ -7,15 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
 import io.logpipe.indexer.config.ConfigException;
-import io.logpipe.indexer.config.ConfigParser;
-import io.logpipe.indexer.config.PluginDefinition;
 import io.logpipe.indexer.event.Event;
 import io.logpipe.indexer.event.EventJson;
 import io.logpipe.indexer.event.SourcePosition;
 import io.logpipe.indexer.plugins.Output;
-import io.logpipe.indexer.plugins.PluginContext;
-import io.logpipe.indexer.plugins.PluginSettings;
-import io.logpipe.indexer.plugins.Plugins;
+import io.logpipe.indexer.plugins.outputs.ElasticsearchOutputs.PendingWrite;
 import io.logpipe.testkit.ElasticsearchNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,12 +45,7 @@ class ElasticsearchOutputTest {
     }
 
     private ElasticsearchOutput output(String settings) {
-        PluginDefinition definition = (PluginDefinition) ConfigParser.parse("test.conf",
-                "output { elasticsearch { " + settings + " } }").outputs().get(0);
-        PluginSettings pluginSettings = new PluginSettings("output", definition);
-        Output output = Plugins.output(definition, pluginSettings, new PluginContext("main", data));
-        pluginSettings.rejectUnknown();
-        return (ElasticsearchOutput) output;
+        return ElasticsearchOutputs.create(settings, data);
     }
 
     /** A Kafka record position as the kafka input would attach it. */
@@ -217,27 +208,14 @@ class ElasticsearchOutputTest {
 
             try (ElasticsearchOutput output = output("hosts => [\"" + secured.url() + "\"] index => \"t7\" api_key => \""
                     + key.id() + ":not-the-key\" retry_initial_interval => 0.1 retry_max_interval => 0.2")) {
-                AtomicReference<Throwable> outcome = new AtomicReference<>();
-                Thread writer = new Thread(() -> {
-                    try {
-                        output.write(List.of(event("2024-01-01T00:00:00Z", "rejected key", 3)));
-                    } catch (Throwable t) {
-                        outcome.set(t);
-                    }
-                });
-                writer.start();
-                long deadline = System.nanoTime() + 30_000_000_000L;
-                while (output.retries() < 2 && System.nanoTime() < deadline) {
-                    Thread.sleep(50);
-                }
-                assertTrue(writer.isAlive(), "a rejected key keeps the events until the key works");
+                PendingWrite write = new PendingWrite(output, List.of(event("2024-01-01T00:00:00Z", "rejected key", 3)));
+                assertTrue(write.stillRetryingAfter(output, 2), "a rejected key keeps the events until the key works");
                 assertTrue(output.lastFailure().startsWith("Elasticsearch rejected the credentials (check user/password"
                         + " or api_key)"), output.lastFailure());
                 assertTrue(output.lastFailure().contains("security_exception"), output.lastFailure());
                 assertEquals(0, output.deadLetterQueue().count());
-                writer.interrupt();
-                writer.join(10_000);
-                assertTrue(outcome.get() instanceof InterruptedException, String.valueOf(outcome.get()));
+                Throwable outcome = write.interrupt();
+                assertTrue(outcome instanceof InterruptedException, String.valueOf(outcome));
             }
             securedClient.indices().refresh(r -> r.index("t7"));
             assertEquals(2, securedClient.count(c -> c.index("t7")).count());

@@ -7,17 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
 import io.logpipe.indexer.config.ConfigException;
-import io.logpipe.indexer.config.ConfigParser;
-import io.logpipe.indexer.config.PluginDefinition;
 import io.logpipe.indexer.event.Event;
-import io.logpipe.indexer.plugins.PluginContext;
-import io.logpipe.indexer.plugins.PluginSettings;
-import io.logpipe.indexer.plugins.Plugins;
+import io.logpipe.indexer.plugins.outputs.ElasticsearchOutputs.PendingWrite;
 import io.logpipe.testkit.ElasticsearchNode;
 import io.logpipe.testkit.TestCertificates;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -55,13 +50,7 @@ class ElasticsearchOutputTlsTest {
     }
 
     private ElasticsearchOutput output(String settings) {
-        PluginDefinition definition = (PluginDefinition) ConfigParser.parse("test.conf",
-                "output { elasticsearch { " + settings + " } }").outputs().get(0);
-        PluginSettings pluginSettings = new PluginSettings("output", definition);
-        ElasticsearchOutput output = (ElasticsearchOutput) Plugins.output(definition, pluginSettings,
-                new PluginContext("main", data));
-        pluginSettings.rejectUnknown();
-        return output;
+        return ElasticsearchOutputs.create(settings, data);
     }
 
     private static String credentials() {
@@ -114,20 +103,9 @@ class ElasticsearchOutputTlsTest {
     private void assertHandshakeFailsAndKeepsEvents(String settings) throws Exception {
         try (ElasticsearchOutput output = output(settings + " index => \"tls-untrusted\" retry_initial_interval => 0.1"
                 + " retry_max_interval => 0.2" + credentials())) {
-            AtomicReference<Throwable> outcome = new AtomicReference<>();
-            Thread writer = new Thread(() -> {
-                try {
-                    output.write(List.of(Event.withMessage("kept")));
-                } catch (Throwable t) {
-                    outcome.set(t);
-                }
-            });
-            writer.start();
-            long deadline = System.nanoTime() + 30_000_000_000L;
-            while (output.retries() < 2 && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-            assertTrue(writer.isAlive(), "the write waits for a handshake that works instead of giving up");
+            PendingWrite write = new PendingWrite(output, List.of(Event.withMessage("kept")));
+            assertTrue(write.stillRetryingAfter(output, 2),
+                    "the write waits for a handshake that works instead of giving up");
             assertTrue(output.retries() >= 2, "retried: " + output.retries());
             String failure = output.lastFailure();
             assertTrue(failure.startsWith("TLS handshake with Elasticsearch failed"), failure);
@@ -137,9 +115,7 @@ class ElasticsearchOutputTlsTest {
             assertEquals(0, output.deadLetterQueue().count(), "a TLS failure is not the event's fault");
 
             // Shutting down ends the write unacknowledged, so the pipeline reads the event again next time.
-            writer.interrupt();
-            writer.join(10_000);
-            assertInstanceOf(InterruptedException.class, outcome.get());
+            assertInstanceOf(InterruptedException.class, write.interrupt());
         }
     }
 
