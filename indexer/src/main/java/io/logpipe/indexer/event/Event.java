@@ -60,7 +60,7 @@ public final class Event {
     private static Instant parseTimestamp(Object value) {
         if (value instanceof String s) {
             try {
-                return Instant.parse(s);
+                return Timestamps.parse(s);
             } catch (DateTimeParseException e) {
                 try {
                     return java.time.OffsetDateTime.parse(s).toInstant();

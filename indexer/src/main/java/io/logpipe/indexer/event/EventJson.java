@@ -1,6 +1,10 @@
 package io.logpipe.indexer.event;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -13,7 +17,9 @@ import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** JSON as Logstash writes it: {@code @timestamp} in ISO-8601 UTC with milliseconds, fields in insertion order. */
@@ -26,13 +32,14 @@ public final class EventJson {
                 @Override
                 public void serialize(Instant value, JsonGenerator gen, SerializerProvider serializers)
                         throws IOException {
-                    gen.writeString(TIMESTAMP_FORMAT.format(value));
+                    gen.writeString(Timestamps.format(value));
                 }
             }))
             .enable(DeserializationFeature.USE_LONG_FOR_INTS);
 
     private static final TypeReference<LinkedHashMap<String, Object>> MAP = new TypeReference<>() {
     };
+    private static final JsonFactory FACTORY = MAPPER.getFactory();
 
     private EventJson() {
     }
@@ -46,11 +53,51 @@ public final class EventJson {
         }
     }
 
+    /**
+     * The event's fields as JSON bytes, written with the streaming generator: the same output as the mapper gives,
+     * without looking up a serializer for every value (this runs once per event on the way to Elasticsearch).
+     */
     public static byte[] toJsonBytes(Event event) {
-        try {
-            return MAPPER.writeValueAsBytes(event.fields());
-        } catch (JsonProcessingException e) {
+        ByteArrayBuilder out = new ByteArrayBuilder(512);
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            writeValue(g, event.fields());
+        } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void writeValue(JsonGenerator g, Object value) throws IOException {
+        if (value instanceof String s) {
+            g.writeString(s);
+        } else if (value instanceof Map<?, ?> map) {
+            g.writeStartObject();
+            for (Map.Entry<String, Object> e : ((Map<String, Object>) map).entrySet()) {
+                g.writeFieldName(e.getKey());
+                writeValue(g, e.getValue());
+            }
+            g.writeEndObject();
+        } else if (value instanceof List<?> list) {
+            g.writeStartArray();
+            for (Object element : list) {
+                writeValue(g, element);
+            }
+            g.writeEndArray();
+        } else if (value instanceof Long n) {
+            g.writeNumber(n);
+        } else if (value instanceof Double d) {
+            g.writeNumber(d);
+        } else if (value instanceof Integer n) {
+            g.writeNumber(n);
+        } else if (value instanceof Boolean b) {
+            g.writeBoolean(b);
+        } else if (value instanceof Instant instant) {
+            g.writeString(Timestamps.format(instant));
+        } else if (value == null) {
+            g.writeNull();
+        } else {
+            MAPPER.writeValue(g, value); // anything else (BigDecimal, arrays, ...) as the mapper would write it
         }
     }
 
@@ -65,6 +112,69 @@ public final class EventJson {
     /** Parses a JSON object; throws IOException when the bytes are not one. */
     public static Map<String, Object> parseObject(byte[] bytes, int offset, int length) throws IOException {
         return MAPPER.readValue(bytes, offset, length, MAP);
+    }
+
+    /**
+     * Parses one JSON value as the mapper would (objects as LinkedHashMap, arrays as ArrayList, integers as Long or
+     * BigInteger, decimals as Double), with the streaming parser: this runs once per event read from Kafka.
+     *
+     * @throws IOException when the bytes are not one JSON value
+     */
+    public static Object parse(byte[] bytes, int offset, int length) throws IOException {
+        try (JsonParser p = FACTORY.createParser(bytes, offset, length)) {
+            JsonToken first = p.nextToken();
+            if (first == null) {
+                throw new IOException("no JSON value");
+            }
+            return readValue(p, first);
+        }
+    }
+
+    private static Object readValue(JsonParser p, JsonToken token) throws IOException {
+        switch (token) {
+            case START_OBJECT -> {
+                Map<String, Object> map = new LinkedHashMap<>();
+                String name;
+                while ((name = p.nextFieldName()) != null) {
+                    map.put(name, readValue(p, p.nextToken()));
+                }
+                if (p.currentToken() != JsonToken.END_OBJECT) {
+                    throw new IOException("unexpected " + p.currentToken() + " in an object");
+                }
+                return map;
+            }
+            case START_ARRAY -> {
+                List<Object> list = new ArrayList<>();
+                JsonToken t;
+                while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+                    if (t == null) {
+                        throw new IOException("unterminated array");
+                    }
+                    list.add(readValue(p, t));
+                }
+                return list;
+            }
+            case VALUE_STRING -> {
+                return p.getText();
+            }
+            case VALUE_NUMBER_INT -> {
+                return p.getNumberType() == JsonParser.NumberType.BIG_INTEGER ? p.getBigIntegerValue()
+                        : (Object) p.getLongValue();
+            }
+            case VALUE_NUMBER_FLOAT -> {
+                return p.getDoubleValue();
+            }
+            case VALUE_TRUE -> {
+                return Boolean.TRUE;
+            }
+            case VALUE_FALSE -> {
+                return Boolean.FALSE;
+            }
+            case VALUE_NULL -> {
+                return null;
+            }
+            default -> throw new IOException("unexpected " + token);
+        }
     }
 
     public static Object parseAny(String json) throws IOException {

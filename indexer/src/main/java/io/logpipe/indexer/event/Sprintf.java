@@ -78,7 +78,7 @@ public final class Sprintf {
             return s;
         }
         if (value instanceof Instant instant) {
-            return EventJson.TIMESTAMP_FORMAT.format(instant);
+            return Timestamps.format(instant);
         }
         if (value instanceof List<?> list) {
             StringBuilder out = new StringBuilder();

@@ -5,9 +5,11 @@ import co.elastic.clients.elasticsearch.core.BulkResponse;
 import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
 import co.elastic.clients.util.BinaryData;
 import io.logpipe.indexer.config.ConfigSource;
+import io.logpipe.indexer.event.EventJson;
 import io.logpipe.indexer.pipeline.NginxEvents;
 import io.logpipe.indexer.pipeline.Pipeline;
 import io.logpipe.indexer.pipeline.PipelineSettings;
+import io.logpipe.indexer.plugins.codecs.JsonCodec;
 import io.logpipe.testkit.ElasticsearchNode;
 import io.logpipe.testkit.KafkaBroker;
 import java.nio.charset.StandardCharsets;
@@ -25,8 +27,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /**
  * Events/s from a pre-loaded topic of nginx-style JSON events into Elasticsearch: the indexer (kafka input, json
  * codec, elasticsearch output with a date-suffixed index) beside its anchor, plain loops sending the same documents
- * straight to the same node in bulk requests of the same size, as many loops in parallel as the indexer has workers
- * (so both keep the same number of bulk requests in flight). Rounds alternate; medians and the ratio are printed.
+ * (byte for byte what the indexer writes, @version included) straight to the same node in bulk requests of the same size, as many loops in parallel as the indexer has workers
+ * (so both keep the same number of bulk requests in flight). An unmeasured warm-up pass first; the order
+ * alternates between rounds; medians and the ratio are printed.
  *
  * <p>Settings (system properties): events (1000000), bulk (1000), rounds (3), partitions (4), workers (2).
  */
@@ -49,6 +52,12 @@ public final class IndexerBenchmark {
             // 1 event per 200 ms: the 1M events span about 2.3 days, so the index is date-suffixed for real.
             documents.add(NginxEvents.json(i, start, 200).getBytes(StandardCharsets.UTF_8));
         }
+        // The anchor sends exactly the documents the indexer writes: the JSON codec's event (with @version, and
+        // @timestamp in Logstash's format) as the elasticsearch output serializes it, made here, outside the timing.
+        List<byte[]> indexed = new ArrayList<>(events);
+        for (byte[] document : documents) {
+            new JsonCodec().decode(document, event -> indexed.add(EventJson.toJsonBytes(event)));
+        }
         broker.createTopic("bench", partitions);
         long loadStart = System.nanoTime();
         Properties props = new Properties();
@@ -68,15 +77,32 @@ public final class IndexerBenchmark {
         }
         System.out.printf("  topic pre-loaded in %.1f s%n", (System.nanoTime() - loadStart) / 1e9);
 
+        // A fresh node indexes much slower for its first few hundred thousand documents (JIT, mappings): warm it up
+        // unmeasured, so the first round does not favour whoever runs second.
+        deleteIndices(client);
+        double warm = anchor(client, indexed.subList(0, events / 2), bulk, workers);
+        System.out.printf("  warm-up (not counted): plain bulk loop %,.0f events/s%n", warm);
+
         double[] anchor = new double[rounds];
         double[] indexer = new double[rounds];
         for (int round = 0; round < rounds; round++) {
-            deleteIndices(client);
-            anchor[round] = anchor(client, documents, bulk, workers);
-            System.out.printf("  round %d: plain bulk loop %,.0f events/s%n", round + 1, anchor[round]);
-            deleteIndices(client);
-            indexer[round] = indexer(broker, node, events, bulk, workers, "bench-group-" + round);
-            System.out.printf("  round %d: indexer         %,.0f events/s%n", round + 1, indexer[round]);
+            // the order alternates between rounds, like the other benchmarks
+            for (boolean anchorTurn : round % 2 == 0 ? new boolean[] {true, false} : new boolean[] {false, true}) {
+                deleteIndices(client);
+                double esCpu = cpuSeconds(node.process().orElse(null));
+                double ownCpu = cpuSeconds(ProcessHandle.current());
+                double rate;
+                if (anchorTurn) {
+                    rate = anchor[round] = anchor(client, indexed, bulk, workers);
+                } else {
+                    rate = indexer[round] = indexer(broker, node, events, bulk, workers, "bench-group-" + round);
+                }
+                // CPU per 1000 events: Elasticsearch's, and this JVM's (the bulk loop, or the whole indexer)
+                System.out.printf("  round %d: %-15s %,.0f events/s   cpu s/1000 events: elasticsearch %.3f, %s %.3f%n",
+                        round + 1, anchorTurn ? "plain bulk loop" : "indexer", rate,
+                        (cpuSeconds(node.process().orElse(null)) - esCpu) * 1000 / events,
+                        anchorTurn ? "bulk loop" : "indexer", (cpuSeconds(ProcessHandle.current()) - ownCpu) * 1000 / events);
+            }
         }
         double anchorMedian = median(anchor);
         double indexerMedian = median(indexer);
@@ -165,6 +191,11 @@ public final class IndexerBenchmark {
         double rate = events / ((System.nanoTime() - t0) / 1e9);
         pipeline.stop();
         return rate;
+    }
+
+    private static double cpuSeconds(ProcessHandle process) {
+        return process == null ? Double.NaN
+                : process.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
     }
 
     private static void deleteIndices(ElasticsearchClient client) throws Exception {

@@ -21,7 +21,7 @@ public final class JsonCodec implements Codec {
     @SuppressWarnings("unchecked")
     static void decode(byte[] bytes, int offset, int length, Consumer<Event> events) {
         try {
-            Object parsed = EventJson.MAPPER.readValue(bytes, offset, length, Object.class);
+            Object parsed = EventJson.parse(bytes, offset, length);
             if (parsed instanceof Map<?, ?> map) {
                 events.accept(new Event((Map<String, Object>) map));
                 return;

@@ -2,6 +2,7 @@ package io.logpipe.indexer.plugins.codecs;
 
 import io.logpipe.indexer.event.Event;
 import io.logpipe.indexer.event.EventJson;
+import io.logpipe.indexer.event.Timestamps;
 import io.logpipe.indexer.plugins.Codec;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -67,7 +68,7 @@ public final class RubydebugCodec implements Codec {
         } else if (value instanceof String s) {
             out.append(EventJson.toJson(s));
         } else if (value instanceof Instant instant) {
-            out.append(EventJson.TIMESTAMP_FORMAT.format(instant));
+            out.append(Timestamps.format(instant));
         } else {
             out.append(value);
         }

@@ -1,0 +1,46 @@
+package io.logpipe.indexer.event;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class TimestampsTest {
+    @Test
+    void parsesExactlyWhatInstantParseParses() {
+        for (String text : new String[] {"2024-07-01T00:00:00Z", "2024-07-01T23:59:59.5Z", "2024-02-29T12:34:56.123Z",
+                "1969-12-31T23:59:59.999999999Z", "2024-07-01T00:00:00.000001Z", "2024-07-01T02:00:00+02:00",
+                "2024-07-01t00:00:00z", "+10000-01-01T00:00:00Z", "2024-02-30T00:00:00Z", "2023-02-29T00:00:00Z",
+                "2024-13-01T00:00:00Z", "2024-07-01T24:00:00Z", "2024-07-01T00:60:00Z", "2024-07-01T00:00:00.Z",
+                "2024-07-01T00:00:00.1234567890Z", "2024-07-01 00:00:00Z", "2024-07-0xT00:00:00Z", "yesterday", ""}) {
+            Object expected;
+            try {
+                expected = Instant.parse(text);
+            } catch (DateTimeException e) {
+                expected = DateTimeException.class;
+            }
+            Object actual;
+            try {
+                actual = Timestamps.parse(text);
+            } catch (DateTimeException e) {
+                actual = DateTimeException.class;
+            }
+            assertEquals(expected, actual, text);
+        }
+    }
+
+    @Test
+    void formatsWithThreeFractionDigitsLikeLogstash() {
+        assertEquals("2024-07-01T00:00:00.000Z", Timestamps.format(Instant.parse("2024-07-01T00:00:00Z")));
+        assertEquals("2024-07-01T00:00:00.007Z", Timestamps.format(Instant.parse("2024-07-01T00:00:00.0071Z")));
+        assertEquals("1969-12-31T23:59:59.500Z", Timestamps.format(Instant.ofEpochMilli(-500)));
+        Random random = new Random(7);
+        for (int i = 0; i < 10_000; i++) {
+            // many instants within the same few seconds, so the cached second is reused and replaced
+            Instant instant = Instant.ofEpochMilli(1_719_792_000_000L + random.nextInt(5_000));
+            assertEquals(EventJson.TIMESTAMP_FORMAT.format(instant), Timestamps.format(instant));
+        }
+    }
+}
