@@ -22,6 +22,14 @@ public final class Event {
     private Map<String, Object> metadata;
     private SourcePosition source;
     private boolean cancelled;
+    /**
+     * The JSON document the fields were decoded from, kept while it still says exactly what the fields say, so that
+     * an event no filter changed is written out as the bytes that came in (see {@link #keepSourceJson}); dropped by
+     * anything that changes the fields or hands out a mutable part of them.
+     */
+    private byte[] sourceJson;
+    /** {@code @version} was not in the document and was added here: written after the source JSON's fields. */
+    private boolean versionAdded;
 
     public Event() {
         this(new LinkedHashMap<>());
@@ -48,7 +56,7 @@ public final class Event {
                 data.put(TIMESTAMP, parsed);
             }
         }
-        data.putIfAbsent(VERSION, "1");
+        versionAdded = data.putIfAbsent(VERSION, "1") == null;
     }
 
     public static Event withMessage(String message) {
@@ -85,7 +93,44 @@ public final class Event {
     }
 
     public void setTimestamp(Instant timestamp) {
+        modified();
         data.put(TIMESTAMP, timestamp);
+    }
+
+    /**
+     * Remembers the single JSON object these fields were just decoded from (by a codec, before anything else touched
+     * the event), if writing those bytes is the same as writing the fields: no duplicate keys, no line breaks (the
+     * bulk API takes one document per line), no {@code @metadata}, and {@code @timestamp} already in the form
+     * outputs write it.
+     */
+    public void keepSourceJson(byte[] json, String timestampAsRead) {
+        if (timestampAsRead == null || metadata != null || !timestampAsRead.equals(Timestamps.format(timestamp()))) {
+            return;
+        }
+        for (byte b : json) {
+            if (b == '\n' || b == '\r') {
+                return;
+            }
+        }
+        sourceJson = json;
+    }
+
+    /** The source JSON if the fields still match it, else null; {@link #versionAdded} says what it lacks. */
+    byte[] sourceJson() {
+        return sourceJson;
+    }
+
+    boolean versionAdded() {
+        return versionAdded;
+    }
+
+    /** The fields for writing them out, without giving up the source JSON. */
+    Map<String, Object> data() {
+        return data;
+    }
+
+    private void modified() {
+        sourceJson = null;
     }
 
     public Object get(String reference) {
@@ -99,6 +144,9 @@ public final class Event {
             if (node == null) {
                 return null;
             }
+        }
+        if (!reference.isMetadata() && (node instanceof Map<?, ?> || node instanceof List<?>)) {
+            modified(); // the caller may change it
         }
         return node;
     }
@@ -151,6 +199,9 @@ public final class Event {
 
     /** Sets a field, creating the maps on the way; {@code @timestamp} accepts an Instant or an ISO-8601 string. */
     public void set(FieldReference reference, Object value) {
+        if (!reference.isMetadata()) {
+            modified();
+        }
         if (reference.isTimestamp()) {
             Instant timestamp = value instanceof Instant i ? i : parseTimestamp(value);
             if (timestamp == null) {
@@ -182,6 +233,9 @@ public final class Event {
     }
 
     public Object remove(FieldReference reference) {
+        if (!reference.isMetadata()) {
+            modified();
+        }
         String[] path = reference.path();
         if (path.length == 0) {
             Object old = metadata;
@@ -211,11 +265,13 @@ public final class Event {
 
     /** The event's fields (without @metadata), as outputs write them; live, not a copy. */
     public Map<String, Object> fields() {
+        modified(); // the caller may change them
         return data;
     }
 
     @SuppressWarnings("unchecked")
     public List<String> tags() {
+        modified(); // the caller may change the list
         Object tags = data.get(TAGS);
         if (tags instanceof List<?> list) {
             return (List<String>) list;
@@ -224,12 +280,14 @@ public final class Event {
     }
 
     public boolean hasTag(String tag) {
-        return tags().contains(tag);
+        Object tags = data.get(TAGS);
+        return tags instanceof List<?> list && list.contains(tag);
     }
 
     /** Adds {@code tag} once, turning a string {@code tags} field into a list as Logstash does. */
     @SuppressWarnings("unchecked")
     public void tag(String tag) {
+        modified();
         Object tags = data.get(TAGS);
         List<Object> list;
         if (tags instanceof List<?> existing) {
@@ -247,6 +305,7 @@ public final class Event {
     }
 
     public void untag(String tag) {
+        modified();
         Object tags = data.get(TAGS);
         if (tags instanceof List<?> list) {
             list.remove(tag);
@@ -279,6 +338,8 @@ public final class Event {
             copy.metadata = deepCopy(metadata);
         }
         copy.source = source;
+        copy.sourceJson = sourceJson;
+        copy.versionAdded = versionAdded;
         return copy;
     }
 

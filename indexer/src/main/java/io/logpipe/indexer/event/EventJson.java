@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +48,7 @@ public final class EventJson {
     /** The event's fields as JSON (no @metadata). */
     public static String toJson(Event event) {
         try {
-            return MAPPER.writeValueAsString(event.fields());
+            return MAPPER.writeValueAsString(event.data());
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }
@@ -58,13 +59,31 @@ public final class EventJson {
      * without looking up a serializer for every value (this runs once per event on the way to Elasticsearch).
      */
     public static byte[] toJsonBytes(Event event) {
+        byte[] source = event.sourceJson();
+        if (source != null) {
+            // unchanged since it was read: the bytes that came in (plus the @version the event was given)
+            return event.versionAdded() ? withVersion(source) : source;
+        }
         ByteArrayBuilder out = new ByteArrayBuilder(512);
         try (JsonGenerator g = FACTORY.createGenerator(out)) {
-            writeValue(g, event.fields());
+            writeValue(g, event.data());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return out.toByteArray();
+    }
+
+    private static final byte[] VERSION_FIELD = ",\"@version\":\"1\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+    /** {@code {...}} becomes {@code {...,"@version":"1"}}: where the mapper would write it, last. */
+    private static byte[] withVersion(byte[] object) {
+        int end = object.length - 1;
+        while (end > 0 && object[end] != '}') {
+            end--; // trailing whitespace
+        }
+        byte[] out = Arrays.copyOf(object, end + VERSION_FIELD.length);
+        System.arraycopy(VERSION_FIELD, 0, out, end, VERSION_FIELD.length);
+        return out;
     }
 
     @SuppressWarnings("unchecked")
@@ -121,22 +140,43 @@ public final class EventJson {
      * @throws IOException when the bytes are not one JSON value
      */
     public static Object parse(byte[] bytes, int offset, int length) throws IOException {
+        return parse(bytes, offset, length, null);
+    }
+
+    /**
+     * Like {@link #parse(byte[], int, int)}; sets {@code notVerbatim[0]} when the bytes say more than the value
+     * returned: an object repeats a key (the last one wins), or something follows the value (ignored, as the mapper
+     * ignores it).
+     */
+    public static Object parse(byte[] bytes, int offset, int length, boolean[] notVerbatim) throws IOException {
         try (JsonParser p = FACTORY.createParser(bytes, offset, length)) {
             JsonToken first = p.nextToken();
             if (first == null) {
                 throw new IOException("no JSON value");
             }
-            return readValue(p, first);
+            Object value = readValue(p, first, notVerbatim);
+            if (notVerbatim != null) {
+                try {
+                    notVerbatim[0] |= p.nextToken() != null;
+                } catch (IOException trailingGarbage) {
+                    notVerbatim[0] = true;
+                }
+            }
+            return value;
         }
     }
 
-    private static Object readValue(JsonParser p, JsonToken token) throws IOException {
+    private static Object readValue(JsonParser p, JsonToken token, boolean[] notVerbatim) throws IOException {
         switch (token) {
             case START_OBJECT -> {
                 Map<String, Object> map = new LinkedHashMap<>();
                 String name;
                 while ((name = p.nextFieldName()) != null) {
-                    map.put(name, readValue(p, p.nextToken()));
+                    Object value = readValue(p, p.nextToken(), notVerbatim);
+                    if (notVerbatim != null && map.containsKey(name)) {
+                        notVerbatim[0] = true;
+                    }
+                    map.put(name, value);
                 }
                 if (p.currentToken() != JsonToken.END_OBJECT) {
                     throw new IOException("unexpected " + p.currentToken() + " in an object");
@@ -150,7 +190,7 @@ public final class EventJson {
                     if (t == null) {
                         throw new IOException("unterminated array");
                     }
-                    list.add(readValue(p, t));
+                    list.add(readValue(p, t, notVerbatim));
                 }
                 return list;
             }

@@ -63,4 +63,79 @@ class EventJsonTest {
         assertTrue(json.startsWith("{\"@timestamp\":\"2024-07-01T00:00:01.250Z\",\"message\":"), json);
         assertTrue(json.endsWith(",\"@version\":\"1\",\"decimal\":1.10,\"int\":3}"), json);
     }
+
+    private static Event decoded(String json) {
+        List<Event> events = new ArrayList<>();
+        new io.logpipe.indexer.plugins.codecs.JsonCodec().decode(json.getBytes(StandardCharsets.UTF_8), events::add);
+        assertEquals(1, events.size());
+        return events.get(0);
+    }
+
+    /** What the fields serialize to when the source JSON is not used. */
+    private static String written(Event event) throws IOException {
+        return EventJson.MAPPER.writeValueAsString(event.fields());
+    }
+
+    /** The output is the fields, not the source bytes (taken before {@link #written}, which drops the source). */
+    private static void assertWrittenFromFields(Event event, String what) throws IOException {
+        String actual = new String(EventJson.toJsonBytes(event), StandardCharsets.UTF_8);
+        assertEquals(written(event), actual, what);
+    }
+
+    @Test
+    void anUnchangedEventIsWrittenAsTheBytesThatCameIn() throws IOException {
+        String source = "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\",\"message\":\"caf\\u00e9 \\\"q\\\"\","
+                + "\"status\":200, \"host\":{\"name\":\"web1\"}}";
+        Event event = decoded(source);
+        assertEquals("web1", event.get("[host][name]"), "reading a value keeps the source");
+        assertEquals(false, event.hasTag("x"), "looking for a tag keeps the source");
+        String out = new String(EventJson.toJsonBytes(event), StandardCharsets.UTF_8);
+        assertEquals(source.substring(0, source.length() - 1) + ",\"@version\":\"1\"}", out);
+        // the same document as the fields would give, in the same order
+        assertEquals(EventJson.MAPPER.readValue(written(event), Object.class), EventJson.MAPPER.readValue(out, Object.class));
+
+        String withVersion = "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\",\"@version\":\"1\",\"a\":1}";
+        assertEquals(withVersion, new String(EventJson.toJsonBytes(decoded(withVersion)), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void anythingThatMayChangeTheFieldsFallsBackToWritingThem() throws IOException {
+        String source = "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\",\"host\":{\"name\":\"web1\"},\"tags\":[\"a\"]}";
+        List<java.util.function.Consumer<Event>> changes = List.of(
+                e -> e.set("[status]", 404L),
+                e -> e.remove("[host][name]"),
+                e -> e.tag("b"),
+                e -> e.untag("a"),
+                e -> ((Map<String, Object>) e.get("[host]")).put("ip", "10.0.0.1"),
+                e -> ((List<Object>) e.get("[tags]")).add("c"),
+                e -> e.fields().put("added", true),
+                e -> e.setTimestamp(java.time.Instant.parse("2025-01-01T00:00:00Z")));
+        for (java.util.function.Consumer<Event> change : changes) {
+            Event event = decoded(source);
+            change.accept(event);
+            assertWrittenFromFields(event, "change " + changes.indexOf(change));
+        }
+        Event copy = decoded(source).copy();
+        copy.tag("z");
+        assertWrittenFromFields(copy, "a changed copy");
+        Event metadataOnly = decoded(source);
+        metadataOnly.set("[@metadata][index]", "x");
+        assertTrue(new String(EventJson.toJsonBytes(metadataOnly), StandardCharsets.UTF_8).startsWith(source
+                .substring(0, source.length() - 1)), "@metadata is never written, so setting it keeps the source");
+    }
+
+    @Test
+    void documentsThatDoNotSayExactlyWhatTheFieldsSayAreWrittenFromTheFields() throws IOException {
+        for (String source : new String[] {
+                "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\",\n \"a\":1}",           // a line break: one line per bulk document
+                "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\",\"a\":1,\"a\":2}",     // a repeated key: the last wins
+                "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\",\"a\":1} {\"b\":2}",   // something after the object
+                "{\"@timestamp\":\"2024-07-01T00:00:01Z\",\"a\":1}",                  // @timestamp not as outputs write it
+                "{\"@timestamp\":\"2024-07-01T02:00:01.250+02:00\",\"a\":1}",
+                "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\",\"@metadata\":{\"m\":1},\"a\":1}",
+                "{\"a\":1}"}) {                                                             // no @timestamp: now is added
+            assertWrittenFromFields(decoded(source), source);
+        }
+    }
 }

@@ -5,6 +5,7 @@ import io.logpipe.indexer.event.EventJson;
 import io.logpipe.indexer.plugins.Codec;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -21,9 +22,16 @@ public final class JsonCodec implements Codec {
     @SuppressWarnings("unchecked")
     static void decode(byte[] bytes, int offset, int length, Consumer<Event> events) {
         try {
-            Object parsed = EventJson.parse(bytes, offset, length);
+            boolean[] notVerbatim = {false};
+            Object parsed = EventJson.parse(bytes, offset, length, notVerbatim);
             if (parsed instanceof Map<?, ?> map) {
-                events.accept(new Event((Map<String, Object>) map));
+                Object timestamp = map.get(Event.TIMESTAMP);
+                Event event = new Event((Map<String, Object>) map);
+                if (!notVerbatim[0] && timestamp instanceof String asRead) {
+                    event.keepSourceJson(offset == 0 && length == bytes.length ? bytes
+                            : Arrays.copyOfRange(bytes, offset, offset + length), asRead);
+                }
+                events.accept(event);
                 return;
             }
             if (parsed instanceof List<?> list && list.stream().allMatch(e -> e instanceof Map<?, ?>)) {
