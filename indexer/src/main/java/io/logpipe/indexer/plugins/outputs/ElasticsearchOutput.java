@@ -40,6 +40,7 @@ public final class ElasticsearchOutput implements Output {
             "ecs_compatibility", "data_stream", "ssl_verification_mode", "resurrect_delay", "healthcheck_path");
 
     private final String id;
+    private static final String BULK_RESPONSE_FIELDS = "took,errors,items.*._index,items.*.status,items.*.error";
     private final ElasticsearchClient client;
     private final Sprintf index;
     private final Sprintf documentId;
@@ -91,7 +92,10 @@ public final class ElasticsearchOutput implements Output {
             }
         }
         this.deadLetterQueue = new DeadLetterQueue(context.dataDir(), context.pipelineId());
-        this.client = connection.openClient();
+        // Like Logstash's output, ask only for what is read back of each item: Elasticsearch then serializes, and
+        // this client parses, a fraction of the bulk response (took and _index stay: the typed response needs them).
+        this.client = connection.openClient()
+                .withTransportOptions(o -> o.setParameter("filter_path", BULK_RESPONSE_FIELDS));
         LOG.info("elasticsearch output {}: {} index {}", id, connection.describe(), index);
     }
 
