@@ -8,16 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.logpipe.queue.KafkaTool;
 import io.logpipe.queue.TestBroker;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -27,7 +24,6 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.utils.Exit;
 import org.apache.kafka.tools.consumer.group.ConsumerGroupCommand;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -68,27 +64,9 @@ class ConsumerGroupCommandTest {
 
     /** Runs kafka-consumer-groups with {@code args} after --bootstrap-server; returns what it printed. */
     static String kafkaConsumerGroups(String... args) {
-        List<String> all = new ArrayList<>(List.of("--bootstrap-server", broker.bootstrap()));
-        all.addAll(List.of(args));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream stdout = System.out;
-        PrintStream stderr = System.err;
-        PrintStream capture = new PrintStream(out, true, StandardCharsets.UTF_8);
-        Exit.setExitProcedure((code, message) -> {
-            throw new IllegalStateException("kafka-consumer-groups exited with " + code + ": " + message + "\n" + out);
-        });
-        System.setOut(capture);
-        System.setErr(capture);
-        try {
-            ConsumerGroupCommand.main(all.toArray(String[]::new));
-        } finally {
-            System.setOut(stdout);
-            System.setErr(stderr);
-            Exit.resetExitProcedure();
-        }
-        String printed = out.toString(StandardCharsets.UTF_8);
-        System.out.println("$ kafka-consumer-groups " + String.join(" ", args) + "\n" + printed);
-        return printed;
+        KafkaTool.Result result = KafkaTool.run("kafka-consumer-groups", ConsumerGroupCommand::main, broker, "", args);
+        assertEquals(0, result.exitCode(), "kafka-consumer-groups failed:\n" + result.printed());
+        return result.printed();
     }
 
     /** The --describe rows of {@code GROUP}, by partition: the columns after GROUP. */

@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 
 import io.logpipe.queue.RawClient;
+import io.logpipe.queue.KafkaTool;
 import io.logpipe.queue.TestBroker;
 import io.logpipe.queue.log.PartitionLog;
 import org.apache.kafka.clients.admin.Admin;
@@ -40,7 +38,6 @@ import org.apache.kafka.common.requests.AlterConfigsRequest;
 import org.apache.kafka.common.requests.AlterConfigsResponse;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidRequestException;
-import org.apache.kafka.common.utils.Exit;
 import org.apache.kafka.tools.TopicCommand;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -204,34 +201,11 @@ class TopicConfigTest {
     }
 
     /** Runs an Apache Kafka command line tool in this JVM; checks its exit code and returns what it printed. */
-    private static String runTool(String tool, java.util.function.Consumer<String[]> main, TestBroker broker,
-                                  int expectedExit, String... args) {
-        List<String> all = new ArrayList<>(List.of("--bootstrap-server", broker.bootstrap()));
-        all.addAll(List.of(args));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream stdout = System.out;
-        PrintStream stderr = System.err;
-        PrintStream capture = new PrintStream(out, true, StandardCharsets.UTF_8);
-        Integer[] exit = {null};
-        // kafka-topics exits from inside execute() and again from main(): the first code is the tool's verdict
-        Exit.setExitProcedure((code, message) -> {
-            if (exit[0] == null) {
-                exit[0] = code;
-            }
-        });
-        System.setOut(capture);
-        System.setErr(capture);
-        try {
-            main.accept(all.toArray(String[]::new));
-        } finally {
-            System.setOut(stdout);
-            System.setErr(stderr);
-            Exit.resetExitProcedure();
-        }
-        String printed = out.toString(StandardCharsets.UTF_8);
-        System.out.println("$ " + tool + " " + String.join(" ", args) + "\n" + printed);
-        assertEquals(expectedExit, exit[0] == null ? 0 : exit[0], printed);
-        return printed;
+    private static String runTool(String tool, KafkaTool.Main main, TestBroker broker, int expectedExit,
+                                  String... args) {
+        KafkaTool.Result result = KafkaTool.run(tool, main, broker, "", args);
+        assertEquals(expectedExit, result.exitCode(), result.printed());
+        return result.printed();
     }
 
     private static long earliest(Admin admin, TopicPartition tp) throws Exception {

@@ -1,5 +1,6 @@
 package io.logpipe.queue.tools;
 
+import io.logpipe.queue.KafkaTool;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

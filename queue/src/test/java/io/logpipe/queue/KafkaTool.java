@@ -1,4 +1,4 @@
-package io.logpipe.queue.tools;
+package io.logpipe.queue;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.logpipe.queue.TestBroker;
 import org.apache.kafka.common.utils.Exit;
 
 /**
@@ -17,22 +16,27 @@ import org.apache.kafka.common.utils.Exit;
  * output and error captured. The tools end with {@code Exit.exit}, which is recorded instead of ending the JVM, and
  * the shutdown hooks they register are dropped (each run closes its own clients).
  */
-final class KafkaTool {
+public final class KafkaTool {
     /** What a run left: the first exit code the tool asked for (0 when it returned), stdout and stderr. */
-    record Result(int exitCode, String out, String err) {
-        List<String> outLines() {
+    public record Result(int exitCode, String out, String err) {
+        public List<String> outLines() {
             return out.lines().toList();
+        }
+
+        /** stdout then stderr, as a terminal would show them. */
+        public String printed() {
+            return out + err;
         }
     }
 
-    interface Main {
+    public interface Main {
         void run(String[] args) throws Exception;
     }
 
     private KafkaTool() {
     }
 
-    static synchronized Result run(String tool, Main main, TestBroker broker, String stdin, String... args) {
+    public static synchronized Result run(String tool, Main main, TestBroker broker, String stdin, String... args) {
         List<String> all = new ArrayList<>(List.of("--bootstrap-server", broker.bootstrap()));
         all.addAll(List.of(args));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
