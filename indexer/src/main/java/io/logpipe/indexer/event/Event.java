@@ -104,7 +104,7 @@ public final class Event {
      * outputs write it.
      */
     public void keepSourceJson(byte[] json, String timestampAsRead) {
-        if (timestampAsRead == null || metadata != null || !timestampAsRead.equals(Timestamps.format(timestamp()))) {
+        if (timestampAsRead == null || metadata != null || !Timestamps.isCanonical(timestampAsRead, timestamp())) {
             return;
         }
         for (byte b : json) {

@@ -5,39 +5,64 @@ import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 
 /**
- * A {@code %{+pattern}} formatter (Joda pattern, UTC) with a one-entry cache: the events of one batch mostly share a
- * second, let alone a day, so the previous event's index name is usually the answer again.
+ * A {@code %{+pattern}} formatter (Joda pattern, UTC) that formats each period of its pattern once: a pattern
+ * down to the day ({@code YYYY.MM.dd}, the usual index suffix) gives the same text for a whole UTC day. A few recent
+ * periods are kept, because a batch interleaves partitions that can be at different days.
  */
 final class TimestampFormat {
+    private static final int CACHED_PERIODS = 8;
     private final DateTimeFormatter formatter;
-    private final boolean cacheable;
-    private volatile Cached last;
+    /** Length of the pattern's smallest unit in milliseconds; 0 when it prints fractions of a second. */
+    private final long periodMillis;
+    private final Cached[] cache = new Cached[CACHED_PERIODS];
 
-    private record Cached(long fromMillis, long toMillis, String text) {
+    private record Cached(long period, String text) {
     }
 
-    private TimestampFormat(DateTimeFormatter formatter, boolean cacheable) {
+    private TimestampFormat(DateTimeFormatter formatter, long periodMillis) {
         this.formatter = formatter;
-        this.cacheable = cacheable;
+        this.periodMillis = periodMillis;
     }
 
     static TimestampFormat of(String jodaPattern) {
-        // Fractions of a second ('S') change within a second, so such patterns are formatted every time.
-        return new TimestampFormat(JodaPattern.formatter(jodaPattern), jodaPattern.indexOf('S') < 0);
+        return new TimestampFormat(JodaPattern.formatter(jodaPattern), periodMillis(jodaPattern));
+    }
+
+    /**
+     * The unit below which the text cannot change. Letters inside quoted literals count too: that only makes the
+     * period shorter than it could be, never wrong.
+     */
+    static long periodMillis(String jodaPattern) {
+        if (jodaPattern.indexOf('S') >= 0) {
+            return 0;
+        }
+        if (jodaPattern.indexOf('s') >= 0) {
+            return 1000;
+        }
+        if (jodaPattern.indexOf('m') >= 0) {
+            return 60_000;
+        }
+        for (char hourly : new char[] {'H', 'h', 'k', 'K', 'a'}) {
+            if (jodaPattern.indexOf(hourly) >= 0) {
+                return 3_600_000;
+            }
+        }
+        return 86_400_000; // years, months, weeks, days: constant over a UTC day
     }
 
     String format(Instant timestamp) {
-        if (!cacheable) {
+        if (periodMillis == 0) {
             return formatter.format(timestamp);
         }
-        long millis = timestamp.toEpochMilli();
-        Cached cached = last;
-        if (cached != null && millis >= cached.fromMillis && millis < cached.toMillis) {
+        long period = Math.floorDiv(timestamp.toEpochMilli(), periodMillis);
+        int slot = (int) Math.floorMod(period, (long) CACHED_PERIODS);
+        Cached cached = cache[slot];
+        if (cached != null && cached.period == period) {
             return cached.text;
         }
         String text = formatter.format(timestamp);
-        long second = Math.floorDiv(millis, 1000) * 1000;
-        last = new Cached(second, second + 1000, text);
+        // Workers share the cache: a racing write only costs the other one a format.
+        cache[slot] = new Cached(period, text);
         return text;
     }
 }

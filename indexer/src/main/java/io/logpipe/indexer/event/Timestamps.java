@@ -1,19 +1,17 @@
 package io.logpipe.indexer.event;
 
+import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;
 
 /**
- * {@code @timestamp} to and from text, once per event each way: formatting reuses the text of the last second seen
- * and only writes the milliseconds; parsing reads the common {@code 2024-05-01T12:00:00.123Z} form directly and
- * leaves every other form to {@link Instant#parse}.
+ * {@code @timestamp} to and from text, once per event each way: formatting and parsing handle the common
+ * {@code 2024-05-01T12:00:00.123Z} form with plain arithmetic and leave years beyond 0-9999 and other forms to
+ * java.time.
  */
 public final class Timestamps {
-    private static volatile Second last = new Second(Long.MIN_VALUE, "");
-
-    private record Second(long epochSecond, String text) {
-    }
+    private static final long SECONDS_PER_DAY = 86_400;
 
     private Timestamps() {
     }
@@ -21,22 +19,40 @@ public final class Timestamps {
     /** {@code 2024-05-01T12:00:00.000Z}: always three fraction digits, as Logstash prints timestamps. */
     public static String format(Instant instant) {
         long second = instant.getEpochSecond();
-        Second cached = last;
-        if (cached.epochSecond != second) {
-            cached = new Second(second, EventJson.TIMESTAMP_FORMAT.format(Instant.ofEpochSecond(second)));
-            last = cached;
+        LocalDate date = LocalDate.ofEpochDay(Math.floorDiv(second, SECONDS_PER_DAY));
+        int year = date.getYear();
+        if (year < 0 || year > 9999) {
+            return EventJson.TIMESTAMP_FORMAT.format(instant);
         }
-        String text = cached.text; // ends in ".000Z"
-        int millis = instant.getNano() / 1_000_000;
-        if (millis == 0) {
-            return text;
+        int secondOfDay = (int) Math.floorMod(second, SECONDS_PER_DAY);
+        byte[] text = new byte[24];
+        put(text, 0, year, 4);
+        text[4] = '-';
+        put(text, 5, date.getMonthValue(), 2);
+        text[7] = '-';
+        put(text, 8, date.getDayOfMonth(), 2);
+        text[10] = 'T';
+        put(text, 11, secondOfDay / 3600, 2);
+        text[13] = ':';
+        put(text, 14, secondOfDay / 60 % 60, 2);
+        text[16] = ':';
+        put(text, 17, secondOfDay % 60, 2);
+        text[19] = '.';
+        put(text, 20, instant.getNano() / 1_000_000, 3);
+        text[23] = 'Z';
+        return new String(text, StandardCharsets.ISO_8859_1);
+    }
+
+    private static void put(byte[] text, int at, int value, int width) {
+        for (int i = at + width - 1; i >= at; i--) {
+            text[i] = (byte) ('0' + value % 10);
+            value /= 10;
         }
-        char[] chars = text.toCharArray();
-        int p = chars.length - 4;
-        chars[p] = (char) ('0' + millis / 100);
-        chars[p + 1] = (char) ('0' + millis / 10 % 10);
-        chars[p + 2] = (char) ('0' + millis % 10);
-        return new String(chars);
+    }
+
+    /** Whether {@link #format} gives back exactly {@code text} for {@code instant}, without formatting it. */
+    public static boolean isCanonical(String text, Instant instant) {
+        return text.length() == 24 && text.charAt(19) == '.' && instant.equals(parseUtc(text));
     }
 
     /**

@@ -4,45 +4,40 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The committable offset of one Kafka partition: the lowest offset whose events are not all acknowledged yet, or
- * one past the highest fetched offset when everything is. Workers acknowledge out of order; the watermark only
- * advances over a contiguous acknowledged prefix, so a committed offset never skips an unwritten event.
+ * The committable offset of one Kafka partition: the first offset of the oldest {@link FetchedRange} whose events
+ * are not all acknowledged yet, or one past the highest offset of a completed range when none is pending. Workers
+ * acknowledge out of order; the watermark only advances over completed ranges, so a committed offset never skips an
+ * unwritten event. Ranges, not single records, are tracked so that acknowledging an event costs one atomic decrement.
  */
 public final class PartitionWatermark {
+    /** First offset of each pending range → how many pending ranges start there (a partition read again after a rebalance can repeat one). */
     private final TreeMap<Long, Integer> pending = new TreeMap<>();
     private long nextOffset = -1;
     private long committed = -1;
 
-    /** Records a fetched offset that produced {@code events} events (0: nothing to wait for). */
-    public synchronized void fetched(long offset, int events) {
-        if (events > 0) {
-            pending.merge(offset, events, Integer::sum);
-        }
-        nextOffset = Math.max(nextOffset, offset + 1);
+    /** Opens the range of records fetched from {@code firstOffset} on; it stays pending until it completes. */
+    public synchronized FetchedRange open(long firstOffset) {
+        pending.merge(firstOffset, 1, Integer::sum);
+        return new FetchedRange(this, firstOffset);
     }
 
-    /** One event of {@code offset} is fully handled by every output. */
-    public synchronized void acknowledge(long offset) {
-        Integer left = pending.get(offset);
-        if (left == null) {
-            return;
+    /** Every event of the range {@code [firstOffset, endOffset)} is handled by every output. */
+    synchronized void completed(long firstOffset, long endOffset) {
+        Integer left = pending.get(firstOffset);
+        if (left != null) {
+            if (left <= 1) {
+                pending.remove(firstOffset);
+            } else {
+                pending.put(firstOffset, left - 1);
+            }
         }
-        if (left <= 1) {
-            pending.remove(offset);
-        } else {
-            pending.put(offset, left - 1);
-        }
+        nextOffset = Math.max(nextOffset, endOffset);
     }
 
-    /** The offset to commit (the next one to read after a restart), or -1 when nothing was fetched. */
+    /** The offset to commit (the next one to read after a restart), or -1 when nothing completed yet. */
     public synchronized long committable() {
         Map.Entry<Long, Integer> first = pending.firstEntry();
         return first != null ? first.getKey() : nextOffset;
-    }
-
-    /** Events fetched but not yet acknowledged. */
-    public synchronized int inFlight() {
-        return pending.values().stream().mapToInt(Integer::intValue).sum();
     }
 
     /** The offset to commit if it moved since the last {@link #committed(long)}, else -1. */

@@ -36,11 +36,23 @@ class TimestampsTest {
         assertEquals("2024-07-01T00:00:00.000Z", Timestamps.format(Instant.parse("2024-07-01T00:00:00Z")));
         assertEquals("2024-07-01T00:00:00.007Z", Timestamps.format(Instant.parse("2024-07-01T00:00:00.0071Z")));
         assertEquals("1969-12-31T23:59:59.500Z", Timestamps.format(Instant.ofEpochMilli(-500)));
+        assertEquals("+10000-01-01T00:00:00.000Z", Timestamps.format(Instant.parse("+10000-01-01T00:00:00Z")));
         Random random = new Random(7);
-        for (int i = 0; i < 10_000; i++) {
-            // many instants within the same few seconds, so the cached second is reused and replaced
-            Instant instant = Instant.ofEpochMilli(1_719_792_000_000L + random.nextInt(5_000));
+        for (int i = 0; i < 100_000; i++) {
+            // from year 0 to 9999, leap days, before and after 1970
+            Instant instant = Instant.ofEpochMilli(-62_167_219_200_000L + (random.nextLong() >>> 1) % 315_537_897_600_000L);
             assertEquals(EventJson.TIMESTAMP_FORMAT.format(instant), Timestamps.format(instant));
         }
+    }
+
+    @Test
+    void aTimestampIsCanonicalWhenFormattingItsInstantGivesItsTextBack() {
+        for (String text : new String[] {"2024-07-01T00:00:00.000Z", "2024-07-01T00:00:00Z", "2024-07-01T00:00:00.5Z",
+                "2024-07-01T00:00:00.1234Z", "2024-07-01T02:00:00.000+02:00", "2024-02-29T23:59:59.999Z",
+                "0000-01-01T00:00:00.000Z"}) {
+            Instant instant = Instant.parse(text);
+            assertEquals(Timestamps.format(instant).equals(text), Timestamps.isCanonical(text, instant), text);
+        }
+        assertEquals(false, Timestamps.isCanonical("2024-07-01T00:00:00.000Z", Instant.parse("2024-07-01T00:00:00.001Z")));
     }
 }

@@ -3,6 +3,7 @@ package io.logpipe.indexer.plugins.inputs;
 import io.logpipe.indexer.event.Event;
 import io.logpipe.indexer.event.SourcePosition;
 import io.logpipe.indexer.event.Sprintf;
+import io.logpipe.indexer.pipeline.FetchedRange;
 import io.logpipe.indexer.pipeline.PartitionWatermark;
 import io.logpipe.indexer.plugins.Codec;
 import io.logpipe.indexer.plugins.Input;
@@ -12,8 +13,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.kafka.client.common.TopicPartition;
 import io.vertx.kafka.client.consumer.KafkaConsumer;
-import io.vertx.kafka.client.consumer.KafkaConsumerRecord;
-import io.vertx.kafka.client.consumer.KafkaConsumerRecords;
 import io.vertx.kafka.client.consumer.OffsetAndMetadata;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -27,6 +26,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.NoOffsetForPartitionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
@@ -215,6 +216,7 @@ public final class KafkaInput implements Input {
         private final Sink sink;
         private final Thread thread;
         private final Map<TopicPartition, PartitionWatermark> watermarks = new ConcurrentHashMap<>();
+        private final List<Event> decoded = new ArrayList<>();
 
         Consumer(int index, KafkaConsumer<byte[], byte[]> kafka, Sink sink) {
             this.index = index;
@@ -230,9 +232,9 @@ public final class KafkaInput implements Input {
             long lastCommit = System.nanoTime();
             try {
                 while (fetching) {
-                    KafkaConsumerRecords<byte[], byte[]> records = await(kafka.poll(POLL_TIMEOUT));
-                    for (int i = 0; i < records.size(); i++) {
-                        handle(records.recordAt(i));
+                    ConsumerRecords<byte[], byte[]> records = await(kafka.poll(POLL_TIMEOUT)).records();
+                    for (org.apache.kafka.common.TopicPartition partition : records.partitions()) {
+                        handle(partition, records.records(partition));
                     }
                     if (System.nanoTime() - lastCommit > TimeUnit.MILLISECONDS.toNanos(commitIntervalMillis)) {
                         commit();
@@ -260,24 +262,36 @@ public final class KafkaInput implements Input {
             }
         }
 
-        private void handle(KafkaConsumerRecord<byte[], byte[]> record) throws InterruptedException {
-            TopicPartition partition = new TopicPartition(record.topic(), record.partition());
-            PartitionWatermark watermark = watermarks.computeIfAbsent(partition, p -> new PartitionWatermark());
-            List<Event> events = new ArrayList<>(1);
-            byte[] value = record.value();
-            if (value != null && value.length > 0) {
-                codec.decode(value, events::add);
+        /** One poll's records of one partition: one {@link FetchedRange}, so acknowledging an event is one decrement. */
+        private void handle(org.apache.kafka.common.TopicPartition fetched, List<ConsumerRecord<byte[], byte[]>> records)
+                throws InterruptedException {
+            if (records.isEmpty()) {
+                return;
             }
-            watermark.fetched(record.offset(), events.size());
-            for (int i = 0; i < events.size(); i++) {
-                Event event = events.get(i);
-                event.setSource(new Position(record.topic(), record.partition(), record.offset(), i, watermark));
-                decorate(event, record);
-                sink.accept(event);
+            TopicPartition partition = new TopicPartition(fetched.topic(), fetched.partition());
+            PartitionWatermark watermark = watermarks.computeIfAbsent(partition, p -> new PartitionWatermark());
+            FetchedRange range = watermark.open(records.get(0).offset());
+            try {
+                for (ConsumerRecord<byte[], byte[]> record : records) {
+                    decoded.clear();
+                    byte[] value = record.value();
+                    if (value != null && value.length > 0) {
+                        codec.decode(value, decoded::add);
+                    }
+                    range.add(record.offset(), decoded.size());
+                    for (int i = 0; i < decoded.size(); i++) {
+                        Event event = decoded.get(i);
+                        event.setSource(new Position(record.topic(), record.partition(), record.offset(), i, range));
+                        decorate(event, record);
+                        sink.accept(event);
+                    }
+                }
+            } finally {
+                range.close();
             }
         }
 
-        private void decorate(Event event, KafkaConsumerRecord<byte[], byte[]> record) {
+        private void decorate(Event event, ConsumerRecord<byte[], byte[]> record) {
             if (type != null && !event.includes("type")) {
                 event.set("type", type);
             }
@@ -295,7 +309,8 @@ public final class KafkaInput implements Input {
             kafka.put("consumer_group", groupId);
             if (decorateEvents.equals("extended")) {
                 Map<String, Object> headers = new LinkedHashMap<>();
-                record.headers().forEach(h -> headers.put(h.key(), h.value().toString(StandardCharsets.UTF_8)));
+                record.headers().forEach(h -> headers.put(h.key(),
+                        h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8)));
                 kafka.put("headers", headers);
             }
             event.metadata().put("kafka", kafka);
@@ -361,11 +376,11 @@ public final class KafkaInput implements Input {
     }
 
     /** An event's Kafka record; acknowledging it lets the partition's watermark pass the record. */
-    private record Position(String topic, int partition, long offset, int sequence, PartitionWatermark watermark)
+    private record Position(String topic, int partition, long offset, int sequence, FetchedRange range)
             implements SourcePosition {
         @Override
         public void acknowledge() {
-            watermark.acknowledge(offset);
+            range.acknowledge();
         }
     }
 }
