@@ -1,5 +1,7 @@
 package io.logpipe.indexer.event;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -18,13 +20,16 @@ public final class Event {
     public static final String MESSAGE = "message";
     public static final String VERSION = "@version";
 
-    private final Map<String, Object> data;
+    /** The fields; null until first needed when the event was made by {@link #decodeLazily}. */
+    private Map<String, Object> data;
+    /** The @timestamp of a lazily decoded event while {@link #data} is still null. */
+    private Instant lazyTimestamp;
     private Map<String, Object> metadata;
     private SourcePosition source;
     private boolean cancelled;
     /**
      * The JSON document the fields were decoded from, kept while it still says exactly what the fields say, so that
-     * an event no filter changed is written out as the bytes that came in (see {@link #keepSourceJson}); dropped by
+     * an event no filter changed is written out as the bytes that came in (see {@link #decodeLazily}); dropped by
      * anything that changes the fields or hands out a mutable part of them.
      */
     private byte[] sourceJson;
@@ -61,7 +66,7 @@ public final class Event {
 
     public static Event withMessage(String message) {
         Event event = new Event();
-        event.data.put(MESSAGE, message);
+        event.data().put(MESSAGE, message);
         return event;
     }
 
@@ -89,30 +94,60 @@ public final class Event {
     }
 
     public Instant timestamp() {
-        return (Instant) data.get(TIMESTAMP);
+        return data == null ? lazyTimestamp : (Instant) data.get(TIMESTAMP);
     }
 
     public void setTimestamp(Instant timestamp) {
         modified();
-        data.put(TIMESTAMP, timestamp);
+        data().put(TIMESTAMP, timestamp);
+    }
+
+    private Event(byte[] json, Instant timestamp, boolean versionAdded) {
+        this.sourceJson = json;
+        this.lazyTimestamp = timestamp;
+        this.versionAdded = versionAdded;
     }
 
     /**
-     * Remembers the single JSON object these fields were just decoded from (by a codec, before anything else touched
-     * the event), if writing those bytes is the same as writing the fields: no duplicate keys, no line breaks (the
-     * bulk API takes one document per line), no {@code @metadata}, and {@code @timestamp} already in the form
-     * outputs write it.
+     * An event for a JSON object whose fields are decoded only when something first reads them; a pipeline without
+     * filters never does, since the output writes the bytes as they came. Returns
+     * null when the bytes could not be written as they came (the same conditions): the caller then decodes them now.
      */
-    public void keepSourceJson(byte[] json, String timestampAsRead) {
-        if (timestampAsRead == null || metadata != null || !Timestamps.isCanonical(timestampAsRead, timestamp())) {
-            return;
+    public static Event decodeLazily(byte[] json) {
+        // The bytes go out as they came only if they say exactly what the fields say: one object, no key twice, no
+        // @metadata (never written), @timestamp in the form outputs write it, and on one line (bulk bodies are
+        // one document per line).
+        if (hasLineBreak(json)) {
+            return null;
         }
+        EventJson.TopLevel top = EventJson.scanObject(json);
+        if (top == null || top.timestamp() == null) {
+            return null;
+        }
+        Instant timestamp = Timestamps.parseCanonical(top.timestamp());
+        return timestamp == null ? null : new Event(json, timestamp, !top.hasVersion());
+    }
+
+    private void decodeSource() {
+        Map<String, Object> fields;
+        try {
+            fields = castMap((Map<?, ?>) EventJson.parse(sourceJson, 0, sourceJson.length));
+        } catch (IOException e) {
+            throw new UncheckedIOException("JSON that scanned as one object does not parse", e);
+        }
+        fields.put(TIMESTAMP, lazyTimestamp);
+        fields.putIfAbsent(VERSION, "1");
+        data = fields;
+        lazyTimestamp = null;
+    }
+
+    private static boolean hasLineBreak(byte[] json) {
         for (byte b : json) {
             if (b == '\n' || b == '\r') {
-                return;
+                return true;
             }
         }
-        sourceJson = json;
+        return false;
     }
 
     /** The source JSON if the fields still match it, else null; {@link #versionAdded} says what it lacks. */
@@ -124,12 +159,18 @@ public final class Event {
         return versionAdded;
     }
 
-    /** The fields for writing them out, without giving up the source JSON. */
+    /** The fields for writing them out, without giving up the source JSON; decoded now if they were not yet. */
     Map<String, Object> data() {
+        if (data == null) {
+            decodeSource();
+        }
         return data;
     }
 
     private void modified() {
+        if (data == null) {
+            decodeSource(); // before the source it decodes from is dropped
+        }
         sourceJson = null;
     }
 
@@ -138,7 +179,7 @@ public final class Event {
     }
 
     public Object get(FieldReference reference) {
-        Object node = reference.isMetadata() ? metadata : data;
+        Object node = reference.isMetadata() ? metadata : data();
         for (String segment : reference.path()) {
             node = child(node, segment);
             if (node == null) {
@@ -179,7 +220,7 @@ public final class Event {
     }
 
     public boolean includes(FieldReference reference) {
-        Object node = reference.isMetadata() ? metadata : data;
+        Object node = reference.isMetadata() ? metadata : data();
         String[] path = reference.path();
         if (path.length == 0) {
             return node != null;
@@ -207,7 +248,7 @@ public final class Event {
             if (timestamp == null) {
                 throw new IllegalArgumentException("@timestamp must be a timestamp, not " + value);
             }
-            data.put(TIMESTAMP, timestamp);
+            data().put(TIMESTAMP, timestamp);
             return;
         }
         String[] path = reference.path();
@@ -215,7 +256,7 @@ public final class Event {
             metadata = value instanceof Map<?, ?> map ? castMap(map) : null;
             return;
         }
-        Map<String, Object> node = reference.isMetadata() ? metadata() : data;
+        Map<String, Object> node = reference.isMetadata() ? metadata() : data();
         for (int i = 0; i < path.length - 1; i++) {
             Object next = node.get(path[i]);
             if (!(next instanceof Map<?, ?>)) {
@@ -242,7 +283,7 @@ public final class Event {
             metadata = null;
             return old;
         }
-        Object node = reference.isMetadata() ? metadata : data;
+        Object node = reference.isMetadata() ? metadata : data();
         for (int i = 0; i < path.length - 1; i++) {
             node = child(node, path[i]);
         }
@@ -266,13 +307,13 @@ public final class Event {
     /** The event's fields (without @metadata), as outputs write them; live, not a copy. */
     public Map<String, Object> fields() {
         modified(); // the caller may change them
-        return data;
+        return data();
     }
 
     @SuppressWarnings("unchecked")
     public List<String> tags() {
         modified(); // the caller may change the list
-        Object tags = data.get(TAGS);
+        Object tags = data().get(TAGS);
         if (tags instanceof List<?> list) {
             return (List<String>) list;
         }
@@ -280,7 +321,7 @@ public final class Event {
     }
 
     public boolean hasTag(String tag) {
-        Object tags = data.get(TAGS);
+        Object tags = data().get(TAGS);
         return tags instanceof List<?> list && list.contains(tag);
     }
 
@@ -288,7 +329,7 @@ public final class Event {
     @SuppressWarnings("unchecked")
     public void tag(String tag) {
         modified();
-        Object tags = data.get(TAGS);
+        Object tags = data().get(TAGS);
         List<Object> list;
         if (tags instanceof List<?> existing) {
             list = (List<Object>) existing;
@@ -297,7 +338,7 @@ public final class Event {
             if (tags != null) {
                 list.add(tags);
             }
-            data.put(TAGS, list);
+            data().put(TAGS, list);
         }
         if (!list.contains(tag)) {
             list.add(tag);
@@ -306,11 +347,11 @@ public final class Event {
 
     public void untag(String tag) {
         modified();
-        Object tags = data.get(TAGS);
+        Object tags = data().get(TAGS);
         if (tags instanceof List<?> list) {
             list.remove(tag);
         } else if (tag.equals(tags)) {
-            data.remove(TAGS);
+            data().remove(TAGS);
         }
     }
 
@@ -333,7 +374,7 @@ public final class Event {
 
     /** A deep copy (the same source position), for filters that fork events. */
     public Event copy() {
-        Event copy = new Event(deepCopy(data));
+        Event copy = new Event(deepCopy(data()));
         if (metadata != null) {
             copy.metadata = deepCopy(metadata);
         }

@@ -135,48 +135,112 @@ public final class EventJson {
 
     /**
      * Parses one JSON value as the mapper would (objects as LinkedHashMap, arrays as ArrayList, integers as Long or
-     * BigInteger, decimals as Double), with the streaming parser: this runs once per event read from Kafka.
+     * BigInteger, decimals as Double), with the streaming parser: this runs for every event whose fields are read.
      *
      * @throws IOException when the bytes are not one JSON value
      */
     public static Object parse(byte[] bytes, int offset, int length) throws IOException {
-        return parse(bytes, offset, length, null);
-    }
-
-    /**
-     * Like {@link #parse(byte[], int, int)}; sets {@code notVerbatim[0]} when the bytes say more than the value
-     * returned: an object repeats a key (the last one wins), or something follows the value (ignored, as the mapper
-     * ignores it).
-     */
-    public static Object parse(byte[] bytes, int offset, int length, boolean[] notVerbatim) throws IOException {
         try (JsonParser p = FACTORY.createParser(bytes, offset, length)) {
             JsonToken first = p.nextToken();
             if (first == null) {
                 throw new IOException("no JSON value");
             }
-            Object value = readValue(p, first, notVerbatim);
-            if (notVerbatim != null) {
-                try {
-                    notVerbatim[0] |= p.nextToken() != null;
-                } catch (IOException trailingGarbage) {
-                    notVerbatim[0] = true;
-                }
-            }
-            return value;
+            return readValue(p, first);
         }
     }
 
-    private static Object readValue(JsonParser p, JsonToken token, boolean[] notVerbatim) throws IOException {
+    /** What {@link #scanObject} found among an object's top-level fields. */
+    record TopLevel(String timestamp, boolean hasVersion) {
+    }
+
+    /**
+     * Reads a JSON object through without building it (no maps, no strings but {@code @timestamp}'s), for an event
+     * that may never need its fields. Returns null unless the bytes are exactly one object whose fields, written
+     * back, would be those bytes (no key twice in an object, nothing after it, no {@code @metadata}) and whose
+     * {@code @timestamp}, if any, is a string: {@link #parse} then decides what the bytes are.
+     */
+    static TopLevel scanObject(byte[] json) {
+        try (JsonParser p = FACTORY.createParser(json)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            String timestamp = null;
+            boolean version = false;
+            List<String> names = new ArrayList<>(16);
+            String name;
+            while ((name = p.nextFieldName()) != null) {
+                if (names.contains(name)) {
+                    return null;
+                }
+                names.add(name);
+                JsonToken token = p.nextToken();
+                switch (name) {
+                    case Event.TIMESTAMP -> {
+                        if (token != JsonToken.VALUE_STRING) {
+                            return null;
+                        }
+                        timestamp = p.getText();
+                    }
+                    case Event.METADATA -> {
+                        return null; // taken out of the fields: the bytes would say more than they
+                    }
+                    default -> {
+                        version |= name.equals(Event.VERSION);
+                        if (!skipVerbatim(p, token)) {
+                            return null;
+                        }
+                    }
+                }
+            }
+            if (p.currentToken() != JsonToken.END_OBJECT || p.nextToken() != null) {
+                return null;
+            }
+            return new TopLevel(timestamp, version);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Reads past one value; false if an object in it has a key twice. */
+    private static boolean skipVerbatim(JsonParser p, JsonToken token) throws IOException {
+        if (token == JsonToken.START_OBJECT) {
+            List<String> names = new ArrayList<>();
+            String name;
+            while ((name = p.nextFieldName()) != null) {
+                if (names.contains(name)) {
+                    return false;
+                }
+                names.add(name);
+                if (!skipVerbatim(p, p.nextToken())) {
+                    return false;
+                }
+            }
+            if (p.currentToken() != JsonToken.END_OBJECT) {
+                throw new IOException("unexpected " + p.currentToken() + " in an object");
+            }
+        } else if (token == JsonToken.START_ARRAY) {
+            JsonToken t;
+            while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+                if (t == null) {
+                    throw new IOException("unterminated array");
+                }
+                if (!skipVerbatim(p, t)) {
+                    return false;
+                }
+            }
+        } else if (token == null || token == JsonToken.END_OBJECT || token == JsonToken.END_ARRAY) {
+            throw new IOException("unexpected " + token);
+        }
+        return true;
+    }
+
+    private static Object readValue(JsonParser p, JsonToken token) throws IOException {
         switch (token) {
             case START_OBJECT -> {
                 Map<String, Object> map = new LinkedHashMap<>();
                 String name;
                 while ((name = p.nextFieldName()) != null) {
-                    Object value = readValue(p, p.nextToken(), notVerbatim);
-                    if (notVerbatim != null && map.containsKey(name)) {
-                        notVerbatim[0] = true;
-                    }
-                    map.put(name, value);
+                    map.put(name, readValue(p, p.nextToken()));
                 }
                 if (p.currentToken() != JsonToken.END_OBJECT) {
                     throw new IOException("unexpected " + p.currentToken() + " in an object");
@@ -190,7 +254,7 @@ public final class EventJson {
                     if (t == null) {
                         throw new IOException("unterminated array");
                     }
-                    list.add(readValue(p, t, notVerbatim));
+                    list.add(readValue(p, t));
                 }
                 return list;
             }

@@ -10,6 +10,7 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -134,8 +135,50 @@ class EventJsonTest {
                 "{\"@timestamp\":\"2024-07-01T00:00:01Z\",\"a\":1}",                  // @timestamp not as outputs write it
                 "{\"@timestamp\":\"2024-07-01T02:00:01.250+02:00\",\"a\":1}",
                 "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\",\"@metadata\":{\"m\":1},\"a\":1}",
+                "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\",\"h\":{\"a\":1,\"a\":2}}", // a repeated key deeper down
+                "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\",\"l\":[{\"a\":1,\"a\":2}]}",
+                "{\"@timestamp\":null,\"a\":1}",
                 "{\"a\":1}"}) {                                                             // no @timestamp: now is added
             assertWrittenFromFields(decoded(source), source);
+        }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void aLazilyDecodedEventHasTheFieldsOfAnEagerlyDecodedOne() throws IOException {
+        for (String source : new String[] {DOCUMENT.replace("\n", ""),
+                "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\",\"@version\":{\"v\":[1,{\"x\":2}]},\"a\":1}",
+                "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\",\"tags\":\"one\",\"big\":123456789012345678901234567890}"}) {
+            byte[] bytes = source.getBytes(StandardCharsets.UTF_8);
+            Event lazy = Event.decodeLazily(bytes);
+            assertTrue(lazy != null, source);
+            Event eager = new Event((Map<String, Object>) EventJson.parse(bytes, 0, bytes.length));
+            assertEquals(eager.timestamp(), lazy.timestamp());
+            // the bytes as they came, which say what the eager event's fields say, in the same order
+            assertArrayEquals(Arrays.copyOf(bytes, bytes.length - 1),
+                    Arrays.copyOf(EventJson.toJsonBytes(lazy), bytes.length - 1), source);
+            byte[] eagerBytes = EventJson.toJsonBytes(eager);
+            byte[] lazyBytes = EventJson.toJsonBytes(lazy);
+            assertEquals(EventJson.parse(eagerBytes, 0, eagerBytes.length), EventJson.parse(lazyBytes, 0, lazyBytes.length));
+            assertEquals(eager.get("[tags]"), lazy.get("[tags]"));
+            assertEquals(eager.copy().fields(), lazy.copy().fields());
+            assertEquals(eager.fields(), lazy.fields());
+        }
+        byte[] bytes = "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\",\"a\":1}".getBytes(StandardCharsets.UTF_8);
+        Event tagged = Event.decodeLazily(bytes);
+        tagged.tag("t"); // a change before the fields were ever read decodes them first
+        assertEquals("{\"@timestamp\":\"2024-07-01T00:00:01.250Z\",\"a\":1,\"@version\":\"1\",\"tags\":[\"t\"]}",
+                new String(EventJson.toJsonBytes(tagged), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void onlyObjectsThatCanBeWrittenAsTheyCameAreDecodedLazily() {
+        for (String source : new String[] {"[{\"a\":1}]", "\"text\"", "{\"a\":1}", "{\"@timestamp\":1,\"a\":1}",
+                "{\"@timestamp\":\"2024-07-01T00:00:01Z\"}", "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\",\"a\":}",
+                "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\",\"a\":1,\"a\":1}",
+                "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\",\"@metadata\":{}}",
+                "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\"}\n", "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\"}x"}) {
+            assertEquals(null, Event.decodeLazily(source.getBytes(StandardCharsets.UTF_8)), source);
         }
     }
 }

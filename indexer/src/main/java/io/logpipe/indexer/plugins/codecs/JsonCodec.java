@@ -21,17 +21,17 @@ public final class JsonCodec implements Codec {
 
     @SuppressWarnings("unchecked")
     static void decode(byte[] bytes, int offset, int length, Consumer<Event> events) {
+        byte[] document = offset == 0 && length == bytes.length ? bytes : Arrays.copyOfRange(bytes, offset, offset + length);
+        // An object that can be written as it came is only checked now; its fields are built if a filter asks.
+        Event lazy = Event.decodeLazily(document);
+        if (lazy != null) {
+            events.accept(lazy);
+            return;
+        }
         try {
-            boolean[] notVerbatim = {false};
-            Object parsed = EventJson.parse(bytes, offset, length, notVerbatim);
+            Object parsed = EventJson.parse(bytes, offset, length);
             if (parsed instanceof Map<?, ?> map) {
-                Object timestamp = map.get(Event.TIMESTAMP);
-                Event event = new Event((Map<String, Object>) map);
-                if (!notVerbatim[0] && timestamp instanceof String asRead) {
-                    event.keepSourceJson(offset == 0 && length == bytes.length ? bytes
-                            : Arrays.copyOfRange(bytes, offset, offset + length), asRead);
-                }
-                events.accept(event);
+                events.accept(new Event((Map<String, Object>) map));
                 return;
             }
             if (parsed instanceof List<?> list && list.stream().allMatch(e -> e instanceof Map<?, ?>)) {
