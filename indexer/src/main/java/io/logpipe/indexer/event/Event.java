@@ -35,6 +35,9 @@ public final class Event {
     private byte[] sourceJson;
     /** {@code @version} was not in the document and was added here: written after the source JSON's fields. */
     private boolean versionAdded;
+    /** Where the source JSON's {@code @timestamp} string lies when it must be rewritten in the outputs' form, else -1. */
+    private int sourceTimestampStart = -1;
+    private int sourceTimestampEnd = -1;
 
     public Event() {
         this(new LinkedHashMap<>());
@@ -102,30 +105,34 @@ public final class Event {
         data().put(TIMESTAMP, timestamp);
     }
 
-    private Event(byte[] json, Instant timestamp, boolean versionAdded) {
+    private Event(byte[] json, Instant timestamp, boolean versionAdded, int timestampStart, int timestampEnd) {
         this.sourceJson = json;
         this.lazyTimestamp = timestamp;
         this.versionAdded = versionAdded;
+        this.sourceTimestampStart = timestampStart;
+        this.sourceTimestampEnd = timestampEnd;
     }
 
     /**
      * An event for a JSON object whose fields are decoded only when something first reads them; a pipeline without
-     * filters never does, since the output writes the bytes as they came. Returns
-     * null when the bytes could not be written as they came (the same conditions): the caller then decodes them now.
+     * filters never does, since the output writes the bytes as they came. Returns null when the bytes could not be
+     * written as they came: the caller then decodes them now.
      */
     public static Event decodeLazily(byte[] json) {
         // The bytes go out as they came only if they say exactly what the fields say: one object, no key twice, no
-        // @metadata (never written), @timestamp in the form outputs write it, and on one line (bulk bodies are
-        // one document per line).
-        if (hasLineBreak(json)) {
-            return null;
-        }
+        // @metadata (never written), a @timestamp string, and on one line (bulk bodies are one document per line).
         EventJson.TopLevel top = EventJson.scanObject(json);
         if (top == null || top.timestamp() == null) {
             return null;
         }
-        Instant timestamp = Timestamps.parseCanonical(top.timestamp());
-        return timestamp == null ? null : new Event(json, timestamp, !top.hasVersion());
+        Instant canonical = Timestamps.parseCanonical(top.timestamp());
+        if (canonical != null) {
+            return new Event(json, canonical, !top.hasVersion(), -1, -1);
+        }
+        // Another form (no milliseconds, an offset): written back in the outputs' form, in place.
+        Instant timestamp = top.timestampWithoutEscapes() ? parseTimestamp(top.timestamp()) : null;
+        return timestamp == null ? null
+                : new Event(json, timestamp, !top.hasVersion(), top.timestampStart(), top.timestampEnd());
     }
 
     private void decodeSource() {
@@ -141,14 +148,6 @@ public final class Event {
         lazyTimestamp = null;
     }
 
-    private static boolean hasLineBreak(byte[] json) {
-        for (byte b : json) {
-            if (b == '\n' || b == '\r') {
-                return true;
-            }
-        }
-        return false;
-    }
 
     /** The source JSON if the fields still match it, else null; {@link #versionAdded} says what it lacks. */
     byte[] sourceJson() {
@@ -157,6 +156,14 @@ public final class Event {
 
     boolean versionAdded() {
         return versionAdded;
+    }
+
+    int sourceTimestampStart() {
+        return sourceTimestampStart;
+    }
+
+    int sourceTimestampEnd() {
+        return sourceTimestampEnd;
     }
 
     /** The fields for writing them out, without giving up the source JSON; decoded now if they were not yet. */
@@ -381,6 +388,8 @@ public final class Event {
         copy.source = source;
         copy.sourceJson = sourceJson;
         copy.versionAdded = versionAdded;
+        copy.sourceTimestampStart = sourceTimestampStart;
+        copy.sourceTimestampEnd = sourceTimestampEnd;
         return copy;
     }
 

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
@@ -61,8 +62,8 @@ public final class EventJson {
     public static byte[] toJsonBytes(Event event) {
         byte[] source = event.sourceJson();
         if (source != null) {
-            // unchanged since it was read: the bytes that came in (plus the @version the event was given)
-            return event.versionAdded() ? withVersion(source) : source;
+            // unchanged since it was read: the bytes that came in (plus what the event was given)
+            return verbatim(event, source);
         }
         ByteArrayBuilder out = new ByteArrayBuilder(512);
         try (JsonGenerator g = FACTORY.createGenerator(out)) {
@@ -73,16 +74,34 @@ public final class EventJson {
         return out.toByteArray();
     }
 
-    private static final byte[] VERSION_FIELD = ",\"@version\":\"1\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    private static final byte[] VERSION_FIELD = ",\"@version\":\"1\"}".getBytes(StandardCharsets.UTF_8);
 
-    /** {@code {...}} becomes {@code {...,"@version":"1"}}: where the mapper would write it, last. */
-    private static byte[] withVersion(byte[] object) {
-        int end = object.length - 1;
-        while (end > 0 && object[end] != '}') {
+    /**
+     * The bytes that came in, with what the event added: {@code @version} where the mapper would write it (last),
+     * and {@code @timestamp} in the form outputs write it where the document had another form.
+     */
+    private static byte[] verbatim(Event event, byte[] source) {
+        int timestampStart = event.sourceTimestampStart();
+        if (!event.versionAdded() && timestampStart < 0) {
+            return source;
+        }
+        int end = source.length - 1;
+        while (end > 0 && source[end] != '}') {
             end--; // trailing whitespace
         }
-        byte[] out = Arrays.copyOf(object, end + VERSION_FIELD.length);
-        System.arraycopy(VERSION_FIELD, 0, out, end, VERSION_FIELD.length);
+        byte[] tail = event.versionAdded() ? VERSION_FIELD : new byte[] {'}'};
+        if (timestampStart < 0) {
+            byte[] out = Arrays.copyOf(source, end + tail.length);
+            System.arraycopy(tail, 0, out, end, tail.length);
+            return out;
+        }
+        int timestampEnd = event.sourceTimestampEnd();
+        byte[] timestamp = ('"' + Timestamps.format(event.timestamp()) + '"').getBytes(StandardCharsets.ISO_8859_1);
+        byte[] out = new byte[timestampStart + timestamp.length + (end - timestampEnd) + tail.length];
+        System.arraycopy(source, 0, out, 0, timestampStart);
+        System.arraycopy(timestamp, 0, out, timestampStart, timestamp.length);
+        System.arraycopy(source, timestampEnd, out, timestampStart + timestamp.length, end - timestampEnd);
+        System.arraycopy(tail, 0, out, out.length - tail.length, tail.length);
         return out;
     }
 
@@ -149,15 +168,22 @@ public final class EventJson {
         }
     }
 
-    /** What {@link #scanObject} found among an object's top-level fields. */
-    record TopLevel(String timestamp, boolean hasVersion) {
+    /**
+     * What {@link #scanObject} found among an object's top-level fields: {@code @timestamp}'s text and where its
+     * string token lies in the bytes, quotes included ({@code timestampEnd - timestampStart} is the text's length
+     * plus 2 when it has no escapes), and whether {@code @version} is there.
+     */
+    record TopLevel(String timestamp, int timestampStart, int timestampEnd, boolean hasVersion) {
+        boolean timestampWithoutEscapes() {
+            return timestampEnd - timestampStart == timestamp.length() + 2;
+        }
     }
 
     /**
      * Reads a JSON object through without building it (no maps, no strings but {@code @timestamp}'s), for an event
-     * that may never need its fields. Returns null unless the bytes are exactly one object whose fields, written
-     * back, would be those bytes (no key twice in an object, nothing after it, no {@code @metadata}) and whose
-     * {@code @timestamp}, if any, is a string: {@link #parse} then decides what the bytes are.
+     * that may never need its fields. Returns null unless the bytes are exactly one object on one line whose fields,
+     * written back, would be those bytes (no key twice in an object, nothing after it, no {@code @metadata}) and
+     * whose {@code @timestamp}, if any, is a string: {@link #parse} then decides what the bytes are.
      */
     static TopLevel scanObject(byte[] json) {
         try (JsonParser p = FACTORY.createParser(json)) {
@@ -165,21 +191,24 @@ public final class EventJson {
                 return null;
             }
             String timestamp = null;
+            int timestampStart = -1;
+            int timestampEnd = -1;
             boolean version = false;
-            List<String> names = new ArrayList<>(16);
+            Keys keys = new Keys();
             String name;
             while ((name = p.nextFieldName()) != null) {
-                if (names.contains(name)) {
+                if (!keys.addNew(name)) {
                     return null;
                 }
-                names.add(name);
                 JsonToken token = p.nextToken();
                 switch (name) {
                     case Event.TIMESTAMP -> {
                         if (token != JsonToken.VALUE_STRING) {
                             return null;
                         }
+                        timestampStart = (int) p.currentTokenLocation().getByteOffset();
                         timestamp = p.getText();
+                        timestampEnd = (int) p.currentLocation().getByteOffset();
                     }
                     case Event.METADATA -> {
                         return null; // taken out of the fields: the bytes would say more than they
@@ -195,22 +224,44 @@ public final class EventJson {
             if (p.currentToken() != JsonToken.END_OBJECT || p.nextToken() != null) {
                 return null;
             }
-            return new TopLevel(timestamp, version);
+            // Line breaks can only be whitespace here (raw ones inside strings do not parse): the parser counted them.
+            if (p.currentLocation().getLineNr() != 1) {
+                return null;
+            }
+            return new TopLevel(timestamp, timestampStart, timestampEnd, version);
         } catch (IOException e) {
             return null;
+        }
+    }
+
+    /**
+     * The keys of one object, to notice one given twice: a 64-bit filter on their hashes, and the list of names
+     * only searched when the filter says the name may be there.
+     */
+    private static final class Keys {
+        private long filter;
+        private final List<String> names = new ArrayList<>(16);
+
+        boolean addNew(String name) {
+            long bit = 1L << name.hashCode(); // the shift takes the hash's low 6 bits
+            if ((filter & bit) != 0 && names.contains(name)) {
+                return false;
+            }
+            filter |= bit;
+            names.add(name);
+            return true;
         }
     }
 
     /** Reads past one value; false if an object in it has a key twice. */
     private static boolean skipVerbatim(JsonParser p, JsonToken token) throws IOException {
         if (token == JsonToken.START_OBJECT) {
-            List<String> names = new ArrayList<>();
+            Keys keys = new Keys();
             String name;
             while ((name = p.nextFieldName()) != null) {
-                if (names.contains(name)) {
+                if (!keys.addNew(name)) {
                     return false;
                 }
-                names.add(name);
                 if (!skipVerbatim(p, p.nextToken())) {
                     return false;
                 }

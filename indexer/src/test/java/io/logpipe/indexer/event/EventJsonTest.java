@@ -127,13 +127,28 @@ class EventJsonTest {
     }
 
     @Test
+    void aTimestampInAnotherFormIsWrittenInTheOutputsFormInPlace() throws IOException {
+        String[][] cases = {
+                {"{\"a\":1,\"@timestamp\":\"2024-07-01T00:00:01Z\",\"b\":2}",
+                        "{\"a\":1,\"@timestamp\":\"2024-07-01T00:00:01.000Z\",\"b\":2,\"@version\":\"1\"}"},
+                {"{\"@timestamp\":\"2024-07-01T02:00:01.25+02:00\",\"@version\":\"1\"} ",
+                        "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\",\"@version\":\"1\"}"}};
+        for (String[] c : cases) {
+            Event event = decoded(c[0]);
+            String out = new String(EventJson.toJsonBytes(event), StandardCharsets.UTF_8);
+            assertEquals(c[1], out, c[0]);
+            assertEquals(written(event), out, "what the fields say");
+        }
+    }
+
+    @Test
     void documentsThatDoNotSayExactlyWhatTheFieldsSayAreWrittenFromTheFields() throws IOException {
         for (String source : new String[] {
                 "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\",\n \"a\":1}",           // a line break: one line per bulk document
                 "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\",\"a\":1,\"a\":2}",     // a repeated key: the last wins
                 "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\",\"a\":1} {\"b\":2}",   // something after the object
-                "{\"@timestamp\":\"2024-07-01T00:00:01Z\",\"a\":1}",                  // @timestamp not as outputs write it
-                "{\"@timestamp\":\"2024-07-01T02:00:01.250+02:00\",\"a\":1}",
+                "{\"@timestamp\":\"2024-07-01T00:00:01\\u005a\",\"a\":1}",           // an escape in @timestamp
+                "{\"@timestamp\":\"yesterday\",\"a\":1}",                             // tagged _timestampparsefailure
                 "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\",\"@metadata\":{\"m\":1},\"a\":1}",
                 "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\",\"h\":{\"a\":1,\"a\":2}}", // a repeated key deeper down
                 "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\",\"l\":[{\"a\":1,\"a\":2}]}",
@@ -174,7 +189,7 @@ class EventJsonTest {
     @Test
     void onlyObjectsThatCanBeWrittenAsTheyCameAreDecodedLazily() {
         for (String source : new String[] {"[{\"a\":1}]", "\"text\"", "{\"a\":1}", "{\"@timestamp\":1,\"a\":1}",
-                "{\"@timestamp\":\"2024-07-01T00:00:01Z\"}", "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\",\"a\":}",
+                "{\"@timestamp\":\"yesterday\"}", "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\",\"a\":}",
                 "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\",\"a\":1,\"a\":1}",
                 "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\",\"@metadata\":{}}",
                 "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\"}\n", "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\"}x"}) {
