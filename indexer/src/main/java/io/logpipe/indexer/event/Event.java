@@ -148,8 +148,10 @@ public final class Event {
         lazyTimestamp = null;
     }
 
-
-    /** The source JSON if the fields still match it, else null; {@link #versionAdded} says what it lacks. */
+    /**
+     * The source JSON if the fields still match it, else null; {@link #versionAdded} and
+     * {@link #sourceTimestampStart} say what the written bytes must add or replace.
+     */
     byte[] sourceJson() {
         return sourceJson;
     }

@@ -75,6 +75,7 @@ public final class EventJson {
     }
 
     private static final byte[] VERSION_FIELD = ",\"@version\":\"1\"}".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] OBJECT_END = {'}'};
 
     /**
      * The bytes that came in, with what the event added: {@code @version} where the mapper would write it (last),
@@ -89,7 +90,7 @@ public final class EventJson {
         while (end > 0 && source[end] != '}') {
             end--; // trailing whitespace
         }
-        byte[] tail = event.versionAdded() ? VERSION_FIELD : new byte[] {'}'};
+        byte[] tail = event.versionAdded() ? VERSION_FIELD : OBJECT_END;
         if (timestampStart < 0) {
             byte[] out = Arrays.copyOf(source, end + tail.length);
             System.arraycopy(tail, 0, out, end, tail.length);
