@@ -50,12 +50,10 @@ public final class Timestamps {
         }
     }
 
-    /** Whether {@link #format} gives back exactly {@code text} for {@code instant}, without formatting it. */
-    public static boolean isCanonical(String text, Instant instant) {
-        return instant.equals(parseCanonical(text));
-    }
-
-    /** The instant of a timestamp in exactly the form {@link #format} writes, or null for any other text. */
+    /**
+     * The instant of a timestamp in exactly the form {@link #format} writes (formatting it gives the text back), or
+     * null for any other text.
+     */
     public static Instant parseCanonical(String text) {
         return text.length() == 24 && text.charAt(19) == '.' ? parseUtc(text) : null;
     }
