@@ -35,6 +35,8 @@ public final class Event {
     private byte[] sourceJson;
     /** {@code @version} was not in the document and was added here: written after the source JSON's fields. */
     private boolean versionAdded;
+    /** {@code @timestamp} was not in the document and was set when it was read: written after its fields. */
+    private boolean timestampAdded;
     /** Where the source JSON's {@code @timestamp} string lies when it must be rewritten in the outputs' form, else -1. */
     private int sourceTimestampStart = -1;
     private int sourceTimestampEnd = -1;
@@ -105,9 +107,11 @@ public final class Event {
         data().put(TIMESTAMP, timestamp);
     }
 
-    private Event(byte[] json, Instant timestamp, boolean versionAdded, int timestampStart, int timestampEnd) {
+    private Event(byte[] json, Instant timestamp, boolean timestampAdded, boolean versionAdded, int timestampStart,
+                  int timestampEnd) {
         this.sourceJson = json;
         this.lazyTimestamp = timestamp;
+        this.timestampAdded = timestampAdded;
         this.versionAdded = versionAdded;
         this.sourceTimestampStart = timestampStart;
         this.sourceTimestampEnd = timestampEnd;
@@ -120,19 +124,24 @@ public final class Event {
      */
     public static Event decodeLazily(byte[] json) {
         // The bytes go out as they came only if they say exactly what the fields say: one object, no key twice, no
-        // @metadata (never written), a @timestamp string, and on one line (bulk bodies are one document per line).
+        // @metadata (never written), @timestamp a string or absent, and on one line (bulk bodies are one document
+        // per line).
         EventJson.TopLevel top = EventJson.scanObject(json);
-        if (top == null || top.timestamp() == null) {
+        if (top == null) {
             return null;
+        }
+        if (top.timestamp() == null) {
+            // None in the document: now, as for any event without one, written after the document's fields.
+            return top.empty() ? null : new Event(json, Instant.now(), true, !top.hasVersion(), -1, -1);
         }
         Instant canonical = Timestamps.parseCanonical(top.timestamp());
         if (canonical != null) {
-            return new Event(json, canonical, !top.hasVersion(), -1, -1);
+            return new Event(json, canonical, false, !top.hasVersion(), -1, -1);
         }
         // Another form (no milliseconds, an offset): written back in the outputs' form, in place.
         Instant timestamp = top.timestampWithoutEscapes() ? parseTimestamp(top.timestamp()) : null;
         return timestamp == null ? null
-                : new Event(json, timestamp, !top.hasVersion(), top.timestampStart(), top.timestampEnd());
+                : new Event(json, timestamp, false, !top.hasVersion(), top.timestampStart(), top.timestampEnd());
     }
 
     private void decodeSource() {
@@ -149,7 +158,7 @@ public final class Event {
     }
 
     /**
-     * The source JSON if the fields still match it, else null; {@link #versionAdded} and
+     * The source JSON if the fields still match it, else null; {@link #timestampAdded}, {@link #versionAdded} and
      * {@link #sourceTimestampStart} say what the written bytes must add or replace.
      */
     byte[] sourceJson() {
@@ -158,6 +167,10 @@ public final class Event {
 
     boolean versionAdded() {
         return versionAdded;
+    }
+
+    boolean timestampAdded() {
+        return timestampAdded;
     }
 
     int sourceTimestampStart() {
@@ -390,6 +403,7 @@ public final class Event {
         copy.source = source;
         copy.sourceJson = sourceJson;
         copy.versionAdded = versionAdded;
+        copy.timestampAdded = timestampAdded;
         copy.sourceTimestampStart = sourceTimestampStart;
         copy.sourceTimestampEnd = sourceTimestampEnd;
         return copy;

@@ -78,19 +78,22 @@ public final class EventJson {
     private static final byte[] OBJECT_END = {'}'};
 
     /**
-     * The bytes that came in, with what the event added: {@code @version} where the mapper would write it (last),
-     * and {@code @timestamp} in the form outputs write it where the document had another form.
+     * The bytes that came in, with what the event added where the mapper would write it (after the document's own
+     * fields: {@code @timestamp} if the document had none, then {@code @version}), and {@code @timestamp} in the form
+     * outputs write it where the document had another form.
      */
     private static byte[] verbatim(Event event, byte[] source) {
         int timestampStart = event.sourceTimestampStart();
-        if (!event.versionAdded() && timestampStart < 0) {
+        if (!event.versionAdded() && !event.timestampAdded() && timestampStart < 0) {
             return source;
         }
         int end = source.length - 1;
         while (end > 0 && source[end] != '}') {
             end--; // trailing whitespace
         }
-        byte[] tail = event.versionAdded() ? VERSION_FIELD : OBJECT_END;
+        byte[] tail = !event.timestampAdded() ? (event.versionAdded() ? VERSION_FIELD : OBJECT_END)
+                : (",\"@timestamp\":\"" + Timestamps.format(event.timestamp()) + '"'
+                        + (event.versionAdded() ? ",\"@version\":\"1\"}" : "}")).getBytes(StandardCharsets.ISO_8859_1);
         if (timestampStart < 0) {
             byte[] out = Arrays.copyOf(source, end + tail.length);
             System.arraycopy(tail, 0, out, end, tail.length);
@@ -172,9 +175,9 @@ public final class EventJson {
     /**
      * What {@link #scanObject} found among an object's top-level fields: {@code @timestamp}'s text and where its
      * string token lies in the bytes, quotes included ({@code timestampEnd - timestampStart} is the text's length
-     * plus 2 when it has no escapes), and whether {@code @version} is there.
+     * plus 2 when it has no escapes), whether {@code @version} is there, and whether the object has no field at all.
      */
-    record TopLevel(String timestamp, int timestampStart, int timestampEnd, boolean hasVersion) {
+    record TopLevel(String timestamp, int timestampStart, int timestampEnd, boolean hasVersion, boolean empty) {
         boolean timestampWithoutEscapes() {
             return timestampEnd - timestampStart == timestamp.length() + 2;
         }
@@ -195,12 +198,14 @@ public final class EventJson {
             int timestampStart = -1;
             int timestampEnd = -1;
             boolean version = false;
+            boolean empty = true;
             Keys keys = new Keys();
             String name;
             while ((name = p.nextFieldName()) != null) {
                 if (!keys.addNew(name)) {
                     return null;
                 }
+                empty = false;
                 JsonToken token = p.nextToken();
                 switch (name) {
                     case Event.TIMESTAMP -> {
@@ -229,7 +234,7 @@ public final class EventJson {
             if (p.currentLocation().getLineNr() != 1) {
                 return null;
             }
-            return new TopLevel(timestamp, timestampStart, timestampEnd, version);
+            return new TopLevel(timestamp, timestampStart, timestampEnd, version, empty);
         } catch (IOException e) {
             return null;
         }

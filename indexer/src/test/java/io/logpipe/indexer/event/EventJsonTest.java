@@ -138,6 +138,20 @@ class EventJsonTest {
             String out = new String(EventJson.toJsonBytes(event), StandardCharsets.UTF_8);
             assertEquals(c[1], out, c[0]);
             assertEquals(written(event), out, "what the fields say");
+        }    }
+
+    @Test
+    void aDocumentWithoutTimestampIsWrittenAsItCameWithTheTimeItWasReadAfterItsFields() throws IOException {
+        for (String source : new String[] {"{\"a\":1,\"h\":{\"b\":[2]}}", "{\"a\":1,\"@version\":\"2\"}"}) {
+            java.time.Instant before = java.time.Instant.now();
+            Event event = decoded(source);
+            String out = new String(EventJson.toJsonBytes(event), StandardCharsets.UTF_8);
+            String prefix = source.substring(0, source.length() - 1) + ",\"@timestamp\":\"";
+            assertTrue(out.startsWith(prefix), out);
+            assertTrue(!event.timestamp().isBefore(before.truncatedTo(java.time.temporal.ChronoUnit.MILLIS)), out);
+            assertEquals(prefix + Timestamps.format(event.timestamp()) + "\""
+                    + (source.contains("@version") ? "}" : ",\"@version\":\"1\"}"), out);
+            assertEquals(written(event), out, "what the fields say");
         }
     }
 
@@ -153,7 +167,7 @@ class EventJsonTest {
                 "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\",\"h\":{\"a\":1,\"a\":2}}", // a repeated key deeper down
                 "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\",\"l\":[{\"a\":1,\"a\":2}]}",
                 "{\"@timestamp\":null,\"a\":1}",
-                "{\"a\":1}"}) {                                                             // no @timestamp: now is added
+                "{}"}) {                                                                    // nothing to keep
             assertWrittenFromFields(decoded(source), source);
         }
     }
@@ -188,7 +202,7 @@ class EventJsonTest {
 
     @Test
     void onlyObjectsThatCanBeWrittenAsTheyCameAreDecodedLazily() {
-        for (String source : new String[] {"[{\"a\":1}]", "\"text\"", "{\"a\":1}", "{\"@timestamp\":1,\"a\":1}",
+        for (String source : new String[] {"[{\"a\":1}]", "\"text\"", "{}", "{\"@timestamp\":1,\"a\":1}",
                 "{\"@timestamp\":\"yesterday\"}", "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\",\"a\":}",
                 "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\",\"a\":1,\"a\":1}",
                 "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\",\"@metadata\":{}}",
