@@ -1,4 +1,5 @@
-# Sourced by the launchers in bin/. Builds a component's jar on first use, then execs the JVM.
+# Sourced by the launchers in bin/. In an installed distribution (tarball, Debian package) runs the jars in lib/;
+# in a source checkout builds a component's jar on first use. Then execs the JVM.
 #
 # Environment:
 #   JAVA_HOME           the JDK to use (default: java on PATH)
@@ -13,9 +14,10 @@ java_cmd() {
     if [ -n "${JAVA_HOME:-}" ]; then echo "$JAVA_HOME/bin/java"; else echo java; fi
 }
 
-# ensure_built MODULE: builds MODULE/target/MODULE.jar (and target/lib) when missing.
+# ensure_built MODULE: builds MODULE/target/MODULE.jar (and target/lib) when missing; nothing to do in a distribution.
 ensure_built() {
     local module=$1
+    [ -f "$LOGPIPE_HOME/lib/$module.classpath" ] && return 0
     local jar="$LOGPIPE_HOME/$module/target/$module.jar"
     if [ ! -f "$jar" ] || [ "${LOGPIPE_REBUILD:-0}" = 1 ]; then
         if ! command -v mvn >/dev/null 2>&1; then
@@ -34,9 +36,26 @@ ensure_built() {
 run_component() {
     local module=$1 main=$2 heap=$3 heap_env=$4
     shift 4
-    ensure_built "$module"
+    local classpath
+    classpath=$(module_classpath "$module") || exit 1
     local override="${!heap_env:-}"
     [ -n "$override" ] && heap=$override
     # shellcheck disable=SC2086 # the flag lists are meant to split into words
-    exec "$(java_cmd)" $heap ${JAVA_OPTS:-} -cp "$LOGPIPE_HOME/$module/target/$module.jar" "$main" "$@"
+    exec "$(java_cmd)" $heap ${JAVA_OPTS:-} -cp "$classpath" "$main" "$@"
+}
+
+# module_classpath MODULE: prints MODULE's classpath. A distribution has lib/MODULE.jar and lib/MODULE.classpath
+# (its dependencies, as lib/a.jar:lib/b.jar, written by the build); a source checkout has MODULE/target/MODULE.jar,
+# whose manifest names its dependencies in target/lib, built first when missing.
+module_classpath() {
+    local module=$1 entry classpath entries
+    if [ -f "$LOGPIPE_HOME/lib/$module.classpath" ]; then
+        classpath="$LOGPIPE_HOME/lib/$module.jar"
+        IFS=: read -r -a entries <"$LOGPIPE_HOME/lib/$module.classpath" || true  # no newline at its end
+        for entry in "${entries[@]}"; do classpath+=":$LOGPIPE_HOME/$entry"; done
+        echo "$classpath"
+    else
+        ensure_built "$module"
+        echo "$LOGPIPE_HOME/$module/target/$module.jar"
+    fi
 }
