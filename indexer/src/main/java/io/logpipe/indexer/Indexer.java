@@ -38,6 +38,7 @@ Runs Logstash pipeline files: Kafka in, filters, Elasticsearch out.
   --log.level LEVEL        error, warn, info, debug, trace
   --prune.config FILE      also run the retention rules of FILE daily (or prune.config in indexer.yml)
   -h, --help               show this help
+  -V, --version            print the version
 
 SIGTERM (or Ctrl-C) stops fetching, drains the queued events through the outputs, commits the Kafka
 offsets of what was written, and exits.
@@ -85,6 +86,11 @@ offsets of what was written, and exits.
             switch (name) {
                 case "-h", "--help" -> {
                     out.print(USAGE);
+                    return 0;
+                }
+                case "-V", "--version" -> {
+                    // Implementation-Version of the jar's manifest, written by the build
+                    out.println("indexer " + Indexer.class.getPackage().getImplementationVersion());
                     return 0;
                 }
                 case "-t", "--config.test_and_exit" -> testOnly = true;

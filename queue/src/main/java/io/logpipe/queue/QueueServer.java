@@ -26,6 +26,7 @@ Starts the bundled Kafka-protocol broker with a Kafka server.properties file.
   CONFIG                    a Kafka server.properties (conf/server.properties)
   --override key=value      override one property of CONFIG (repeatable)
   -h, --help                show this help
+  --version                 print the version
 
 Prints "queue-server: listening on NAME://host:port" once clients can connect; SIGTERM stops it cleanly.
 """;
@@ -81,6 +82,10 @@ Prints "queue-server: listening on NAME://host:port" once clients can connect; S
             String arg = args[i];
             if (arg.equals("--help") || arg.equals("-h")) {
                 System.out.print(USAGE);
+                return;
+            } else if (arg.equals("--version")) {
+                // Implementation-Version of the jar's manifest, written by the build
+                System.out.println("queue " + QueueServer.class.getPackage().getImplementationVersion());
                 return;
             } else if (arg.equals("--override")) {
                 if (i + 1 >= args.length) {

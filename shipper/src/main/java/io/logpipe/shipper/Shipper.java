@@ -31,6 +31,7 @@ Tails log files and ships their lines to Kafka. CONFIG is a filebeat.yml (7.x di
   test config         validate CONFIG and list the files each input would harvest now
   test output         connect to the configured brokers and report
   -h, --help          show this help
+  --version           print the version
 """;
 
     private Shipper() {
@@ -45,6 +46,11 @@ Tails log files and ships their lines to Kafka. CONFIG is a filebeat.yml (7.x di
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 1 && args[0].equals("--version")) {
+            // Implementation-Version of the jar's manifest, written by the build
+            out.println("shipper " + Shipper.class.getPackage().getImplementationVersion());
+            return 0;
+        }
         Arguments a;
         try {
             a = parse(args);

@@ -29,6 +29,7 @@ future index, a data stream's backing index, or an index reached only through an
   --ca-file PEM         CA certificate(s) for https hosts
   --dry-run             list what would be deleted and why, delete nothing
   -h, --help            show this help
+  --version             print the version
 
 Every deletion prints an audit line: index, its date, the rule and the cutoff.
 Exit status: 0 done (also when nothing was due), 1 Elasticsearch answered with an error or could not be
@@ -43,6 +44,11 @@ reached, 2 a bad argument or configuration.
     }
 
     static int run(String[] args, PrintStream out, PrintStream err, Clock clock) {
+        if (args.length == 1 && args[0].equals("--version")) {
+            // Implementation-Version of the jar's manifest, written by the build
+            out.println("prune " + Prune.class.getPackage().getImplementationVersion());
+            return 0;
+        }
         Arguments parsed;
         try {
             parsed = Arguments.parse(args);
