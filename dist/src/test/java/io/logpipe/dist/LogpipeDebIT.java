@@ -1,0 +1,122 @@
+package io.logpipe.dist;
+
+import static io.logpipe.dist.Dpkg.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.logpipe.testkit.FreePorts;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The logpipe Debian package (the central host), installed with dpkg on this machine (root only): its files, its
+ * units, the installed queue run by its unit's ExecStart line keeping a record in /var/lib/logpipe/queue, and what
+ * remove and purge leave.
+ */
+class LogpipeDebIT {
+    private static final Path HOME = Path.of("/usr/share/logpipe");
+    private static final Path UNITS = Path.of("/lib/systemd/system");
+    private static final Path QUEUE_DATA = Path.of("/var/lib/logpipe/queue");
+    private static final Path SERVER_PROPERTIES = Path.of("/etc/logpipe/server.properties");
+    private static final List<String> CONFFILES = List.of("/etc/logpipe/server.properties", "/etc/logpipe/indexer.yml",
+            "/etc/logpipe/retention.yml", "/etc/logpipe/pipelines/kafka_to_es.conf");
+    private static final List<String> UNIT_NAMES = List.of("logpipe-queue.service", "logpipe-indexer.service",
+            "logpipe-prune.service", "logpipe-prune.timer", "logpipe.target");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void installsRunsTheQueueAsItsUnitSaysThenRemoveKeepsDataAndPurgeDeletesIt() throws Exception {
+        try (Dpkg dpkg = Dpkg.install("logpipe")) {
+            for (String command : List.of("queue-server", "indexer", "prune", "appliance")) {
+                assertTrue(Files.isExecutable(HOME.resolve("bin/" + command)), command);
+            }
+            for (String jar : List.of("queue.jar", "indexer.jar", "queue.classpath", "indexer.classpath")) {
+                assertTrue(Files.isRegularFile(HOME.resolve("lib/" + jar)), jar);
+            }
+            assertEquals(Path.of("/etc/logpipe"), Files.readSymbolicLink(HOME.resolve("conf")));
+            String conffiles = dpkg.conffiles();
+            for (String conffile : CONFFILES) {
+                assertTrue(Files.isRegularFile(Path.of(conffile)), conffile);
+                assertTrue(conffiles.contains(conffile), conffile + " is a conffile");
+            }
+            for (String data : List.of("queue", "indexer")) {
+                assertEquals("logpipe", Files.getOwner(Dpkg.VAR_LIB.resolve(data)).getName(), data);
+            }
+            assertTrue(Files.isDirectory(Path.of("/var/log/logpipe")));
+            Dpkg.verifyUnits(UNIT_NAMES.stream().map(UNITS::resolve).toArray(Path[]::new));
+            assertTrue(Files.readString(UNITS.resolve("logpipe.target")).contains(
+                    "Wants=logpipe-queue.service logpipe-indexer.service logpipe-prune.timer"));
+            String version = run("runuser", "-u", "logpipe", "--", HOME.resolve("bin/prune").toString(), "--version");
+            assertEquals("prune " + System.getProperty("dist.version"), version.strip());
+
+            keepsARecordAsItsUnitRunsTheQueue();
+
+            dpkg.remove();
+            assertTrue(Files.readString(SERVER_PROPERTIES).contains("dist-deb-queue"), "remove keeps the configs");
+            assertTrue(hasFiles(QUEUE_DATA), "remove keeps the queue's data");
+            assertFalse(Files.exists(HOME.resolve("bin/queue-server")));
+            assertFalse(Files.exists(UNITS.resolve("logpipe.target")));
+
+            dpkg.purge();
+            for (String conffile : CONFFILES) {
+                assertFalse(Files.exists(Path.of(conffile)), "purge deletes " + conffile);
+            }
+            assertFalse(Files.exists(QUEUE_DATA), "purge deletes the queue's data");
+        }
+    }
+
+    private void keepsARecordAsItsUnitRunsTheQueue() throws Exception {
+        int port = FreePorts.pick();
+        String properties = Files.readString(SERVER_PROPERTIES).replace("127.0.0.1:9092", "127.0.0.1:" + port);
+        assertTrue(properties.contains("127.0.0.1:" + port), "the shipped server.properties listens on 9092");
+        Files.writeString(SERVER_PROPERTIES, "# dist-deb-queue: LogpipeDebIT's port\n" + properties);
+        String bootstrap = "127.0.0.1:" + port;
+        try (Daemons daemons = new Daemons()) {
+            daemons.start(Dpkg.asItsUnitRunsIt(UNITS.resolve("logpipe-queue.service")), Path.of("/"),
+                    ShipperDebIT.SYSTEMD_ENV, dir.resolve("queue.out"));
+            daemons.waitFor("the installed queue listening on " + port, Duration.ofSeconds(60),
+                    () -> Daemons.listening(port));
+            String value = "kept by the installed queue " + System.nanoTime();
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
+                    new StringSerializer(), new StringSerializer())) {
+                producer.send(new ProducerRecord<>("dist.queue", value)).get();
+            }
+            try (KafkaConsumer<String, String> consumer = ShipperDebIT.consumer(bootstrap)) {
+                consumer.subscribe(List.of("dist.queue"));
+                List<String> received = new ArrayList<>();
+                daemons.waitFor("the record read back", Duration.ofSeconds(60), () -> {
+                    for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
+                        received.add(record.value());
+                    }
+                    return received.contains(value);
+                });
+            }
+        }
+        assertTrue(hasFiles(QUEUE_DATA.resolve("dist.queue-0")), "the topic's log is in " + QUEUE_DATA + ": "
+                + run("ls", "-R", QUEUE_DATA.toString()));
+    }
+
+    private static boolean hasFiles(Path directory) throws Exception {
+        if (!Files.isDirectory(directory)) {
+            return false;
+        }
+        try (Stream<Path> files = Files.walk(directory)) {
+            return files.anyMatch(Files::isRegularFile);
+        }
+    }
+}
