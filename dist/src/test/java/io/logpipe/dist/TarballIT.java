@@ -10,6 +10,7 @@ import io.logpipe.testkit.FreePorts;
 import io.logpipe.testkit.Processes;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -42,8 +43,9 @@ class TarballIT {
         // The launchers need bash, dirname and env (their #! line); java comes from JAVA_HOME. Nothing else.
         Path bin = Files.createDirectory(dir.resolve("path"));
         for (String tool : List.of("bash", "dirname", "env")) {
-            Files.createSymbolicLink(bin.resolve(tool), Path.of(Processes.run(List.of("bash", "-c", "command -v " + tool),
-                    Duration.ofSeconds(10)).strip()));
+            Path installed = Path.of(Processes.run(List.of("bash", "-c", "command -v " + tool), Duration.ofSeconds(10))
+                    .strip());
+            Files.copy(installed, bin.resolve(tool), StandardCopyOption.COPY_ATTRIBUTES);
         }
         env = Map.of("PATH", bin.toString(), "JAVA_HOME", System.getProperty("java.home"), "HOME", dir.toString());
     }
