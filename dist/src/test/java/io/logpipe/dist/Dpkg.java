@@ -42,12 +42,17 @@ final class Dpkg implements AutoCloseable {
     static Dpkg install(String name) throws Exception {
         Dpkg dpkg = new Dpkg(name);
         try {
-            run("dpkg", "-i", deb(name).toString());
+            dpkg.reinstall();
         } catch (Exception | AssertionError e) {
             dpkg.close();
             throw e;
         }
         return dpkg;
+    }
+
+    /** dpkg -i again: what an upgrade does to the files on the host, conffiles included. */
+    void reinstall() throws Exception {
+        run("dpkg", "-i", deb(name).toString());
     }
 
     String conffiles() throws Exception {

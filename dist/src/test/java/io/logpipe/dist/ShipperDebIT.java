@@ -47,6 +47,8 @@ class ShipperDebIT {
             Dpkg.verifyUnits(UNIT);
 
             shipsALineAsItsUnitRunsIt();
+            dpkg.reinstall();
+            assertTrue(Files.readString(CONFIG).contains("dist.deb"), "an upgrade keeps the edited " + CONFIG);
 
             dpkg.remove();
             assertTrue(Files.isRegularFile(CONFIG), "remove keeps " + CONFIG);
