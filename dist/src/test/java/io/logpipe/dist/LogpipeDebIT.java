@@ -5,16 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import co.elastic.clients.elasticsearch.ElasticsearchClient;
+import io.logpipe.testkit.ElasticsearchNode;
 import io.logpipe.testkit.FreePorts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -23,14 +22,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The logpipe Debian package (the central host), installed with dpkg on this machine (root only): its files, its
- * units, the installed queue run by its unit's ExecStart line keeping a record in /var/lib/logpipe/queue, and what
- * remove and purge leave.
+ * units, the installed queue and indexer run by their units' ExecStart lines carrying a record into Elasticsearch,
+ * and what remove and purge leave.
  */
 class LogpipeDebIT {
     private static final Path HOME = Path.of("/usr/share/logpipe");
     private static final Path UNITS = Path.of("/lib/systemd/system");
     private static final Path QUEUE_DATA = Path.of("/var/lib/logpipe/queue");
     private static final Path SERVER_PROPERTIES = Path.of("/etc/logpipe/server.properties");
+    private static final Path PIPELINE = Path.of("/etc/logpipe/pipelines/kafka_to_es.conf");
+    private static final Path INDEXER_YML = Path.of("/etc/logpipe/indexer.yml");
+    private static final String EDITED = "# edited by LogpipeDebIT";
     private static final List<String> CONFFILES = List.of("/etc/logpipe/server.properties", "/etc/logpipe/indexer.yml",
             "/etc/logpipe/retention.yml", "/etc/logpipe/pipelines/kafka_to_es.conf");
     private static final List<String> UNIT_NAMES = List.of("logpipe-queue.service", "logpipe-indexer.service",
@@ -64,10 +66,10 @@ class LogpipeDebIT {
             String version = run("runuser", "-u", "logpipe", "--", HOME.resolve("bin/prune").toString(), "--version");
             assertEquals("prune " + System.getProperty("dist.version"), version.strip());
 
-            keepsARecordAsItsUnitRunsTheQueue();
+            carriesARecordIntoElasticsearchAsTheUnitsRunQueueAndIndexer();
 
             dpkg.remove();
-            assertTrue(Files.readString(SERVER_PROPERTIES).contains("dist-deb-queue"), "remove keeps the configs");
+            assertTrue(Files.readString(SERVER_PROPERTIES).startsWith(EDITED), "remove keeps the configs");
             assertTrue(hasFiles(QUEUE_DATA), "remove keeps the queue's data");
             assertFalse(Files.exists(HOME.resolve("bin/queue-server")));
             assertFalse(Files.exists(UNITS.resolve("logpipe.target")));
@@ -80,35 +82,53 @@ class LogpipeDebIT {
         }
     }
 
-    private void keepsARecordAsItsUnitRunsTheQueue() throws Exception {
+    /**
+     * The installed queue and indexer, each started as its unit starts it, on the shipped configs with only the
+     * addresses changed: a record sent to the queue becomes a document in Elasticsearch and stays in the queue's log.
+     */
+    private void carriesARecordIntoElasticsearchAsTheUnitsRunQueueAndIndexer() throws Exception {
         int port = FreePorts.pick();
-        String properties = Files.readString(SERVER_PROPERTIES).replace("127.0.0.1:9092", "127.0.0.1:" + port);
-        assertTrue(properties.contains("127.0.0.1:" + port), "the shipped server.properties listens on 9092");
-        Files.writeString(SERVER_PROPERTIES, "# dist-deb-queue: LogpipeDebIT's port\n" + properties);
         String bootstrap = "127.0.0.1:" + port;
+        ElasticsearchNode node = ElasticsearchNode.shared();
+        edit(SERVER_PROPERTIES, "127.0.0.1:9092", bootstrap);
+        edit(PIPELINE, "127.0.0.1:9092", bootstrap);
+        edit(PIPELINE, "http://127.0.0.1:9200", node.url());
+        edit(INDEXER_YML, "http.port: 9600", "http.port: " + FreePorts.pick());
+        ElasticsearchClient client = node.client();
         try (Daemons daemons = new Daemons()) {
             daemons.start(Dpkg.asItsUnitRunsIt(UNITS.resolve("logpipe-queue.service")), Path.of("/"),
                     ShipperDebIT.SYSTEMD_ENV, dir.resolve("queue.out"));
             daemons.waitFor("the installed queue listening on " + port, Duration.ofSeconds(60),
                     () -> Daemons.listening(port));
-            String value = "kept by the installed queue " + System.nanoTime();
+            daemons.start(Dpkg.asItsUnitRunsIt(UNITS.resolve("logpipe-indexer.service")), Path.of("/"),
+                    ShipperDebIT.SYSTEMD_ENV, dir.resolve("indexer.out"));
+            String message = "carried by the installed queue and indexer " + System.nanoTime();
             try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
                     new StringSerializer(), new StringSerializer())) {
-                producer.send(new ProducerRecord<>("dist.queue", value)).get();
+                producer.send(new ProducerRecord<>("nginx.access", "{\"message\":\"" + message + "\"}")).get();
             }
-            try (KafkaConsumer<String, String> consumer = ShipperDebIT.consumer(bootstrap)) {
-                consumer.subscribe(List.of("dist.queue"));
-                List<String> received = new ArrayList<>();
-                daemons.waitFor("the record read back", Duration.ofSeconds(60), () -> {
-                    for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
-                        received.add(record.value());
-                    }
-                    return received.contains(value);
-                });
-            }
+            daemons.waitFor("the record as a document in nginx.access-*", Duration.ofSeconds(120), () -> {
+                try {
+                    return client.count(c -> c.index("nginx.access-*").allowNoIndices(true)
+                            .query(q -> q.matchPhrase(m -> m.field("message").query(message)))).count() == 1;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+        } finally {
+            client._transport().close();
         }
-        assertTrue(hasFiles(QUEUE_DATA.resolve("dist.queue-0")), "the topic's log is in " + QUEUE_DATA + ": "
+        assertTrue(hasFiles(QUEUE_DATA.resolve("nginx.access-0")), "the topic's log is in " + QUEUE_DATA + ": "
                 + run("ls", "-R", QUEUE_DATA.toString()));
+        assertTrue(Files.isDirectory(Dpkg.VAR_LIB.resolve("indexer")));
+    }
+
+    /** Replaces {@code from} (which the shipped file must hold) with {@code to}, marking the file as edited. */
+    private static void edit(Path conffile, String from, String to) throws Exception {
+        String text = Files.readString(conffile);
+        assertTrue(text.contains(from), conffile + " as shipped holds " + from);
+        String marked = text.startsWith(EDITED) ? text : EDITED + "\n" + text;
+        Files.writeString(conffile, marked.replace(from, to));
     }
 
     private static boolean hasFiles(Path directory) throws Exception {

@@ -104,13 +104,9 @@ class ShipperDebIT {
         }
     }
 
-    static KafkaConsumer<String, String> consumer(KafkaBroker broker) {
-        return consumer(broker.bootstrapServers());
-    }
-
-    static KafkaConsumer<String, String> consumer(String bootstrapServers) {
+    private static KafkaConsumer<String, String> consumer(KafkaBroker broker) {
         Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "dist-deb");
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         return new KafkaConsumer<>(props, new StringDeserializer(), new StringDeserializer());
