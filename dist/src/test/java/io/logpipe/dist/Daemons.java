@@ -1,5 +1,7 @@
 package io.logpipe.dist;
 
+import co.elastic.clients.elasticsearch.ElasticsearchClient;
+import io.logpipe.testkit.ElasticsearchNode;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -56,6 +58,21 @@ final class Daemons implements AutoCloseable {
                 throw new AssertionError("no " + what + " within " + timeout.toSeconds() + " s" + logs());
             }
             Thread.sleep(200);
+        }
+    }
+
+    /** Waits until exactly one document of {@code index} (a pattern) has {@code message} as its message. */
+    void waitForDocument(ElasticsearchNode node, String index, String message) throws Exception {
+        ElasticsearchClient client = node.client();
+        try (var transport = client._transport()) {
+            waitFor("a document with message '" + message + "' in " + index, Duration.ofSeconds(120), () -> {
+                try {
+                    return client.count(c -> c.index(index).allowNoIndices(true)
+                            .query(q -> q.matchPhrase(m -> m.field("message").query(message)))).count() == 1;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
         }
     }
 

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import co.elastic.clients.elasticsearch.ElasticsearchClient;
 import io.logpipe.testkit.ElasticsearchNode;
 import io.logpipe.testkit.FreePorts;
 import java.nio.file.Files;
@@ -94,7 +93,6 @@ class LogpipeDebIT {
         edit(PIPELINE, "127.0.0.1:9092", bootstrap);
         edit(PIPELINE, "http://127.0.0.1:9200", node.url());
         edit(INDEXER_YML, "http.port: 9600", "http.port: " + FreePorts.pick());
-        ElasticsearchClient client = node.client();
         try (Daemons daemons = new Daemons()) {
             daemons.start(Dpkg.asItsUnitRunsIt(UNITS.resolve("logpipe-queue.service")), Path.of("/"),
                     ShipperDebIT.SYSTEMD_ENV, dir.resolve("queue.out"));
@@ -107,16 +105,7 @@ class LogpipeDebIT {
                     new StringSerializer(), new StringSerializer())) {
                 producer.send(new ProducerRecord<>("nginx.access", "{\"message\":\"" + message + "\"}")).get();
             }
-            daemons.waitFor("the record as a document in nginx.access-*", Duration.ofSeconds(120), () -> {
-                try {
-                    return client.count(c -> c.index("nginx.access-*").allowNoIndices(true)
-                            .query(q -> q.matchPhrase(m -> m.field("message").query(message)))).count() == 1;
-                } catch (Exception e) {
-                    return false;
-                }
-            });
-        } finally {
-            client._transport().close();
+            daemons.waitForDocument(node, "nginx.access-*", message);
         }
         assertTrue(hasFiles(QUEUE_DATA.resolve("nginx.access-0")), "the topic's log is in " + QUEUE_DATA + ": "
                 + run("ls", "-R", QUEUE_DATA.toString()));
