@@ -27,8 +27,8 @@ Runs Logstash pipeline files: Kafka in, filters, Elasticsearch out.
   -e, --config.string CFG  a pipeline given inline
   -t, --config.test_and_exit
                            test the configuration (parse, build every plugin) and exit
-  --path.settings DIR      where indexer.yml (logstash.yml keys) and pipelines.yml live
-                           (default: $LOGPIPE_HOME/conf when it has an indexer.yml)
+  --path.settings DIR      where indexer.yml (logstash.yml keys; a logstash.yml is read when there is no
+                           indexer.yml) and pipelines.yml live (default: $LOGPIPE_HOME/conf when it has an indexer.yml)
   --path.data DIR          where the dead-letter queue lives (default: path.data of indexer.yml, else data)
   -w, --pipeline.workers N        worker threads (default: number of cores)
   -b, --pipeline.batch.size N     events per batch (default 125)
@@ -40,7 +40,8 @@ Runs Logstash pipeline files: Kafka in, filters, Elasticsearch out.
   -h, --help               show this help
 
 SIGTERM (or Ctrl-C) stops fetching, drains the queued events through the outputs, commits the Kafka
-offsets of what was written, and exits.
+offsets of what was written, and exits. The drain lasts at most pipeline.shutdown_timeout (default 30s):
+what an output could not write by then stays uncommitted and is read again at the next start.
 """;
 
     private Indexer() {
@@ -93,7 +94,7 @@ offsets of what was written, and exits.
                 case "--path.settings" -> settingsDir = inline != null ? inline : value(args, ++i, arg);
                 case "--path.data", "--http.host", "--http.port", "--api.http.host", "--api.http.port", "--log.level",
                         "--pipeline.workers", "--pipeline.batch.size", "--pipeline.batch.delay", "--pipeline.id",
-                        "--prune.config" ->
+                        "--prune.config", "--pipeline.shutdown_timeout", "--pipeline.ordered", "--node.name" ->
                         cli.set(name.substring(2), inline != null ? inline : value(args, ++i, arg));
                 case "-w" -> cli.set("pipeline.workers", value(args, ++i, arg));
                 case "-b" -> cli.set("pipeline.batch.size", value(args, ++i, arg));
@@ -108,7 +109,7 @@ offsets of what was written, and exits.
             }
         }
         IndexerSettings fileSettings = settingsDir == null ? new IndexerSettings()
-                : IndexerSettings.load(Path.of(settingsDir, "indexer.yml"));
+                : IndexerSettings.load(settingsFile(Path.of(settingsDir)));
         IndexerSettings settings = fileSettings.overlay(cli);
         configureLogging(settings.string("log.level", "info"));
         Logger log = LoggerFactory.getLogger(Indexer.class);
@@ -141,9 +142,10 @@ offsets of what was written, and exits.
                         ? ConfigSource.fromString(p.string("config.string", ""))
                         : ConfigSource.fromPath(p.string("path.config", ""));
                 PipelineSettings ps = new PipelineSettings(id,
-                        p.integer("pipeline.workers", Math.max(1, Runtime.getRuntime().availableProcessors()), 1),
+                        p.workers(Math.max(1, Runtime.getRuntime().availableProcessors())),
                         p.integer("pipeline.batch.size", 125, 1), p.integer("pipeline.batch.delay", 50, 0),
-                        Path.of(p.string("path.data", dataDir.toString())));
+                        Path.of(p.string("path.data", dataDir.toString())),
+                        p.duration("pipeline.shutdown_timeout", PipelineSettings.DEFAULT_SHUTDOWN_TIMEOUT));
                 pipelines.add(new Pipeline(config, ps));
             }
         } catch (RuntimeException e) {
@@ -173,7 +175,8 @@ offsets of what was written, and exits.
 
         String host = settings.string("http.host", settings.string("api.http.host", "127.0.0.1"));
         int port = settings.integer("http.port", settings.integer("api.http.port", 9600, 0), 0);
-        MonitoringApi api = MonitoringApi.start(host, port, pipelines);
+        MonitoringApi api = MonitoringApi.start(host, port,
+                settings.string("node.name", MonitoringApi.defaultNodeName()), pipelines);
         log.info("monitoring API on http://{}:{}/_node/stats/pipelines", host, api.port());
         Thread hook = new Thread(() -> {
             log.info("stop requested: draining pipelines");
@@ -215,6 +218,13 @@ offsets of what was written, and exits.
             // already shutting down (SIGTERM): the hook has done the draining
         }
         return code;
+    }
+
+    /** {@code DIR/indexer.yml}, else a Logstash user's {@code DIR/logstash.yml}. */
+    static Path settingsFile(Path dir) {
+        Path ours = dir.resolve("indexer.yml");
+        Path logstash = dir.resolve("logstash.yml");
+        return Files.exists(ours) || !Files.exists(logstash) ? ours : logstash;
     }
 
     private static String value(String[] args, int i, String option) {
