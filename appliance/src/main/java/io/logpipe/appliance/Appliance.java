@@ -2,6 +2,7 @@ package io.logpipe.appliance;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.logpipe.common.log.RotatingLog;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;

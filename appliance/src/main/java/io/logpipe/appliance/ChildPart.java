@@ -1,6 +1,7 @@
 package io.logpipe.appliance;
 
 import io.logpipe.common.elasticsearch.Watchdog;
+import io.logpipe.common.log.RotatingLog;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;

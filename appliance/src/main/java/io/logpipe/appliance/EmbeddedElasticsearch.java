@@ -1,5 +1,6 @@
 package io.logpipe.appliance;
 
+import io.logpipe.common.log.RotatingLog;
 import io.logpipe.common.elasticsearch.ElasticsearchProcess;
 import java.io.IOException;
 import java.nio.file.Files;

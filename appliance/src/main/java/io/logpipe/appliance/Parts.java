@@ -1,5 +1,6 @@
 package io.logpipe.appliance;
 
+import io.logpipe.common.log.RotatingLog;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,10 +35,15 @@ final class Parts {
                     STOP_BOUND);
         }
         int api = config.indexerApiPort();
-        supervisor.add(child(config, layout, logs, "indexer", List.of(bin.resolve("indexer").toString(),
+        List<String> indexer = new java.util.ArrayList<>(List.of(bin.resolve("indexer").toString(),
                 "-f", config.indexerPipeline().toString(), "--path.settings", config.indexerSettings().toString(),
                 "--path.data", data.resolve("indexer").toString(), "--http.port", String.valueOf(api),
-                "--pipeline.shutdown_timeout", config.indexerShutdownTimeout()), env,
+                "--pipeline.shutdown_timeout", config.indexerShutdownTimeout()));
+        if (Files.exists(config.retentionConfig())) {
+            // The retention rules run daily inside the indexer, and their disk guard every minute.
+            indexer.addAll(List.of("--prune.config", config.retentionConfig().toString()));
+        }
+        supervisor.add(child(config, layout, logs, "indexer", indexer, env,
                 new ChildPart.HttpOk("http://127.0.0.1:" + api + "/"),
                 where("api", "http://127.0.0.1:" + api + "/_node/stats/pipelines", "pipeline", config.indexerPipeline())),
                 Appliance.stopBoundOfIndexer(config));

@@ -36,6 +36,10 @@ Runs Logstash pipeline files: Kafka in, filters, Elasticsearch out.
   --http.host HOST, --http.port PORT
                            monitoring API (default 127.0.0.1:9600; GET /_node/stats/pipelines)
   --log.level LEVEL        error, warn, info, debug, trace
+  --path.logs DIR          log to DIR/indexer.log, rotated at 10 MB, 5 files kept (default: stderr)
+  --node.name NAME         the name the monitoring API reports (default: the host name)
+  --pipeline.shutdown_timeout DURATION
+                           how long a stop may drain before leaving events for the next start (default 30s)
   --prune.config FILE      also run the retention rules of FILE daily (or prune.config in indexer.yml)
   -h, --help               show this help
 
@@ -94,7 +98,7 @@ what an output could not write by then stays uncommitted and is read again at th
                 case "--path.settings" -> settingsDir = inline != null ? inline : value(args, ++i, arg);
                 case "--path.data", "--http.host", "--http.port", "--api.http.host", "--api.http.port", "--log.level",
                         "--pipeline.workers", "--pipeline.batch.size", "--pipeline.batch.delay", "--pipeline.id",
-                        "--prune.config", "--pipeline.shutdown_timeout", "--pipeline.ordered", "--node.name" ->
+                        "--prune.config", "--pipeline.shutdown_timeout", "--pipeline.ordered", "--node.name", "--path.logs" ->
                         cli.set(name.substring(2), inline != null ? inline : value(args, ++i, arg));
                 case "-w" -> cli.set("pipeline.workers", value(args, ++i, arg));
                 case "-b" -> cli.set("pipeline.batch.size", value(args, ++i, arg));
@@ -111,6 +115,14 @@ what an output could not write by then stays uncommitted and is read again at th
         IndexerSettings fileSettings = settingsDir == null ? new IndexerSettings()
                 : IndexerSettings.load(settingsFile(Path.of(settingsDir)));
         IndexerSettings settings = fileSettings.overlay(cli);
+        String pathLogs = settings.string("path.logs", null);
+        if (pathLogs != null && !testOnly) {
+            // logstash.yml's path.logs: the log goes to DIR/indexer.log, rotated by size (10 MB, 5 files kept).
+            io.logpipe.common.log.RotatingLog file = new io.logpipe.common.log.RotatingLog(
+                    Path.of(pathLogs).resolve("indexer.log"), 10L * 1024 * 1024, 5);
+            System.setErr(file.printStream());
+            err.println("indexer: logging to " + file.file());
+        }
         configureLogging(settings.string("log.level", "info"));
         Logger log = LoggerFactory.getLogger(Indexer.class);
 
@@ -132,6 +144,7 @@ what an output could not write by then stays uncommitted and is read again at th
 
         Path dataDir = Path.of(settings.string("path.data", "data"));
         List<Pipeline> pipelines = new ArrayList<>();
+        List<PipelineSettings> built = new ArrayList<>();
         try {
             for (IndexerSettings p : pipelineSettings) {
                 String id = p.string("pipeline.id", "main");
@@ -147,6 +160,7 @@ what an output could not write by then stays uncommitted and is read again at th
                         Path.of(p.string("path.data", dataDir.toString())),
                         p.duration("pipeline.shutdown_timeout", PipelineSettings.DEFAULT_SHUTDOWN_TIMEOUT));
                 pipelines.add(new Pipeline(config, ps));
+                built.add(ps);
             }
         } catch (RuntimeException e) {
             pipelines.forEach(Pipeline::stop);
@@ -170,6 +184,13 @@ what an output could not write by then stays uncommitted and is read again at th
             }
             out.println("Configuration OK (" + pipelines.size() + " pipeline(s): "
                     + String.join(", ", pipelines.stream().map(Pipeline::id).toList()) + ")");
+            if (settingsDir != null) {
+                out.println("settings: " + settingsFile(Path.of(settingsDir)));
+            }
+            for (PipelineSettings ps : built) {
+                out.println("pipeline " + ps.id() + ": " + ps.workers() + " worker(s), batch size " + ps.batchSize()
+                        + ", shutdown timeout " + ps.shutdownTimeout().toMillis() / 1000.0 + " s");
+            }
             return 0;
         }
 

@@ -1,4 +1,4 @@
-package io.logpipe.appliance;
+package io.logpipe.common.log;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -10,16 +10,18 @@ import java.nio.file.StandardOpenOption;
 /**
  * A part's log file that rotates by size: when {@code NAME.log} would pass {@code maxBytes} it becomes
  * {@code NAME.log.1} (the older ones shift up), and at most {@code maxFiles} rotated files are kept, so a part
- * logging for years uses at most {@code (maxFiles + 1) * maxBytes} of disk. Written whole lines at a time.
+ * logging for years uses at most {@code (maxFiles + 1) * maxBytes} of disk. Written whole lines at a time. The
+ * appliance writes its parts' output here; the indexer (logstash.yml's path.logs) and the shipper (filebeat.yml's
+ * logging.to_files) write their own logs here.
  */
-final class RotatingLog implements AutoCloseable {
+public final class RotatingLog implements AutoCloseable {
     private final Path file;
     private final long maxBytes;
     private final int maxFiles;
     private OutputStream out;
     private long size;
 
-    RotatingLog(Path file, long maxBytes, int maxFiles) throws IOException {
+    public RotatingLog(Path file, long maxBytes, int maxFiles) throws IOException {
         this.file = file;
         this.maxBytes = maxBytes;
         this.maxFiles = maxFiles;
@@ -32,12 +34,12 @@ final class RotatingLog implements AutoCloseable {
         size = Files.size(file);
     }
 
-    Path file() {
+    public Path file() {
         return file;
     }
 
     /** Appends one line (its newline included in {@code bytes}). */
-    synchronized void write(byte[] bytes, int length) throws IOException {
+    public synchronized void write(byte[] bytes, int length) throws IOException {
         if (size > 0 && size + length > maxBytes) {
             rotate();
         }
@@ -46,9 +48,36 @@ final class RotatingLog implements AutoCloseable {
         size += length;
     }
 
-    synchronized void line(String text) throws IOException {
+    public synchronized void line(String text) throws IOException {
         byte[] bytes = (text + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
         write(bytes, bytes.length);
+    }
+
+    /**
+     * A stream for {@link System#setErr}: bytes are collected up to each newline and written as one line, so that a
+     * rotation never splits a log line.
+     */
+    public java.io.PrintStream printStream() {
+        OutputStream lines = new OutputStream() {
+            private final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+
+            @Override
+            public synchronized void write(int b) throws IOException {
+                line.write(b);
+                if (b == '\n') {
+                    RotatingLog.this.write(line.toByteArray(), line.size());
+                    line.reset();
+                }
+            }
+
+            @Override
+            public synchronized void write(byte[] bytes, int offset, int length) throws IOException {
+                for (int i = 0; i < length; i++) {
+                    write(bytes[offset + i]);
+                }
+            }
+        };
+        return new java.io.PrintStream(lines, true, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private void rotate() throws IOException {
