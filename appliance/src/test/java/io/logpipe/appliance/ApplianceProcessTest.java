@@ -98,8 +98,9 @@ class ApplianceProcessTest {
         Appliance.Layout layout = new Appliance.Layout(config.dataDir());
         supervisor = start(config, "up", "--demo");
 
-        waitFor("every part ready", Duration.ofMinutes(5), () -> state(layout).path("ready").asBoolean(false));
-        String out = Files.readString(dir.resolve("supervisor.out"));
+        waitFor("every part ready and the block printed", Duration.ofMinutes(5), () ->
+                state(layout).path("ready").asBoolean(false) && output().contains("logpipe appliance is up"));
+        String out = output();
         assertTrue(out.contains("logpipe appliance is up"), out);
         assertTrue(out.contains("http://127.0.0.1:" + esPort), out);
         assertTrue(out.contains("nginx.access-%{+YYYY.MM.dd}"), out);
@@ -149,6 +150,14 @@ class ApplianceProcessTest {
             assertFalse(ChildPart.portOpen(port), "port " + port + " still open");
         }
         assertTrue(Files.readString(dir.resolve("supervisor.out")).contains("appliance stopped"));
+    }
+
+    private String output() {
+        try {
+            return Files.readString(dir.resolve("supervisor.out"));
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     @SuppressWarnings("unchecked")

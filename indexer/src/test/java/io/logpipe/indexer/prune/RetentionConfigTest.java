@@ -44,8 +44,8 @@ class RetentionConfigTest {
         var loaded = load(rule, Map.of());
         assertEquals(50L << 30, loaded.rules().get(0).maxSizeBytes());
         assertEquals(RetentionConfig.DiskGuard.DEFAULT, loaded.diskGuard(), "the disk guard is on by default");
-        assertEquals(new RetentionConfig.DiskGuard(85, Duration.ofSeconds(30)),
-                load(rule + "disk_guard:\n  max_used: 85%\n  check_every: 30s\n", Map.of()).diskGuard());
+        assertEquals(new RetentionConfig.DiskGuard(85, Duration.ofMinutes(2)),
+                load(rule + "disk_guard:\n  max_used: 85%\n  check_every: 2m\n", Map.of()).diskGuard());
         assertEquals(null, load(rule + "disk_guard:\n  enabled: false\n", Map.of()).diskGuard());
         assertEquals(dir.resolve("retention.yml") + ":7:15: max_size: 'lots' is no size; write it like 500mb, 50gb or 2tb",
                 error(rule.replace("50gb", "lots")));
