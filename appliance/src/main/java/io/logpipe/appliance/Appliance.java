@@ -139,7 +139,7 @@ a part that dies is restarted with backoff.
         Path home = home();
         Path configFile = arguments.config() != null ? arguments.config().toAbsolutePath()
                 : home.resolve("conf").resolve("appliance.yml");
-        ApplianceConfig config = ApplianceConfig.load(home, configFile);
+        ApplianceConfig config = ApplianceConfig.load(home, configFile).validate();
         config.warnings().forEach(w -> err.println("appliance: " + w));
         Layout layout = new Layout(config.dataDir());
         return switch (arguments.command()) {

@@ -76,7 +76,10 @@ public final class ApplianceConfig {
         }
         config.flatten("", mapping);
         for (Map.Entry<String, Value> entry : config.values.entrySet()) {
-            if (!KNOWN.contains(entry.getKey())) {
+            // A section left empty (its keys commented out) is no unknown setting.
+            boolean emptySection = entry.getValue().value() == null
+                    && KNOWN.stream().anyMatch(known -> known.startsWith(entry.getKey() + "."));
+            if (!KNOWN.contains(entry.getKey()) && !emptySection) {
                 config.warnings.add(entry.getValue().where() + ": setting '" + entry.getKey()
                         + "' does not apply to the appliance and is ignored");
             }
@@ -109,6 +112,30 @@ public final class ApplianceConfig {
 
     private String where(Node node) {
         return file + ":" + (node.getStartMark().getLine() + 1) + ":" + (node.getStartMark().getColumn() + 1);
+    }
+
+    /** Reads every setting once, so that a wrong value fails now with its position, not when a part starts. */
+    public ApplianceConfig validate() {
+        dataDir();
+        elasticsearchHosts();
+        elasticsearchHeap();
+        elasticsearchPort();
+        kafkaBootstrapServers();
+        queuePort();
+        queueConfig();
+        indexerPipeline();
+        indexerSettings();
+        indexerApiPort();
+        indexerShutdownDuration();
+        shipperEnabled();
+        shipperConfig();
+        consoleEnabled();
+        consolePort();
+        consoleConfig();
+        retentionConfig();
+        logMaxBytes();
+        logMaxFiles();
+        return this;
     }
 
     public List<String> warnings() {
