@@ -48,8 +48,9 @@ final class Parts {
                 where("api", "http://127.0.0.1:" + api + "/_node/stats/pipelines", "pipeline", config.indexerPipeline())),
                 Appliance.stopBoundOfIndexer(config));
         if (config.shipperEnabled()) {
+            // -e: to stderr whatever logging.to_files says, as Filebeat's -e; the appliance rotates var/log/shipper.log.
             supervisor.add(child(config, layout, logs, "shipper", List.of(bin.resolve("shipper").toString(),
-                    "-c", shipperConfig.toString(), "--path.data", data.resolve("shipper").toString()), env,
+                    "-c", shipperConfig.toString(), "-e", "--path.data", data.resolve("shipper").toString()), env,
                     new ChildPart.LogLine("shipper started"), where("config", shipperConfig)), STOP_BOUND);
         }
         Path console = bin.resolve("console");
