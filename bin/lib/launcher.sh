@@ -32,6 +32,28 @@ ensure_built() {
     fi
 }
 
+# ensure_all_built MODULE...: builds, in one Maven run, every MODULE whose jar is missing.
+ensure_all_built() {
+    local missing=() module
+    for module in "$@"; do
+        if [ ! -f "$LOGPIPE_HOME/$module/target/$module.jar" ] || [ "${LOGPIPE_REBUILD:-0}" = 1 ]; then
+            missing+=("$module")
+        fi
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if ! command -v mvn >/dev/null 2>&1; then
+        echo "${missing[*]}: not built yet and Maven (mvn) is not installed to build them" >&2
+        exit 1
+    fi
+    local list
+    list=$(IFS=,; echo "${missing[*]}")
+    echo "building $list (first run: mvn package, may take a few minutes) ..." >&2
+    if ! mvn -q -B -f "$LOGPIPE_HOME/pom.xml" -pl "$list" -am -DskipTests package >&2; then
+        echo "build failed; run 'mvn -pl $list -am package' in $LOGPIPE_HOME to see why" >&2
+        exit 1
+    fi
+}
+
 # run_component MODULE MAIN_CLASS DEFAULT_HEAP_FLAGS HEAP_ENV_NAME ARGS...: execs the component's JVM.
 run_component() {
     local module=$1 main=$2 heap=$3 heap_env=$4

@@ -27,8 +27,8 @@ Runs Logstash pipeline files: Kafka in, filters, Elasticsearch out.
   -e, --config.string CFG  a pipeline given inline
   -t, --config.test_and_exit
                            test the configuration (parse, build every plugin) and exit
-  --path.settings DIR      where indexer.yml (logstash.yml keys) and pipelines.yml live
-                           (default: $LOGPIPE_HOME/conf when it has an indexer.yml)
+  --path.settings DIR      where indexer.yml (logstash.yml keys; a logstash.yml is read when there is no
+                           indexer.yml) and pipelines.yml live (default: $LOGPIPE_HOME/conf when it has an indexer.yml)
   --path.data DIR          where the dead-letter queue lives (default: path.data of indexer.yml, else data)
   -w, --pipeline.workers N        worker threads (default: number of cores)
   -b, --pipeline.batch.size N     events per batch (default 125)
@@ -36,12 +36,17 @@ Runs Logstash pipeline files: Kafka in, filters, Elasticsearch out.
   --http.host HOST, --http.port PORT
                            monitoring API (default 127.0.0.1:9600; GET /_node/stats/pipelines)
   --log.level LEVEL        error, warn, info, debug, trace
+  --path.logs DIR          log to DIR/indexer.log, rotated at 10 MB, 5 files kept (default: stderr)
+  --node.name NAME         the name the monitoring API reports (default: the host name)
+  --pipeline.shutdown_timeout DURATION
+                           how long a stop may drain before leaving events for the next start (default 30s)
   --prune.config FILE      also run the retention rules of FILE daily (or prune.config in indexer.yml)
   -h, --help               show this help
   -V, --version            print the version
 
 SIGTERM (or Ctrl-C) stops fetching, drains the queued events through the outputs, commits the Kafka
-offsets of what was written, and exits.
+offsets of what was written, and exits. The drain lasts at most pipeline.shutdown_timeout (default 30s):
+what an output could not write by then stays uncommitted and is read again at the next start.
 """;
 
     private Indexer() {
@@ -99,7 +104,7 @@ offsets of what was written, and exits.
                 case "--path.settings" -> settingsDir = inline != null ? inline : value(args, ++i, arg);
                 case "--path.data", "--http.host", "--http.port", "--api.http.host", "--api.http.port", "--log.level",
                         "--pipeline.workers", "--pipeline.batch.size", "--pipeline.batch.delay", "--pipeline.id",
-                        "--prune.config" ->
+                        "--prune.config", "--pipeline.shutdown_timeout", "--pipeline.ordered", "--node.name", "--path.logs" ->
                         cli.set(name.substring(2), inline != null ? inline : value(args, ++i, arg));
                 case "-w" -> cli.set("pipeline.workers", value(args, ++i, arg));
                 case "-b" -> cli.set("pipeline.batch.size", value(args, ++i, arg));
@@ -114,8 +119,16 @@ offsets of what was written, and exits.
             }
         }
         IndexerSettings fileSettings = settingsDir == null ? new IndexerSettings()
-                : IndexerSettings.load(Path.of(settingsDir, "indexer.yml"));
+                : IndexerSettings.load(settingsFile(Path.of(settingsDir)));
         IndexerSettings settings = fileSettings.overlay(cli);
+        String pathLogs = settings.string("path.logs", null);
+        if (pathLogs != null && !testOnly) {
+            // logstash.yml's path.logs: the log goes to DIR/indexer.log, rotated by size (10 MB, 5 files kept).
+            io.logpipe.common.log.RotatingLog file = new io.logpipe.common.log.RotatingLog(
+                    Path.of(pathLogs).resolve("indexer.log"), 10L * 1024 * 1024, 5);
+            System.setErr(file.printStream());
+            err.println("indexer: logging to " + file.file());
+        }
         configureLogging(settings.string("log.level", "info"));
         Logger log = LoggerFactory.getLogger(Indexer.class);
 
@@ -137,6 +150,7 @@ offsets of what was written, and exits.
 
         Path dataDir = Path.of(settings.string("path.data", "data"));
         List<Pipeline> pipelines = new ArrayList<>();
+        List<PipelineSettings> built = new ArrayList<>();
         try {
             for (IndexerSettings p : pipelineSettings) {
                 String id = p.string("pipeline.id", "main");
@@ -147,10 +161,12 @@ offsets of what was written, and exits.
                         ? ConfigSource.fromString(p.string("config.string", ""))
                         : ConfigSource.fromPath(p.string("path.config", ""));
                 PipelineSettings ps = new PipelineSettings(id,
-                        p.integer("pipeline.workers", Math.max(1, Runtime.getRuntime().availableProcessors()), 1),
+                        p.workers(Math.max(1, Runtime.getRuntime().availableProcessors())),
                         p.integer("pipeline.batch.size", 125, 1), p.integer("pipeline.batch.delay", 50, 0),
-                        Path.of(p.string("path.data", dataDir.toString())));
+                        Path.of(p.string("path.data", dataDir.toString())),
+                        p.duration("pipeline.shutdown_timeout", PipelineSettings.DEFAULT_SHUTDOWN_TIMEOUT));
                 pipelines.add(new Pipeline(config, ps));
+                built.add(ps);
             }
         } catch (RuntimeException e) {
             pipelines.forEach(Pipeline::stop);
@@ -174,12 +190,20 @@ offsets of what was written, and exits.
             }
             out.println("Configuration OK (" + pipelines.size() + " pipeline(s): "
                     + String.join(", ", pipelines.stream().map(Pipeline::id).toList()) + ")");
+            if (settingsDir != null) {
+                out.println("settings: " + settingsFile(Path.of(settingsDir)));
+            }
+            for (PipelineSettings ps : built) {
+                out.println("pipeline " + ps.id() + ": " + ps.workers() + " worker(s), batch size " + ps.batchSize()
+                        + ", shutdown timeout " + ps.shutdownTimeout().toMillis() / 1000.0 + " s");
+            }
             return 0;
         }
 
         String host = settings.string("http.host", settings.string("api.http.host", "127.0.0.1"));
         int port = settings.integer("http.port", settings.integer("api.http.port", 9600, 0), 0);
-        MonitoringApi api = MonitoringApi.start(host, port, pipelines);
+        MonitoringApi api = MonitoringApi.start(host, port,
+                settings.string("node.name", MonitoringApi.defaultNodeName()), pipelines);
         log.info("monitoring API on http://{}:{}/_node/stats/pipelines", host, api.port());
         Thread hook = new Thread(() -> {
             log.info("stop requested: draining pipelines");
@@ -221,6 +245,13 @@ offsets of what was written, and exits.
             // already shutting down (SIGTERM): the hook has done the draining
         }
         return code;
+    }
+
+    /** {@code DIR/indexer.yml}, else a Logstash user's {@code DIR/logstash.yml}. */
+    static Path settingsFile(Path dir) {
+        Path ours = dir.resolve("indexer.yml");
+        Path logstash = dir.resolve("logstash.yml");
+        return Files.exists(ours) || !Files.exists(logstash) ? ours : logstash;
     }
 
     private static String value(String[] args, int i, String option) {

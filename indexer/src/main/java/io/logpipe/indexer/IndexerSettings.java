@@ -32,7 +32,8 @@ public final class IndexerSettings {
 
     static final List<String> KNOWN = List.of("pipeline.id", "pipeline.workers", "pipeline.batch.size",
             "pipeline.batch.delay", "path.data", "path.config", "config.string", "http.host", "http.port",
-            "api.http.host", "api.http.port", "log.level", "config.test_and_exit", "prune.config");
+            "api.http.host", "api.http.port", "log.level", "config.test_and_exit", "prune.config",
+            "pipeline.shutdown_timeout", "pipeline.ordered", "node.name", "path.logs");
 
     final Map<String, Value> values = new LinkedHashMap<>();
 
@@ -144,6 +145,50 @@ public final class IndexerSettings {
             throw new ConfigException(value.location(), "'" + key + "' must be a whole number of at least " + min
                     + ", not '" + value.text() + "'");
         }
+    }
+
+    /** A duration such as {@code 30s}, {@code 2m}, {@code 500ms}, or a number of seconds. */
+    java.time.Duration duration(String key, java.time.Duration defaultValue) {
+        Value value = values.get(key);
+        if (value == null) {
+            return defaultValue;
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)\\s*(ms|s|m|h)?").matcher(value.text().trim());
+        if (!m.matches()) {
+            throw new ConfigException(value.location(), "'" + key + "' must be a duration like 30s, 2m or 500ms, not '"
+                    + value.text() + "'");
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "s" : m.group(2);
+        return switch (unit) {
+            case "ms" -> java.time.Duration.ofMillis(n);
+            case "m" -> java.time.Duration.ofMinutes(n);
+            case "h" -> java.time.Duration.ofHours(n);
+            default -> java.time.Duration.ofSeconds(n);
+        };
+    }
+
+    /**
+     * logstash.yml's {@code pipeline.ordered}: {@code true} processes events in order, which takes one worker (an
+     * explicit {@code pipeline.workers} above 1 is an error, as in Logstash); {@code auto} and {@code false} keep
+     * {@code workers}.
+     */
+    int workers(int defaultWorkers) {
+        Value ordered = values.get("pipeline.ordered");
+        String mode = ordered == null ? "auto" : ordered.text().trim().toLowerCase(java.util.Locale.ROOT);
+        if (!List.of("auto", "true", "false").contains(mode)) {
+            throw new ConfigException(ordered.location(), "'pipeline.ordered' must be auto, true or false, not '"
+                    + ordered.text() + "'");
+        }
+        if (!mode.equals("true")) {
+            return integer("pipeline.workers", defaultWorkers, 1);
+        }
+        int workers = integer("pipeline.workers", 1, 1);
+        if (workers != 1) {
+            throw new ConfigException(values.get("pipeline.workers").location(), "pipeline.ordered: true needs"
+                    + " pipeline.workers: 1 (ordered processing takes one worker), not " + workers);
+        }
+        return 1;
     }
 
     IndexerSettings overlay(IndexerSettings other) {

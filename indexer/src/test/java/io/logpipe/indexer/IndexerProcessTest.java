@@ -45,7 +45,11 @@ class IndexerProcessTest {
     }
 
     private Path config(String topic, String group, String index) throws IOException {
-        Path conf = dir.resolve(topic + ".conf");
+        return config(topic, group, index, node.url(), topic + ".conf");
+    }
+
+    private Path config(String topic, String group, String index, String elasticsearch, String file) throws IOException {
+        Path conf = dir.resolve(file);
         Files.writeString(conf, """
                 input {
                   kafka {
@@ -60,15 +64,17 @@ class IndexerProcessTest {
                 output {
                   elasticsearch { hosts => ["%s"] index => "%s-%%{+YYYY.MM.dd}" }
                 }
-                """.formatted(broker.bootstrapServers(), topic, group, node.url(), index));
+                """.formatted(broker.bootstrapServers(), topic, group, elasticsearch, index));
         return conf;
     }
 
-    private Process indexer(Path conf, String logName) throws IOException {
+    private Process indexer(Path conf, String logName, String... more) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx512m", "-cp", System.getProperty("java.class.path"),
                 Indexer.class.getName(), "-f", conf.toString(), "--path.data", dir.resolve("data").toString(),
-                "--http.port", "0", "-w", "2", "-b", "200")
+                "--http.port", "0", "-w", "2", "-b", "200"));
+        command.addAll(List.of(more));
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(logName).toFile()));
         return builder.start();
@@ -171,5 +177,49 @@ class IndexerProcessTest {
         // Everything fetched was written before the final commit, and nothing beyond what was written is committed.
         long written = count("sigterm-*");
         assertEquals(written, committedTotal(broker, "g-sigterm"), log);
+    }
+
+    @Test
+    void stopWhileElasticsearchIsUnreachableEndsWithinTheShutdownTimeoutAndLosesNothing() throws Exception {
+        int total = 400;
+        broker.createTopic("unreachable", 2);
+        produce(broker, "unreachable", null, events(total, Instant.parse("2024-07-01T00:00:00Z")));
+        String closedPort = "http://127.0.0.1:" + io.logpipe.testkit.FreePorts.pick();
+        Path down = config("unreachable", "g-unreachable", "unreachable", closedPort, "down.conf");
+        Process first = indexer(down, "down.log", "--pipeline.shutdown_timeout", "3s");
+        waitFor("the output retrying against the closed port", Duration.ofSeconds(120), () -> {
+            try {
+                return Files.readString(dir.resolve("down.log")).contains("not written (ConnectException");
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        long stopAt = System.nanoTime();
+        first.destroy(); // SIGTERM
+        // The drain's bound (3 s) plus closing the Kafka consumer: far below the 60 s a stuck drain would take.
+        assertTrue(first.waitFor(20, TimeUnit.SECONDS), "the indexer must exit within its shutdown timeout");
+        long seconds = Duration.ofNanos(System.nanoTime() - stopAt).toSeconds();
+        String log = Files.readString(dir.resolve("down.log"));
+        assertTrue(log.contains("could not finish within pipeline.shutdown_timeout (3 s)"), log);
+        assertTrue(log.contains("will be read again at the next start"), log);
+        assertTrue(seconds < 20, "stopped after " + seconds + " s");
+        // Nothing written, so nothing committed.
+        assertEquals(0, committedTotal(broker, "g-unreachable"), log);
+
+        Path up = config("unreachable", "g-unreachable", "unreachable", node.url(), "up.conf");
+        Process second = indexer(up, "up.log");
+        try {
+            waitFor("every event indexed after the restart", Duration.ofSeconds(180), () -> {
+                try {
+                    return committedTotal(broker, "g-unreachable") == total;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+        } finally {
+            second.destroy();
+            second.waitFor(60, TimeUnit.SECONDS);
+        }
+        assertEquals(total, count("unreachable-*"), "every event exactly once");
     }
 }

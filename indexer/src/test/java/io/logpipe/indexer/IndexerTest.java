@@ -87,6 +87,28 @@ class IndexerTest {
     }
 
     @Test
+    void aLogstashUsersSettingsDirectoryIsReadWhenItHasNoIndexerYml() throws Exception {
+        Files.writeString(dir.resolve("logstash.yml"), "node.name: central-1\npipeline.ordered: true\n"
+                + "pipeline.shutdown_timeout: 12s\npath.logs: " + dir.resolve("logs") + "\n");
+        assertEquals(0, run("-t", "-e", "output { stdout { } }", "--path.settings", dir.toString()));
+        assertTrue(out().contains("settings: " + dir.resolve("logstash.yml")), out());
+        // pipeline.ordered: true processes in order, which takes one worker, as in Logstash.
+        assertTrue(out().contains("pipeline main: 1 worker(s), batch size 125, shutdown timeout 12.0 s"), out());
+
+        Files.writeString(dir.resolve("logstash.yml"), "pipeline.ordered: true\npipeline.workers: 4\n");
+        ConfigException ordered = assertThrows(ConfigException.class,
+                () -> run("-t", "-e", "output { stdout { } }", "--path.settings", dir.toString()));
+        assertEquals(dir.resolve("logstash.yml") + ":2:19: pipeline.ordered: true needs pipeline.workers: 1"
+                + " (ordered processing takes one worker), not 4", ordered.getMessage());
+
+        // indexer.yml, when there is one, is the file read.
+        Files.writeString(dir.resolve("indexer.yml"), "pipeline.workers: 3\n");
+        out.reset();
+        assertEquals(0, run("-t", "-e", "output { stdout { } }", "--path.settings", dir.toString()));
+        assertTrue(out().contains("pipeline main: 3 worker(s)"), out());
+    }
+
+    @Test
     void pruneConfigIsCheckedWithThePipelines() throws Exception {
         Path retention = io.logpipe.indexer.config.ConfigParserTest.findRepoFile("conf/retention.yml");
         assertEquals(0, run("-t", "-e", "output { stdout { } }", "--prune.config", retention.toString()));

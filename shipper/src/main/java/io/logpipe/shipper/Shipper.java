@@ -71,6 +71,17 @@ Tails log files and ships their lines to Kafka. CONFIG is a filebeat.yml (7.x di
             err.println("shipper: " + e.getMessage());
             return 1;
         }
+        if (config.logFiles() != null && a.command.equals("run")) {
+            try {
+                io.logpipe.common.log.RotatingLog file = new io.logpipe.common.log.RotatingLog(config.logFiles().file(),
+                        config.logFiles().rotateEveryBytes(), config.logFiles().keepFiles());
+                err.println("shipper: logging to " + file.file() + " (logging.to_files)");
+                System.setErr(file.printStream());
+            } catch (java.io.IOException e) {
+                err.println("shipper: cannot write the log file " + config.logFiles().file() + ": " + e.getMessage());
+                return 1;
+            }
+        }
         Logging.configure(config.logLevel());
         switch (a.command) {
             case "test config":

@@ -3,10 +3,10 @@ package io.logpipe.testkit;
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
 import co.elastic.clients.json.jackson.JacksonJsonpMapper;
 import co.elastic.clients.transport.rest_client.RestClientTransport;
+import io.logpipe.common.elasticsearch.ElasticsearchProcess;
+import io.logpipe.common.elasticsearch.ServiceUser;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.HttpURLConnection;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,8 +17,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import javax.net.ssl.HttpsURLConnection;
 import org.apache.http.Header;
 import org.apache.http.HttpHost;
@@ -29,13 +27,15 @@ import org.elasticsearch.client.RestClient;
  * A real single-node Elasticsearch, started from the distribution that Maven resolved from Maven Central
  * ({@code org.elasticsearch.distribution.integ-test-zip:elasticsearch}), as a child process on loopback.
  *
+ * <p>The process mechanics are {@link ElasticsearchProcess}'s, which the appliance's embedded node uses too.
+ *
  * <p>Use {@link #shared()} for the one node every test in a JVM shares, or {@link #start(Options)} for a node of
  * one's own (for example with security on). Nodes are stopped by a shutdown hook, and a watchdog process stops
  * them when the test JVM dies without running its hooks (kill -9), so none is left orphaned.
  */
 public final class ElasticsearchNode implements AutoCloseable {
     /** The unprivileged user Elasticsearch runs as when the tests run as root (Elasticsearch refuses root). */
-    public static final String SERVICE_USER = "logpipe-es";
+    public static final String SERVICE_USER = ServiceUser.NAME;
 
     private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
     private static final List<ElasticsearchNode> RUNNING = new CopyOnWriteArrayList<>();
@@ -81,16 +81,11 @@ public final class ElasticsearchNode implements AutoCloseable {
     }
 
     private final Options options;
-    private final int httpPort;
-    private final Path pidFile;
-    private final Process watchdog;
-    private volatile boolean stopped;
+    private final ElasticsearchProcess process;
 
-    private ElasticsearchNode(Options options, int httpPort, Path pidFile, Process watchdog) {
+    private ElasticsearchNode(Options options, ElasticsearchProcess process) {
         this.options = options;
-        this.httpPort = httpPort;
-        this.pidFile = pidFile;
-        this.watchdog = watchdog;
+        this.process = process;
     }
 
     /** The node shared by every test of this JVM, security off; started on first use. */
@@ -126,11 +121,11 @@ public final class ElasticsearchNode implements AutoCloseable {
 
     /** e.g. {@code http://127.0.0.1:41233}, or {@code https://...} with {@link Options#withHttpTls}. */
     public String url() {
-        return (options.httpTls() == null ? "http" : "https") + "://127.0.0.1:" + httpPort;
+        return process.url();
     }
 
     public int httpPort() {
-        return httpPort;
+        return process.httpPort();
     }
 
     public Optional<String> user() {
@@ -166,32 +161,14 @@ public final class ElasticsearchNode implements AutoCloseable {
 
     /** The node's server process, if it is running. */
     public Optional<ProcessHandle> process() {
-        try {
-            long pid = Long.parseLong(Files.readString(pidFile).trim());
-            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
-        } catch (IOException | NumberFormatException e) {
-            return Optional.empty();
-        }
+        return process.process();
     }
 
     /** Stops the node: SIGTERM, then SIGKILL after 30 s. Idempotent. */
     @Override
-    public synchronized void close() {
-        if (stopped) {
-            return;
-        }
-        stopped = true;
+    public void close() {
         RUNNING.remove(this);
-        process().ifPresent(server -> {
-            server.destroy();
-            try {
-                server.onExit().get(30, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                server.destroyForcibly();
-            }
-        });
-        watchdog.destroy();
-        log("stopped node '" + options.name() + "' on port " + httpPort);
+        process.close();
     }
 
     static Optional<String> authorization(Options options) {
@@ -206,143 +183,60 @@ public final class ElasticsearchNode implements AutoCloseable {
         System.err.println("[testkit] " + message);
     }
 
-    /** Prepares the node's directories, starts the server daemonized, waits until the cluster is healthy. */
+    /** Configures the shared {@link ElasticsearchProcess} for a test node: free ports, security and TLS as asked. */
     private static final class Launcher {
         private final Options options;
-        private final boolean asRoot = Processes.currentUid() == 0;
 
         Launcher(Options options) {
             this.options = options;
         }
 
         ElasticsearchNode launch() throws IOException, InterruptedException {
-            Path home = Distribution.unpacked(asRoot ? SERVICE_USER : null);
+            Path base = Distribution.base();
             int httpPort = FreePorts.pick();
             int transportPort = FreePorts.pick();
-            Path nodeDir = home.getParent().resolve("nodes").resolve(options.name() + "-" + httpPort);
-            Path config = nodeDir.resolve("config");
-            Files.createDirectories(nodeDir.resolve("data"));
-            Files.createDirectories(nodeDir.resolve("logs"));
-            copyDirectory(home.resolve("config"), config);
-            if (options.httpTls() != null) {
-                // Elasticsearch reads TLS files only from inside its config directory.
-                Files.copy(options.httpTls().serverKey(), config.resolve("http.key"), StandardCopyOption.REPLACE_EXISTING);
-                Files.copy(options.httpTls().serverCertificate(), config.resolve("http.crt"),
-                        StandardCopyOption.REPLACE_EXISTING);
-            }
-            if (asRoot) {
-                ServiceUser.ensureExists(SERVICE_USER);
-                Processes.run(List.of("chown", "-R", SERVICE_USER, nodeDir.toString()), Duration.ofMinutes(1));
-            }
-            if (options.securityEnabled()) {
-                run(home, config, List.of(home.resolve("bin/elasticsearch-users").toString(), "useradd",
-                        options.user(), "-p", options.password(), "-r", "superuser"), Duration.ofMinutes(2));
-            }
-            Path pidFile = nodeDir.resolve("elasticsearch.pid");
-            List<String> command = new ArrayList<>(List.of(home.resolve("bin/elasticsearch").toString(), "-d", "-p",
-                    pidFile.toString()));
-            for (String setting : settings(nodeDir, httpPort, transportPort)) {
-                command.add("-E");
-                command.add(setting);
-            }
-            log("starting Elasticsearch node '" + options.name() + "' on " + "127.0.0.1:" + httpPort
-                    + (options.securityEnabled() ? " (security on" + (options.httpTls() != null ? ", HTTPS)" : ")") : "")
-                    + " from " + home);
-            long started = System.nanoTime();
-            run(home, config, command, START_TIMEOUT);
-            Process watchdog = Watchdog.guard(Long.parseLong(Files.readString(pidFile).trim()));
-            ElasticsearchNode node = new ElasticsearchNode(options, httpPort, pidFile, watchdog);
-            RUNNING.add(node);
-            try {
-                awaitHealthy(node, nodeDir);
-            } catch (IOException | RuntimeException e) {
-                node.close();
-                throw e;
-            }
-            log("node '" + options.name() + "' is up at " + node.url() + " after "
-                    + Duration.ofNanos(System.nanoTime() - started).toSeconds() + " s");
-            return node;
-        }
-
-        private List<String> settings(Path nodeDir, int httpPort, int transportPort) {
-            List<String> settings = new ArrayList<>(List.of(
-                    "cluster.name=logpipe-test",
-                    "node.name=" + options.name(),
-                    "discovery.type=single-node",
-                    "network.host=127.0.0.1",
-                    "http.port=" + httpPort,
-                    "transport.port=" + transportPort,
-                    "path.data=" + nodeDir.resolve("data"),
-                    "path.logs=" + nodeDir.resolve("logs"),
+            ElasticsearchProcess.Builder builder = ElasticsearchProcess.builder(Distribution.zip(), base,
+                            base.resolve("nodes").resolve(options.name() + "-" + httpPort))
+                    .name(options.name())
+                    .clusterName("logpipe-test")
+                    .ports(httpPort, transportPort)
+                    .heap("512m")
+                    .scheme(options.httpTls() == null ? "http" : "https")
+                    .startTimeout(START_TIMEOUT)
+                    .log(ElasticsearchNode::log)
+                    .onUnpacked(SecurityIndexAnalysis::install)
                     // A full build disk must not turn every index read-only in the middle of a test run.
-                    "cluster.routing.allocation.disk.threshold_enabled=false",
-                    "xpack.security.enabled=" + options.securityEnabled()));
+                    .setting("cluster.routing.allocation.disk.threshold_enabled=false")
+                    .setting("xpack.security.enabled=" + options.securityEnabled())
+                    .healthRequest(connection -> {
+                        if (connection instanceof HttpsURLConnection https) {
+                            https.setSSLSocketFactory(options.httpTls().clientContext().getSocketFactory());
+                        }
+                        authorization(options).ifPresent(value -> connection.setRequestProperty("Authorization", value));
+                    });
             if (options.securityEnabled()) {
                 if (options.httpTls() != null) {
-                    settings.add("xpack.security.http.ssl.enabled=true");
-                    settings.add("xpack.security.http.ssl.key=http.key");
-                    settings.add("xpack.security.http.ssl.certificate=http.crt");
+                    builder.setting("xpack.security.http.ssl.enabled=true")
+                            .setting("xpack.security.http.ssl.key=http.key")
+                            .setting("xpack.security.http.ssl.certificate=http.crt")
+                            // Elasticsearch reads TLS files only from inside its config directory.
+                            .configStep((node, config) -> {
+                                Files.copy(options.httpTls().serverKey(), config.resolve("http.key"),
+                                        StandardCopyOption.REPLACE_EXISTING);
+                                Files.copy(options.httpTls().serverCertificate(), config.resolve("http.crt"),
+                                        StandardCopyOption.REPLACE_EXISTING);
+                            });
                 } else {
-                    settings.add("xpack.security.http.ssl.enabled=false");
+                    builder.setting("xpack.security.http.ssl.enabled=false");
                 }
-                settings.add("xpack.security.transport.ssl.enabled=false");
+                builder.setting("xpack.security.transport.ssl.enabled=false")
+                        .configStep((node, config) -> node.runTool(List.of(
+                                node.home().resolve("bin/elasticsearch-users").toString(), "useradd", options.user(),
+                                "-p", options.password(), "-r", "superuser"), Duration.ofMinutes(2)));
             }
-            return settings;
-        }
-
-        /** Runs an Elasticsearch tool with the node's environment, as the service user when we are root. */
-        private void run(Path home, Path config, List<String> tool, Duration timeout)
-                throws IOException, InterruptedException {
-            List<String> command = new ArrayList<>();
-            if (asRoot) {
-                command.addAll(List.of("runuser", "-u", SERVICE_USER, "--"));
-            }
-            command.add("env");
-            command.add("ES_JAVA_HOME=" + System.getProperty("java.home"));
-            command.add("ES_PATH_CONF=" + config);
-            command.add("ES_JAVA_OPTS=-Xms512m -Xmx512m");
-            command.addAll(tool);
-            Processes.run(command, timeout);
-        }
-
-        private static void awaitHealthy(ElasticsearchNode node, Path nodeDir) throws IOException, InterruptedException {
-            long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-            URI health = URI.create(node.url() + "/_cluster/health?wait_for_status=yellow&timeout=1s");
-            while (System.nanoTime() < deadline) {
-                if (node.process().isEmpty()) {
-                    throw new IOException("Elasticsearch exited during start-up; see the logs in " + nodeDir.resolve("logs"));
-                }
-                try {
-                    HttpURLConnection connection = (HttpURLConnection) health.toURL().openConnection();
-                    if (connection instanceof HttpsURLConnection https) {
-                        https.setSSLSocketFactory(node.options.httpTls().clientContext().getSocketFactory());
-                    }
-                    connection.setConnectTimeout(1000);
-                    connection.setReadTimeout(5000);
-                    authorization(node.options).ifPresent(value -> connection.setRequestProperty("Authorization", value));
-                    if (connection.getResponseCode() == 200) {
-                        return;
-                    }
-                } catch (IOException notYet) {
-                    // not listening yet
-                }
-                Thread.sleep(500);
-            }
-            throw new IOException("Elasticsearch was not healthy within " + START_TIMEOUT.toSeconds()
-                    + " s; see the logs in " + nodeDir.resolve("logs"));
-        }
-
-        private static void copyDirectory(Path from, Path to) throws IOException {
-            try (Stream<Path> files = Files.walk(from)) {
-                for (Path source : (Iterable<Path>) files::iterator) {
-                    Path target = to.resolve(from.relativize(source).toString());
-                    if (Files.isDirectory(source)) {
-                        Files.createDirectories(target);
-                    } else {
-                        Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
-                    }
-                }
-            }
+            ElasticsearchNode node = new ElasticsearchNode(options, builder.start());
+            RUNNING.add(node);
+            return node;
         }
     }
 }

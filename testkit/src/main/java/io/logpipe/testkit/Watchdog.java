@@ -2,22 +2,12 @@ package io.logpipe.testkit;
 
 import java.io.IOException;
 
-/**
- * A shell that stops a server process when its stdin closes. The test JVM holds the other end of that pipe, so it
- * closes however the JVM ends, kill -9 included: no server outlives the tests that started it.
- */
+/** The test kit's name for {@link io.logpipe.common.elasticsearch.Watchdog}: no server outlives the test JVM. */
 final class Watchdog {
     private Watchdog() {
     }
 
-    /** Guards {@code pid}: on the JVM's death it gets SIGTERM, then SIGKILL after 30 s. Keep the returned process. */
     static Process guard(long pid) throws IOException {
-        String script = "cat >/dev/null; kill -TERM " + pid + " 2>/dev/null || exit 0; "
-                + "for i in $(seq 1 30); do kill -0 " + pid + " 2>/dev/null || exit 0; sleep 1; done; "
-                + "kill -KILL " + pid + " 2>/dev/null; exit 0";
-        return new ProcessBuilder("sh", "-c", script)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
+        return io.logpipe.common.elasticsearch.Watchdog.guard(pid);
     }
 }

@@ -26,9 +26,23 @@ public final class MonitoringApi implements AutoCloseable {
     }
 
     public static MonitoringApi start(String host, int port, List<Pipeline> pipelines) throws Exception {
+        return start(host, port, defaultNodeName(), pipelines);
+    }
+
+    /** Logstash's default node.name: the host name. */
+    public static String defaultNodeName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "localhost";
+        }
+    }
+
+    /** As Logstash, {@code nodeName} (logstash.yml's node.name) is the "name" of {@code GET /} and of the stats. */
+    public static MonitoringApi start(String host, int port, String nodeName, List<Pipeline> pipelines) throws Exception {
         Vertx vertx = Vertx.vertx();
         List<Pipeline> watched = List.copyOf(pipelines);
-        HttpServer server = vertx.createHttpServer().requestHandler(request -> handle(request, watched));
+        HttpServer server = vertx.createHttpServer().requestHandler(request -> handle(request, nodeName, watched));
         try {
             server.listen(port, host).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
@@ -43,16 +57,16 @@ public final class MonitoringApi implements AutoCloseable {
         return server.actualPort();
     }
 
-    private static void handle(HttpServerRequest request, List<Pipeline> pipelines) {
+    private static void handle(HttpServerRequest request, String nodeName, List<Pipeline> pipelines) {
         String path = request.path().replaceAll("/+$", "");
         Object body;
         int status = 200;
         if (path.isEmpty()) {
-            body = Map.of("status", "green", "pipelines", pipelines.stream().map(Pipeline::id).toList());
+            body = Map.of("name", nodeName, "status", "green", "pipelines", pipelines.stream().map(Pipeline::id).toList());
         } else if (path.equals("/_node/stats/pipelines") || path.equals("/_node/stats")) {
             Map<String, Object> all = new LinkedHashMap<>();
             pipelines.forEach(p -> all.put(p.id(), stats(p)));
-            body = Map.of("pipelines", all);
+            body = Map.of("name", nodeName, "pipelines", all);
         } else if (path.startsWith("/_node/stats/pipelines/")) {
             String id = path.substring("/_node/stats/pipelines/".length());
             Pipeline pipeline = pipelines.stream().filter(p -> p.id().equals(id)).findFirst().orElse(null);

@@ -33,6 +33,10 @@ import org.slf4j.LoggerFactory;
  * {@code batchSize} events (waiting at most {@code batchDelay} for a batch to fill), run the filters, hand each
  * output its events, and acknowledge the batch only when every output has returned. Inputs commit only what was
  * acknowledged, so nothing is lost when the process dies at any moment.
+ *
+ * <p>A stop drains for at most {@link PipelineSettings#shutdownTimeout()}: past it the workers are interrupted, the
+ * batches they held and the events still queued stay unacknowledged (read again at the next start), and the stop
+ * says how many that was. An output that cannot write (Elasticsearch unreachable) therefore never stalls a stop.
  */
 public final class Pipeline {
     private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
@@ -65,6 +69,11 @@ public final class Pipeline {
     private final List<Thread> workers = new ArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean draining;
+    /** Set once every input has stopped fetching: from then on an empty queue means the drain is complete. */
+    private volatile boolean inputsStopped;
+    /** Set when the workers are done: an input's late events are left unacknowledged instead of queued. */
+    private volatile boolean abandoned;
+    private final LongAdder leftUnacknowledged = new LongAdder();
     private volatile boolean started;
     private volatile String failure;
     private int pluginCounter;
@@ -161,6 +170,10 @@ public final class Pipeline {
             inputs.get(i).start(new Input.Sink() {
                 @Override
                 public void accept(Event event) throws InterruptedException {
+                    if (abandoned) {
+                        leftUnacknowledged.increment();
+                        return;
+                    }
                     metrics.out.increment();
                     eventsIn.increment();
                     queue.put(event);
@@ -186,7 +199,7 @@ public final class Pipeline {
                 batch.clear();
                 Event first = queue.poll(draining ? 10 : settings.batchDelayMillis(), TimeUnit.MILLISECONDS);
                 if (first == null) {
-                    if (draining && queue.isEmpty()) {
+                    if (inputsStopped && queue.isEmpty()) {
                         return;
                     }
                     continue;
@@ -207,7 +220,13 @@ public final class Pipeline {
                     }
                     batch.add(next);
                 }
-                process(batch);
+                try {
+                    process(batch);
+                } catch (InterruptedException e) {
+                    // The drain's deadline: this batch was not acknowledged, its events are read again next start.
+                    leftUnacknowledged.add(batch.size());
+                    throw e;
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -311,24 +330,50 @@ public final class Pipeline {
         return conditional.otherwise();
     }
 
-    /** Stops fetching, drains the queue through filters and outputs, commits, closes. Idempotent. */
+    /**
+     * Stops fetching, drains the queue through filters and outputs for at most the shutdown timeout, commits what
+     * was acknowledged, closes. Idempotent.
+     */
     public synchronized void stop() {
         if (stopped.getCount() == 0) {
             return;
         }
+        long deadline = System.nanoTime() + settings.shutdownTimeout().toNanos();
         if (started) {
-            LOG.info("pipeline {}: stopping: no more fetching, draining {} queued event(s)", settings.id(), queue.size());
+            LOG.info("pipeline {}: stopping: no more fetching, draining {} queued event(s) (at most {} s)", settings.id(),
+                    queue.size(), settings.shutdownTimeout().toSeconds());
         }
-        inputs.forEach(Input::stopFetching);
         draining = true;
+        // Inputs stop fetching while the workers drain: an input blocked on a full queue must not eat the deadline.
+        Thread inputStopper = new Thread(() -> {
+            inputs.forEach(Input::stopFetching);
+            inputsStopped = true;
+        }, "pipeline-" + settings.id() + "-input-stopper");
+        inputStopper.start();
+        boolean interrupted = false;
         for (Thread worker : workers) {
             try {
-                worker.join();
+                long left = deadline - System.nanoTime();
+                if (left > 0) {
+                    TimeUnit.NANOSECONDS.timedJoin(worker, left);
+                }
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
+                interrupted = true;
             }
         }
+        boolean complete = workers.stream().noneMatch(Thread::isAlive);
+        abandoned = true;
+        if (!complete) {
+            workers.forEach(Thread::interrupt);
+            for (Thread worker : workers) {
+                joinUninterruptibly(worker);
+            }
+        }
+        // What is still queued (only after an incomplete drain) is left for the next start; clearing also unblocks
+        // an input waiting to queue, so that it can commit and close.
+        leftUnacknowledged.add(queue.size());
+        queue.clear();
+        joinUninterruptibly(inputStopper);
         inputs.forEach(Input::close);
         for (OutputStep step : allOutputs) {
             step.output().close();
@@ -337,7 +382,35 @@ public final class Pipeline {
             LOG.info("pipeline {} stopped: {} in, {} filtered, {} out", settings.id(), eventsIn.sum(),
                     eventsFiltered.sum(), eventsOut.sum());
         }
+        if (!complete || leftUnacknowledged.sum() > 0) {
+            LOG.warn("pipeline {}: the outputs could not finish within pipeline.shutdown_timeout ({} s): {} event(s)"
+                    + " were left unacknowledged and will be read again at the next start", settings.id(),
+                    settings.shutdownTimeout().toSeconds(), leftUnacknowledged.sum());
+        }
         stopped.countDown();
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void joinUninterruptibly(Thread thread) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                thread.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Events a stop left unacknowledged because its drain's deadline passed (0 after a complete drain). */
+    public long leftUnacknowledged() {
+        return leftUnacknowledged.sum();
     }
 
     /** Waits until the pipeline has stopped (after {@link #stop()} or a fatal input error). */

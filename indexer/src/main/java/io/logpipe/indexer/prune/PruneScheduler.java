@@ -35,9 +35,31 @@ public final class PruneScheduler implements AutoCloseable {
         });
     }
 
-    /** Schedules the first run; each run schedules the next. */
+    /** Schedules the first run (each run schedules the next) and the disk guard's checks. */
     public void start() {
         scheduleNext();
+        try {
+            RetentionConfig.DiskGuard guard = RetentionConfig.load(config, System::getenv, log).diskGuard();
+            if (guard != null) {
+                long every = guard.every().toMillis();
+                timer.scheduleWithFixedDelay(this::guardOnce, every, every, TimeUnit.MILLISECONDS);
+                log.println("prune: disk guard on: oldest covered indices go while the disk is over "
+                        + guard.maxUsedPercent() + "% used (checked every " + guard.every().toSeconds() + " s)");
+            }
+        } catch (RetentionConfig.ConfigException e) {
+            log.println("prune: disk guard off: " + e.getMessage());
+        }
+    }
+
+    private void guardOnce() {
+        try {
+            RetentionConfig.Loaded loaded = RetentionConfig.load(config, System::getenv, log);
+            if (loaded.diskGuard() != null) {
+                new Pruner(clock, log, false).guardDisk(loaded.rules(), loaded.diskGuard().maxUsedPercent());
+            }
+        } catch (Exception e) {
+            log.println("prune: disk guard check failed, next one in a while: " + e.getMessage());
+        }
     }
 
     /** The first moment at {@code at} (local time in {@code zone}) strictly after {@code now}. */

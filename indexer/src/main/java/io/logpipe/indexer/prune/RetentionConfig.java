@@ -33,8 +33,10 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * environment, as in Logstash, so passwords need not sit in the file.
  */
 public final class RetentionConfig {
-    private static final Set<String> TOP_KEYS = Set.of("elasticsearch", "rules", "schedule");
-    private static final Set<String> RULE_KEYS = Set.of("name", "pattern", "date_format", "keep", "elasticsearch");
+    private static final Set<String> TOP_KEYS = Set.of("elasticsearch", "rules", "schedule", "disk_guard");
+    private static final Set<String> GUARD_KEYS = Set.of("enabled", "max_used", "check_every");
+    private static final Set<String> RULE_KEYS = Set.of("name", "pattern", "date_format", "keep", "max_size",
+            "elasticsearch");
     private static final Set<String> CONNECTION_KEYS = Set.of("hosts", "user", "password", "api_key",
             "ssl_certificate_authorities", "cacert");
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?}");
@@ -51,8 +53,17 @@ public final class RetentionConfig {
         this.warnings = warnings;
     }
 
-    /** The file's rules and the time of day the indexer runs them. */
-    public record Loaded(List<RetentionRule> rules, LocalTime schedule) {
+    /** The file's rules, the time of day the indexer runs them, and the disk guard (null when disabled). */
+    public record Loaded(List<RetentionRule> rules, LocalTime schedule, DiskGuard diskGuard) {
+    }
+
+    /**
+     * Before Elasticsearch's flood-stage watermark (95% by default: every index turns read-only and the pipeline
+     * stalls) the guard deletes the oldest indices that a rule covers while the node's disk is more than
+     * {@code maxUsedPercent} used; checked every {@code every}. On by default at 90%, the high watermark.
+     */
+    public record DiskGuard(double maxUsedPercent, Duration every) {
+        public static final DiskGuard DEFAULT = new DiskGuard(90, Duration.ofMinutes(1));
     }
 
     public static Loaded load(Path file, Function<String, String> environment, PrintStream warnings) throws ConfigException {
@@ -100,7 +111,39 @@ public final class RetentionConfig {
         for (Node ruleNode : sequence.getValue()) {
             rules.add(rule(ruleNode, defaults, rules.size() + 1));
         }
-        return new Loaded(List.copyOf(rules), schedule);
+        return new Loaded(List.copyOf(rules), schedule, diskGuard(top.get("disk_guard")));
+    }
+
+    private DiskGuard diskGuard(Node node) throws ConfigException {
+        if (node == null) {
+            return DiskGuard.DEFAULT;
+        }
+        Map<String, Node> guard = mapping(node, "disk_guard", GUARD_KEYS);
+        if (guard.containsKey("enabled") && scalar(guard.get("enabled"), "enabled").equalsIgnoreCase("false")) {
+            return null;
+        }
+        double percent = DiskGuard.DEFAULT.maxUsedPercent();
+        if (guard.containsKey("max_used")) {
+            String text = scalar(guard.get("max_used"), "max_used").trim();
+            try {
+                percent = Double.parseDouble(text.endsWith("%") ? text.substring(0, text.length() - 1) : text);
+            } catch (NumberFormatException e) {
+                percent = -1;
+            }
+            if (percent <= 0 || percent >= 100) {
+                throw error(guard.get("max_used"), "max_used must be a percentage of the disk between 0 and 100, such"
+                        + " as 90%, not '" + text + "'");
+            }
+        }
+        Duration every = DiskGuard.DEFAULT.every();
+        if (guard.containsKey("check_every")) {
+            try {
+                every = Age.parse(scalar(guard.get("check_every"), "check_every"));
+            } catch (IllegalArgumentException e) {
+                throw error(guard.get("check_every"), "check_every: " + e.getMessage());
+            }
+        }
+        return new DiskGuard(percent, every);
     }
 
     private RetentionRule rule(Node node, Map<String, Node> defaults, int number) throws ConfigException {
@@ -119,9 +162,17 @@ public final class RetentionConfig {
         } catch (IllegalArgumentException e) {
             throw error(keep, "keep: " + e.getMessage());
         }
+        long maxSize = RetentionRule.NO_SIZE_LIMIT;
+        if (rule.containsKey("max_size")) {
+            try {
+                maxSize = RetentionRule.parseSize(scalar(rule.get("max_size"), "max_size"));
+            } catch (IllegalArgumentException e) {
+                throw error(rule.get("max_size"), "max_size: " + e.getMessage());
+            }
+        }
         ElasticsearchConnection es = connection(connection, node);
         try {
-            return new RetentionRule(name, scalar(pattern, "pattern"), scalar(format, "date_format"), age, es);
+            return new RetentionRule(name, scalar(pattern, "pattern"), scalar(format, "date_format"), age, es, maxSize);
         } catch (IllegalArgumentException e) {
             Node culprit = e.getMessage().startsWith("pattern") ? pattern : format;
             throw error(culprit, e.getMessage());

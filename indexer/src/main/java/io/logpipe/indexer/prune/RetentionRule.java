@@ -17,10 +17,19 @@ import java.util.regex.Pattern;
 
 /**
  * One retention rule: indices named by {@code pattern}, whose last {@code *} is a date in {@code dateFormat}
- * (Joda style, UTC, as the indexer writes {@code %{+YYYY.MM.dd}}), are kept for {@code keep}.
+ * (Joda style, UTC, as the indexer writes {@code %{+YYYY.MM.dd}}), are kept for {@code keep}, and, when
+ * {@code maxSizeBytes} is positive ({@code max_size: 50gb}), only while all of them together stay under it: past it
+ * the oldest go first.
  */
 public record RetentionRule(String name, String pattern, String dateFormat, Duration keep,
-                            ElasticsearchConnection connection) {
+                            ElasticsearchConnection connection, long maxSizeBytes) {
+    /** {@link #maxSizeBytes()} when the rule has no size limit. */
+    public static final long NO_SIZE_LIMIT = -1;
+
+    public RetentionRule(String name, String pattern, String dateFormat, Duration keep,
+            ElasticsearchConnection connection) {
+        this(name, pattern, dateFormat, keep, connection, NO_SIZE_LIMIT);
+    }
 
     public RetentionRule {
         if (pattern == null || !pattern.endsWith("*")) {
@@ -124,7 +133,39 @@ public record RetentionRule(String name, String pattern, String dateFormat, Dura
 
     /** For audit lines. */
     public String describe() {
-        return name + " (" + pattern + ", date " + dateFormat + ", keep " + Age.format(keep) + ")";
+        return name + " (" + pattern + ", date " + dateFormat + ", keep " + Age.format(keep)
+                + (maxSizeBytes > 0 ? ", max_size " + formatSize(maxSizeBytes) : "") + ")";
+    }
+
+    /** A size such as {@code 50gb}, {@code 500mb}, {@code 2tb} or a number of bytes. */
+    public static long parseSize(String text) {
+        Matcher m = Pattern.compile("(\\d+)\\s*(b|kb|mb|gb|tb)?", Pattern.CASE_INSENSITIVE).matcher(text.trim());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("'" + text + "' is no size; write it like 500mb, 50gb or 2tb");
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(java.util.Locale.ROOT);
+        int shift = switch (unit) {
+            case "kb" -> 10;
+            case "mb" -> 20;
+            case "gb" -> 30;
+            case "tb" -> 40;
+            default -> 0;
+        };
+        if (n <= 0 || Long.numberOfLeadingZeros(n) <= shift) {
+            throw new IllegalArgumentException("'" + text + "' must be more than zero and at most a few petabytes");
+        }
+        return n << shift;
+    }
+
+    static String formatSize(long bytes) {
+        String[] units = {"b", "kb", "mb", "gb", "tb"};
+        int unit = 0;
+        while (unit < units.length - 1 && bytes % 1024 == 0 && bytes >= 1024) {
+            bytes /= 1024;
+            unit++;
+        }
+        return bytes + units[unit];
     }
 
     static Optional<String> nonBlank(String s) {

@@ -31,6 +31,29 @@ class RetentionConfigTest {
     }
 
     @Test
+    void maxSizeAndTheDiskGuard() throws Exception {
+        String rule = """
+                elasticsearch:
+                  hosts: ["http://es1:9200"]
+                rules:
+                  - pattern: nginx.access-*
+                    date_format: yyyy.MM.dd
+                    keep: 30d
+                    max_size: 50gb
+                """;
+        var loaded = load(rule, Map.of());
+        assertEquals(50L << 30, loaded.rules().get(0).maxSizeBytes());
+        assertEquals(RetentionConfig.DiskGuard.DEFAULT, loaded.diskGuard(), "the disk guard is on by default");
+        assertEquals(new RetentionConfig.DiskGuard(85, Duration.ofMinutes(2)),
+                load(rule + "disk_guard:\n  max_used: 85%\n  check_every: 2m\n", Map.of()).diskGuard());
+        assertEquals(null, load(rule + "disk_guard:\n  enabled: false\n", Map.of()).diskGuard());
+        assertEquals(dir.resolve("retention.yml") + ":7:15: max_size: 'lots' is no size; write it like 500mb, 50gb or 2tb",
+                error(rule.replace("50gb", "lots")));
+        assertTrue(error(rule + "disk_guard:\n  max_used: 120%\n").contains(":9:13: max_used must be a percentage"),
+                error(rule + "disk_guard:\n  max_used: 120%\n"));
+    }
+
+    @Test
     void readsRulesWithSharedAndPerRuleConnections() throws Exception {
         var loaded = load("""
                 elasticsearch:

@@ -24,7 +24,15 @@ import java.util.regex.Pattern;
  */
 public record ShipperConfig(Path file, String name, Path dataPath, String logLevel, boolean toStderr,
                             Duration registryFlush, Duration shutdownTimeout, int queueEvents,
-                            List<InputConfig> inputs, OutputConfig output) {
+                            List<InputConfig> inputs, OutputConfig output, LogFiles logFiles) {
+
+    /**
+     * filebeat.yml's {@code logging.to_files: true}: the log goes to {@code logging.files.path} (default
+     * {@code path.logs}, else {@code logs}) / {@code logging.files.name} (default {@code shipper}), rotated at
+     * {@code rotateeverybytes} (default 10 MB) with {@code keepfiles} (default 7) kept. Null: stderr.
+     */
+    public record LogFiles(Path file, long rotateEveryBytes, int keepFiles) {
+    }
 
     /** Keys accepted for compatibility that change nothing here; each is mentioned once. */
     private static final Map<String, String> WITHOUT_EFFECT = Map.ofEntries(
@@ -35,9 +43,9 @@ public record ShipperConfig(Path file, String name, Path dataPath, String logLev
             Map.entry("http", "the HTTP stats endpoint is not supported"),
             Map.entry("path.home", "path.home has no effect"),
             Map.entry("path.config", "path.config has no effect"),
-            Map.entry("path.logs", "logs go to stderr"),
-            Map.entry("logging.to_files", "logs go to stderr"),
-            Map.entry("logging.files", "logs go to stderr"),
+            Map.entry("logging.files.permissions", "log files are written with the process's umask"),
+            Map.entry("logging.files.interval", "log files rotate by size only"),
+            Map.entry("logging.files.rotateonstartup", "log files rotate by size only"),
             Map.entry("logging.to_syslog", "logs go to stderr"),
             Map.entry("logging.selectors", "logging.selectors has no effect"),
             Map.entry("logging.metrics", "logging.metrics has no effect"),
@@ -91,6 +99,19 @@ public record ShipperConfig(Path file, String name, Path dataPath, String logLev
             throw levelSetting.invalid("'" + level + "' is not a log level; use debug, info, warning or error");
         }
         boolean toStderr = root.get("logging.to_stderr", false, Setting::bool);
+        LogFiles logFiles = null;
+        boolean toFiles = root.get("logging.to_files", false, Setting::bool);
+        String logDir = root.get("logging.files.path", root.get("path.logs", "logs", Setting::string), Setting::string);
+        String logName = root.get("logging.files.name", "shipper", Setting::string);
+        long rotateEvery = root.get("logging.files.rotateeverybytes", 10L * 1024 * 1024, v -> v.bytes(1024, 1L << 40));
+        int keepFiles = root.get("logging.files.keepfiles", 7, v -> v.integer(1, 1024));
+        if (toFiles && !toStderr) {
+            Path dir = Path.of(logDir);
+            if (!dir.isAbsolute() && home != null && !home.isEmpty()) {
+                dir = Path.of(home).resolve(dir);
+            }
+            logFiles = new LogFiles(dir.resolve(logName), rotateEvery, keepFiles);
+        }
         Duration flush = root.get("filebeat.registry.flush", Duration.ofSeconds(1), Setting::duration);
         int queueEvents = root.get("queue.mem.events", 4096, s -> s.integer(1, 1 << 20));
         // How long a stop waits for queued events to be acknowledged; what is not is read again after a restart.
@@ -126,7 +147,7 @@ public record ShipperConfig(Path file, String name, Path dataPath, String logLev
             warn.accept(s.where() + ": unknown setting " + s.key() + " is ignored");
         }
         return new ShipperConfig(file, name, dataPath, level, toStderr, flush, shutdownTimeout, queueEvents,
-                List.copyOf(inputs), output);
+                List.copyOf(inputs), output, logFiles);
     }
 
     /** A topic naming {@code fields.x} that some input does not set would drop that input's events: fail now. */

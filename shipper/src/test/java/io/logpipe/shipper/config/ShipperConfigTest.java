@@ -39,6 +39,34 @@ class ShipperConfigTest {
     }
 
     @Test
+    void loggingToFilesIsHonouredAsFilebeatDoes() {
+        String base = """
+                filebeat.inputs:
+                  - type: log
+                    paths: ["/var/log/*.log"]
+                output.kafka:
+                  hosts: ["127.0.0.1:9092"]
+                  topic: logs
+                """;
+        assertEquals(null, parse(base).logFiles(), "stderr unless logging.to_files: true");
+        ShipperConfig files = parse(base + """
+                logging.to_files: true
+                logging.files:
+                  path: /var/log/shipper
+                  name: shipper.log
+                  rotateeverybytes: 1048576
+                  keepfiles: 3
+                  permissions: 0640
+                """);
+        assertEquals(new ShipperConfig.LogFiles(Path.of("/var/log/shipper/shipper.log"), 1048576, 3), files.logFiles());
+        assertTrue(warnings.stream().anyMatch(w -> w.contains("logging.files.permissions is ignored")), warnings.toString());
+        assertEquals(new ShipperConfig.LogFiles(Path.of("/srv/logs/shipper"), 10L * 1024 * 1024, 7),
+                parse(base + "path.logs: /srv/logs\nlogging.to_files: true\n").logFiles());
+        assertEquals(null, parse(base + "logging.to_files: true\nlogging.to_stderr: true\n").logFiles(),
+                "-e (logging.to_stderr) wins, as in Filebeat");
+    }
+
+    @Test
     void dottedAndNestedKeysMeanTheSame() {
         ShipperConfig nested = parse("""
                 filebeat:

@@ -1,0 +1,133 @@
+package io.logpipe.appliance;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** {@code up -d} and {@code down}: the supervisor as a background process of its own session. */
+final class Detached {
+    private Detached() {
+    }
+
+    /** The pid of a running supervisor, or null. */
+    static Long runningPid(Appliance.Layout layout) {
+        try {
+            long pid = Long.parseLong(Files.readString(layout.pidFile()).trim());
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).map(ProcessHandle::pid).orElse(null);
+        } catch (IOException | NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** Starts the supervisor in the background and returns once every part is ready, or it failed. */
+    static int up(String[] args, Appliance.Layout layout, PrintStream out, PrintStream err) throws Exception {
+        Long running = runningPid(layout);
+        if (running != null) {
+            err.println("appliance: already running (pid " + running + "); bin/appliance status shows it");
+            return 1;
+        }
+        Files.createDirectories(layout.logDir());
+        Files.deleteIfExists(layout.stateFile());
+        List<String> command = new ArrayList<>();
+        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+            // Its own session: closing the terminal does not hang it up.
+            command.add("/usr/bin/setsid");
+        }
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(ProcessHandle.current().info().arguments().map(a -> jvmOptions(a)).orElse(List.of()));
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(Appliance.class.getName());
+        for (String arg : args) {
+            if (!arg.equals("-d") && !arg.equals("--detach")) {
+                command.add(arg);
+            }
+        }
+        command.add("--detached-child");
+        Path log = layout.log("appliance");
+        Process child = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        out.println("appliance: starting in the background (pid " + child.pid() + "), log " + log);
+        while (true) {
+            if (!child.isAlive()) {
+                err.println("appliance: failed to start; last lines of " + log + ":");
+                List<String> lines = Files.readAllLines(log);
+                lines.subList(Math.max(0, lines.size() - 25), lines.size()).forEach(err::println);
+                return 1;
+            }
+            Optional<JsonNode> state = state(layout);
+            if (state.isPresent() && state.get().path("ready").asBoolean(false)) {
+                List<String> lines = Files.readAllLines(log);
+                int start = lines.lastIndexOf("") >= 0 ? indexOfBlock(lines) : 0;
+                lines.subList(start, lines.size()).forEach(out::println);
+                return 0;
+            }
+            Thread.sleep(250);
+        }
+    }
+
+    private static int indexOfBlock(List<String> lines) {
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            if (lines.get(i).startsWith("logpipe appliance is up")) {
+                return i;
+            }
+        }
+        return Math.max(0, lines.size() - 20);
+    }
+
+    private static List<String> jvmOptions(String[] arguments) {
+        List<String> options = new ArrayList<>();
+        for (String a : arguments) {
+            if (a.equals("-cp") || a.equals("-classpath") || !a.startsWith("-")) {
+                break;
+            }
+            options.add(a);
+        }
+        return options;
+    }
+
+    static Optional<JsonNode> state(Appliance.Layout layout) {
+        try {
+            return Optional.of(Appliance.readState(layout));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Stops a detached supervisor: SIGTERM, and waits until it and every part are gone. */
+    static int down(Appliance.Layout layout, PrintStream out, PrintStream err) throws Exception {
+        Long pid = runningPid(layout);
+        if (pid == null) {
+            out.println("appliance: not running");
+            return 0;
+        }
+        ProcessHandle supervisor = ProcessHandle.of(pid).orElseThrow();
+        List<ProcessHandle> parts = new ArrayList<>(supervisor.descendants().toList());
+        out.println("appliance: stopping (pid " + pid + "): shipper, indexer, queue, Elasticsearch ...");
+        supervisor.destroy();
+        // The indexer's drain bound plus the others' stops; the supervisor itself enforces each part's bound.
+        Duration bound = Duration.ofMinutes(4);
+        long deadline = System.nanoTime() + bound.toNanos();
+        while (supervisor.isAlive() && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        if (supervisor.isAlive()) {
+            err.println("appliance: still running after " + bound.toMinutes() + " min: killing it and its parts");
+            supervisor.destroyForcibly();
+            parts.forEach(ProcessHandle::destroyForcibly);
+        }
+        List<ProcessHandle> left = parts.stream().filter(ProcessHandle::isAlive).toList();
+        for (ProcessHandle p : left) {
+            p.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        out.println("appliance: stopped");
+        return 0;
+    }
+}

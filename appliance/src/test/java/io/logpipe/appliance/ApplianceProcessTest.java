@@ -1,0 +1,226 @@
+package io.logpipe.appliance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.logpipe.testkit.FreePorts;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The appliance as a user runs it: {@code up --demo} as its own process, with the real parts (the embedded
+ * Elasticsearch from the distribution Maven resolved, the queue, the indexer, the shipper) started through bin/.
+ * One run proves, in order: demo documents in nginx.access-today with a stack trace joined into one document;
+ * status shows the index and a nonzero rate; a part killed with SIGKILL is restarted and the flow resumes; SIGTERM
+ * stops every part, frees every port, within the bound.
+ */
+class ApplianceProcessTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @TempDir
+    Path dir;
+
+    private Process supervisor;
+
+    @AfterEach
+    void stop() throws Exception {
+        if (supervisor != null && supervisor.isAlive()) {
+            supervisor.toHandle().destroy();
+            supervisor.waitFor(120, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The repository: the launchers in bin/ and the default pipeline. */
+    static Path home() {
+        return Path.of("").toAbsolutePath().getParent();
+    }
+
+    private ApplianceConfig config(int es, int queue, int api) throws IOException {
+        // Elasticsearch runs as an unprivileged user when the tests run as root: it must reach the data dir.
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path file = dir.resolve("appliance.yml");
+        Files.writeString(file, """
+                path.data: %s
+                elasticsearch:
+                  heap: 512m
+                  port: %d
+                queue:
+                  port: %d
+                indexer:
+                  api_port: %d
+                  shutdown_timeout: 5s
+                console:
+                  enabled: false
+                """.formatted(dir.resolve("var"), es, queue, api));
+        return ApplianceConfig.load(home(), file);
+    }
+
+    private Process start(ApplianceConfig config, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx128m", "-D" + EmbeddedElasticsearch.ZIP_PROPERTY + "=" + System.getProperty("testkit.es.zip"),
+                "-cp", System.getProperty("java.class.path"), Appliance.class.getName()));
+        command.addAll(List.of(args));
+        command.addAll(List.of("-c", config.file().toString()));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("supervisor.out").toFile());
+        builder.environment().put("LOGPIPE_HOME", home().toString());
+        return builder.start();
+    }
+
+    @Test
+    void upDemoIndexesJoinedStackTracesRestartsAKilledPartAndStopsEverything() throws Exception {
+        int esPort = FreePorts.pick();
+        int queuePort = FreePorts.pick();
+        int apiPort = FreePorts.pick();
+        ApplianceConfig config = config(esPort, queuePort, apiPort);
+        Appliance.Layout layout = new Appliance.Layout(config.dataDir());
+        supervisor = start(config, "up", "--demo");
+
+        waitFor("every part ready and the block printed", Duration.ofMinutes(5), () ->
+                state(layout).path("ready").asBoolean(false) && output().contains("logpipe appliance is up"));
+        String out = output();
+        assertTrue(out.contains("logpipe appliance is up"), out);
+        assertTrue(out.contains("http://127.0.0.1:" + esPort), out);
+        assertTrue(out.contains("nginx.access-%{+YYYY.MM.dd}"), out);
+
+        String es = "http://127.0.0.1:" + esPort;
+        String today = "nginx.access-" + LocalDate.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy.MM.dd"));
+        waitFor("a stack trace indexed as one document in " + today, Duration.ofMinutes(3), () ->
+                hits(es, today, "Caused by") > 0);
+        JsonNode trace = search(es, today, "Caused by").path("hits").path("hits").get(0).path("_source");
+        String message = trace.path("message").asText();
+        assertTrue(message.contains(" ERROR [orders] request ") && message.contains("\n\tat com.example.orders")
+                && message.contains("\nCaused by: java.lang.NullPointerException"), message);
+
+        Map<String, Object> status = Status.collect(config, layout);
+        assertEquals(true, status.get("healthy"), status.toString());
+        assertTrue(status.toString().contains("index=" + today), status.toString());
+        // The rate is measured over one second: on a loaded machine one second may fall between two batches.
+        waitFor("status showing a nonzero indexing rate", Duration.ofMinutes(1), () -> {
+            try {
+                return eventsPerSecond(Status.collect(config, layout)) > 0;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+
+        // SIGKILL the indexer: the supervisor restarts it and documents keep coming.
+        long indexer = pid(layout, "indexer");
+        ProcessHandle.of(indexer).orElseThrow().destroyForcibly();
+        waitFor("the indexer restarted", Duration.ofMinutes(2), () -> {
+            JsonNode part = part(layout, "indexer");
+            return part.path("restarts").asInt() == 1 && part.path("state").asText().equals("running");
+        });
+        long afterKill = count(es, today);
+        waitFor("documents after the restart", Duration.ofMinutes(2), () -> count(es, today) > afterKill + 20);
+
+        // SIGTERM: every part stops, every port is free, within the bound.
+        List<Long> pids = new ArrayList<>();
+        for (String name : List.of("elasticsearch", "queue", "indexer", "shipper")) {
+            pids.add(pid(layout, name));
+        }
+        supervisor.toHandle().destroy();
+        assertTrue(supervisor.waitFor(90, TimeUnit.SECONDS), "the supervisor must stop within its bound");
+        for (long pid : pids) {
+            assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "pid " + pid + " still runs");
+        }
+        for (int port : List.of(esPort, queuePort, apiPort)) {
+            assertFalse(ChildPart.portOpen(port), "port " + port + " still open");
+        }
+        assertTrue(Files.readString(dir.resolve("supervisor.out")).contains("appliance stopped"));
+    }
+
+    private String output() {
+        try {
+            return Files.readString(dir.resolve("supervisor.out"));
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static double eventsPerSecond(Map<String, Object> status) {
+        Object pipelines = ((Map<String, Object>) status.get("indexer")).get("pipelines");
+        return pipelines instanceof List<?> list && !list.isEmpty()
+                ? ((Number) ((Map<String, Object>) list.get(0)).get("events_per_second")).doubleValue() : 0;
+    }
+
+    private static JsonNode state(Appliance.Layout layout) {
+        try {
+            return Appliance.readState(layout);
+        } catch (IOException e) {
+            return JSON.createObjectNode();
+        }
+    }
+
+    private static JsonNode part(Appliance.Layout layout, String name) {
+        for (JsonNode part : state(layout).path("parts")) {
+            if (part.path("name").asText().equals(name)) {
+                return part;
+            }
+        }
+        throw new AssertionError("no part " + name + " in " + state(layout));
+    }
+
+    private static long pid(Appliance.Layout layout, String name) {
+        return part(layout, name).path("pid").asLong();
+    }
+
+    private static JsonNode search(String es, String index, String phrase) throws IOException, InterruptedException {
+        String body = "{\"query\":{\"match_phrase\":{\"message\":\"" + phrase + "\"}},\"size\":1}";
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(es + "/" + index + "/_search"))
+                .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return JSON.readTree(response.body());
+    }
+
+    private static long hits(String es, String index, String phrase) {
+        try {
+            return search(es, index, phrase).path("hits").path("total").path("value").asLong();
+        } catch (IOException | InterruptedException e) {
+            return 0;
+        }
+    }
+
+    private static long count(String es, String index) {
+        try {
+            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(es + "/" + index + "/_count"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            return JSON.readTree(response.body()).path("count").asLong();
+        } catch (IOException | InterruptedException e) {
+            return 0;
+        }
+    }
+
+    static void waitFor(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what);
+            }
+            Thread.sleep(250);
+        }
+    }
+}
