@@ -32,10 +32,11 @@ ensure_built() {
     fi
 }
 
-# ensure_all_built MODULE...: builds, in one Maven run, every MODULE whose jar is missing.
+# ensure_all_built MODULE...: builds, in one Maven run, every MODULE whose jar is missing (none in a distribution).
 ensure_all_built() {
     local missing=() module
     for module in "$@"; do
+        [ -f "$LOGPIPE_HOME/lib/$module.classpath" ] && continue
         if [ ! -f "$LOGPIPE_HOME/$module/target/$module.jar" ] || [ "${LOGPIPE_REBUILD:-0}" = 1 ]; then
             missing+=("$module")
         fi
