@@ -45,7 +45,7 @@ class PartitionLogTest {
     }
 
     private static PartitionLog.AppendResult append(PartitionLog log, MemoryRecords records) throws IOException {
-        return log.append(PartitionLog.validate(records, 1 << 20));
+        return log.append(BatchValidator.validate(records, 1 << 20));
     }
 
     /** Every value from {@code offset} to the end, read back through fetch-style slices. */
@@ -200,20 +200,20 @@ class PartitionLogTest {
         corrupt.put(good.buffer().duplicate()).flip();
         corrupt.put(corrupt.limit() - 1, (byte) (corrupt.get(corrupt.limit() - 1) ^ 1));
         assertThrows(CorruptRecordException.class,
-                () -> PartitionLog.validate(MemoryRecords.readableRecords(corrupt), 1 << 20));
+                () -> BatchValidator.validate(MemoryRecords.readableRecords(corrupt), 1 << 20));
 
-        assertThrows(RecordTooLargeException.class, () -> PartitionLog.validate(good, 50));
+        assertThrows(RecordTooLargeException.class, () -> BatchValidator.validate(good, 50));
 
         ByteBuffer partial = ByteBuffer.allocate(good.sizeInBytes() + 20);
         partial.put(good.buffer().duplicate()).put(good.buffer().duplicate().limit(20)).flip();
         assertThrows(CorruptRecordException.class,
-                () -> PartitionLog.validate(MemoryRecords.readableRecords(partial), 1 << 20));
+                () -> BatchValidator.validate(MemoryRecords.readableRecords(partial), 1 << 20));
 
         MemoryRecords v1 = MemoryRecords.withRecords(RecordBatch.MAGIC_VALUE_V1, 0L, Compression.NONE,
                 TimestampType.CREATE_TIME, Batches.records(1, "old"));
-        assertThrows(UnsupportedForMessageFormatException.class, () -> PartitionLog.validate(v1, 1 << 20));
+        assertThrows(UnsupportedForMessageFormatException.class, () -> BatchValidator.validate(v1, 1 << 20));
 
-        assertEquals(1, PartitionLog.validate(good, 1 << 20).batches());
+        assertEquals(1, BatchValidator.validate(good, 1 << 20).batches());
     }
 
     @Test
