@@ -21,14 +21,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
-import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.DefaultRecordBatch;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.RecordBatch;
 import org.apache.kafka.common.record.SimpleRecord;
-import org.apache.kafka.common.requests.ProduceRequest;
-import org.apache.kafka.common.requests.ProduceResponse;
 import org.apache.kafka.common.utils.Crc32C;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -88,13 +85,8 @@ class BatchValidationTest {
     }
 
     private static Errors produce(String topic, MemoryRecords records) throws IOException {
-        ProduceRequestData request = new ProduceRequestData().setAcks((short) 1).setTimeoutMs(5000);
-        ProduceRequestData.TopicProduceData topicData = new ProduceRequestData.TopicProduceData().setName(topic);
-        topicData.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(0).setRecords(records));
-        request.topicData().add(topicData);
         try (RawClient client = new RawClient("127.0.0.1", broker.port())) {
-            ProduceResponse response = client.send(new ProduceRequest.Builder((short) 9, (short) 9, request), (short) 9);
-            return Errors.forCode(response.data().responses().iterator().next().partitionResponses().get(0).errorCode());
+            return client.produce(topic, 0, records);
         }
     }
 
