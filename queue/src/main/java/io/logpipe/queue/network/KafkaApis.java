@@ -52,6 +52,18 @@ public final class KafkaApis {
         handlers.put(key, new Registration(minVersion, maxVersion, handler));
     }
 
+    /**
+     * Puts {@code wrapper} in front of the handler registered for {@code key} (same versions); the wrapper gets the
+     * earlier handler to delegate to.
+     */
+    public void intercept(ApiKeys key, java.util.function.UnaryOperator<ApiHandler> wrapper) {
+        Registration current = handlers.get(key);
+        if (current == null) {
+            throw new IllegalStateException(key + " has no handler to intercept");
+        }
+        handlers.put(key, new Registration(current.minVersion(), current.maxVersion(), wrapper.apply(current.handler())));
+    }
+
     private ApiVersionsResponse apiVersions(Errors error) {
         ApiVersionsResponseData data = new ApiVersionsResponseData().setErrorCode(error.code());
         handlers.forEach((key, registration) -> data.apiKeys().add(new ApiVersionsResponseData.ApiVersion()

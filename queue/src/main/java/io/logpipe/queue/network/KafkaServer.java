@@ -95,6 +95,7 @@ public final class KafkaServer implements AutoCloseable {
         api.register(ApiKeys.ALTER_CONFIGS, admin::alterConfigs);
         groups = io.logpipe.queue.group.GroupCoordinator.open(config, logs, self);
         groups.registerWith(api);
+        api.intercept(ApiKeys.FIND_COORDINATOR, TransactionRefusal::findCoordinator);
         return api;
     }
 
