@@ -32,7 +32,13 @@ public final class RawClient implements AutoCloseable {
 
     @SuppressWarnings("unchecked")
     public <T extends AbstractResponse> T send(AbstractRequest.Builder<?> builder, short version) throws IOException {
-        AbstractRequest request = builder.build(version);
+        return send(builder.build(version));
+    }
+
+    /** Sends {@code request} as built, skipping the checks a builder makes (to send what no client would). */
+    @SuppressWarnings("unchecked")
+    public <T extends AbstractResponse> T send(AbstractRequest request) throws IOException {
+        short version = request.version();
         RequestHeader header = new RequestHeader(request.apiKey(), version, "raw-client", ++correlationId);
         ByteBuffer frame = request.serializeWithHeader(header);
         ByteBuffer size = ByteBuffer.allocate(4).putInt(frame.remaining()).flip();
@@ -51,7 +57,7 @@ public final class RawClient implements AutoCloseable {
         topicData.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(partition)
                 .setRecords(records));
         request.topicData().add(topicData);
-        ProduceResponse response = send(new ProduceRequest.Builder((short) 9, (short) 9, request), (short) 9);
+        ProduceResponse response = send(new ProduceRequest(request, (short) 9));
         return Errors.forCode(response.data().responses().iterator().next().partitionResponses().get(0).errorCode());
     }
 

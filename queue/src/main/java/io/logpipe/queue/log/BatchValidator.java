@@ -51,6 +51,15 @@ public final class BatchValidator {
      * {@code maxTimestamp} from its records. Throws the ApiException whose error code answers the producer.
      */
     public static Validated validate(MemoryRecords records, int maxBatchBytes) {
+        try {
+            return validateBatches(records, maxBatchBytes);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            // kafka-clients' batch iterator on a length field no batch can have (2^31-1 overflows its arithmetic)
+            throw new CorruptRecordException("produce payload does not frame as record batches: " + e.getMessage());
+        }
+    }
+
+    private static Validated validateBatches(MemoryRecords records, int maxBatchBytes) {
         int batches = 0;
         int bytes = 0;
         long producerId = RecordBatch.NO_PRODUCER_ID;

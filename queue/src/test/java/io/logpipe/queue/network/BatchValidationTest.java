@@ -159,6 +159,17 @@ class BatchValidationTest {
     }
 
     @Test
+    void aBatchLengthOfTwoToTheThirtyOneMinusOneIsCorrupt() throws Exception {
+        long before = endOffset("poison");
+        MemoryRecords records = batch(Compression.NONE, "huge claim");
+        ByteBuffer claim = ByteBuffer.allocate(records.sizeInBytes());
+        claim.put(records.buffer().duplicate()).flip();
+        claim.putInt(8, Integer.MAX_VALUE); // the batch length field
+        assertEquals(Errors.CORRUPT_MESSAGE, produce("poison", MemoryRecords.readableRecords(claim)));
+        assertEquals(before, endOffset("poison"));
+    }
+
+    @Test
     void aBatchWithMaxTimestampMinusOneIsStoredWithItsRecordsTimestamps() throws Exception {
         long base = 1_700_000_000_000L;
         int batches = 40; // about 100 bytes each: many index intervals of 200 bytes
