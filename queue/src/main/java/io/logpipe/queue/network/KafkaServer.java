@@ -77,7 +77,7 @@ public final class KafkaServer implements AutoCloseable {
         KafkaApis api = new KafkaApis();
         MetadataHandler metadata = new MetadataHandler(config, logs, self);
         ProduceHandler produce = new ProduceHandler(logs, config.messageMaxBytes());
-        FetchHandler fetch = new FetchHandler(logs);
+        FetchHandler fetch = new FetchHandler(logs, config.fetchMaxBytes());
         ListOffsetsHandler listOffsets = new ListOffsetsHandler(logs);
         AdminHandler admin = new AdminHandler(config, logs, config.nodeId());
         InitProducerIdHandler producerIds = new InitProducerIdHandler(logs.producerIds());
