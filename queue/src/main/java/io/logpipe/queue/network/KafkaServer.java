@@ -50,7 +50,14 @@ public final class KafkaServer implements AutoCloseable {
         int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
         for (BrokerConfig.Endpoint listener : config.listeners()) {
             int port = listener.port() != 0 ? listener.port() : freePort(listener.host());
-            deploy(listener, port, loops);
+            try {
+                deploy(listener, port, loops);
+            } catch (Exception e) {
+                BrokerConfig.Endpoint wanted = new BrokerConfig.Endpoint(listener.listenerName(), listener.host(), port);
+                throw new java.io.IOException("listener " + wanted.describe() + " (from listeners) cannot bind port "
+                        + port + ": " + e.getMessage() + (e instanceof java.net.BindException
+                        || String.valueOf(e.getMessage()).contains("in use") ? "; is another broker running?" : ""), e);
+            }
             BrokerConfig.Endpoint endpoint = new BrokerConfig.Endpoint(listener.listenerName(), listener.host(), port);
             bound.add(endpoint);
             if (listener == first) {
