@@ -106,17 +106,24 @@ public final class KafkaApis {
                     + registration.minVersion() + " to " + registration.maxVersion() + ")");
             return null;
         }
+        int frameBytes = frame.limit();
         AbstractRequest body;
         try {
             body = AbstractRequest.parseRequest(key, version, new ByteBufferAccessor(frame)).request;
         } catch (RuntimeException e) {
             connection.closeWithError("malformed " + key.name + " v" + version + " request: " + e);
             return null;
+        } catch (OutOfMemoryError e) {
+            connection.closeWithError(outOfMemory(key, version, frameBytes));
+            return null;
         }
         ClientRequest request = new ClientRequest(header, connection.name(), connection.context());
         CompletionStage<AbstractResponse> response;
         try {
             response = registration.handler().handle(request, body);
+        } catch (OutOfMemoryError e) {
+            connection.closeWithError(outOfMemory(key, version, frameBytes));
+            return null;
         } catch (Exception e) {
             response = CompletableFuture.completedFuture(errorResponse(request, body, e));
         }
@@ -131,6 +138,15 @@ public final class KafkaApis {
                 throw new java.io.UncheckedIOException(e);
             }
         });
+    }
+
+    /**
+     * The heap ran out answering one request (a frame naming millions of partitions, say): that connection is closed
+     * with one line, the memory its request held is garbage again, and the broker goes on serving the others.
+     */
+    private static String outOfMemory(ApiKeys key, short version, int frameBytes) {
+        return key.name + " v" + version + " request of " + frameBytes + " bytes ran the broker out of memory "
+                + "(raise -Xmx or lower socket.request.max.bytes)";
     }
 
     private static AbstractResponse errorResponse(ClientRequest request, AbstractRequest body, Throwable error) {
