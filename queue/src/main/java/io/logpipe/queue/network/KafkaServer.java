@@ -30,12 +30,14 @@ public final class KafkaServer implements AutoCloseable {
     private final LogManager logs;
     private final Vertx vertx;
     private final List<BrokerConfig.Endpoint> bound = new ArrayList<>();
+    private final RequestMemoryPool requestMemory;
     private volatile KafkaApis apis;
     private volatile io.logpipe.queue.group.GroupCoordinator groups;
 
     public KafkaServer(BrokerConfig config, LogManager logs) {
         this.config = config;
         this.logs = logs;
+        this.requestMemory = RequestMemoryPool.of(config.queuedMaxRequestBytes(), config.socketRequestMaxBytes());
         int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
         // Appends and fsyncs (log.flush.interval.*) run on the event loops on purpose: warn only when one takes
         // seconds, not at Vert.x's default of 2 s, which a loaded machine reaches during start-up alone.
@@ -140,7 +142,7 @@ public final class KafkaServer implements AutoCloseable {
                     socket.close();
                     return;
                 }
-                new Connection(socket, vertx.getOrCreateContext(), current, config.socketRequestMaxBytes());
+                new Connection(socket, vertx.getOrCreateContext(), current, config.socketRequestMaxBytes(), requestMemory);
             });
             return server.listen().onSuccess(s -> actualPort.tryComplete(s.actualPort()));
         }
