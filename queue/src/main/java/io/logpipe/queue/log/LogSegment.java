@@ -207,6 +207,9 @@ public final class LogSegment implements AutoCloseable {
                 if (batch.baseOffset() < expectedNext) {
                     break;
                 }
+                // a rebuilt index writes pages a trim gave back: claim them first, as an append does
+                offsetIndex.reserve(1);
+                timeIndex.reserve(1);
                 indexBatch(batch.lastOffset(), batch.maxTimestamp(), validBytes, batch.sizeInBytes());
                 validBytes += batch.sizeInBytes();
                 expectedNext = batch.lastOffset() + 1;
