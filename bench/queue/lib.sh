@@ -109,11 +109,11 @@ create_topic() {  # port topic partitions
 tool_timeout() { echo $((300 + $1 / 1000000 * 60)); }
 
 # port topic acks records size -> "records/s MB/s" or "failed failed"; the tool's 5-second lines go to stderr
-produce_perf() {
+produce_perf() {  # port topic acks records size [compression] -> "records/s MB/s" or "failed failed"
     local out
     if out=$(timeout --foreground "$(tool_timeout "$4")" "$JAVA" -Xmx512m -cp "$KCP" org.apache.kafka.tools.ProducerPerformance \
             --topic "$2" --num-records "$4" --record-size "$5" --throughput -1 \
-            --bootstrap-server 127.0.0.1:"$1" --command-property acks="$3" 2>/dev/null \
+            --bootstrap-server 127.0.0.1:"$1" --command-property acks="$3" compression.type="${6:-none}" 2>/dev/null \
             | tee >(sed -u 's/^/      progress: /' >&2)); then
         echo "$out" | tail -1 | sed -E 's/.* records sent, ([0-9.]+) records\/sec \(([0-9.]+) MB\/sec\).*/\1 \2/'
     else

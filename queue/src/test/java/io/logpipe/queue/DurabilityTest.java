@@ -195,4 +195,17 @@ class DurabilityTest {
         assertEquals("0", help[0]);
         assertTrue(help[1].contains("Usage: bin/queue-server CONFIG"), help[1]);
     }
+
+    @Test
+    void aListenerPortInUseIsNamedWithItsListener() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Path file = work.resolve("busy.properties");
+            Files.writeString(file, "listeners=PLAINTEXT://127.0.0.1:" + taken.getLocalPort() + "\nlog.dirs="
+                    + work.resolve("busy-data") + "\n");
+            String[] result = ChildBroker.runToExit(file.toString());
+            assertEquals("2", result[0], result[1]);
+            assertTrue(result[1].contains("cannot start: listener PLAINTEXT://127.0.0.1:" + taken.getLocalPort()
+                    + " (from listeners) cannot bind port " + taken.getLocalPort()), result[1]);
+        }
+    }
 }

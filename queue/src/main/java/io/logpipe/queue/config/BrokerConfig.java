@@ -43,6 +43,8 @@ public final class BrokerConfig {
     private final boolean autoCreateTopics;
     private final int messageMaxBytes;
     private final int socketRequestMaxBytes;
+    private final int fetchMaxBytes;
+    private final long queuedMaxRequestBytes;
     private final int logSegmentBytes;
     private final long logRollMs;
     private final int logIndexIntervalBytes;
@@ -97,6 +99,8 @@ public final class BrokerConfig {
         }
         this.messageMaxBytes = r.intValue("message.max.bytes", 1048588, 0, Integer.MAX_VALUE);
         this.socketRequestMaxBytes = r.intValue("socket.request.max.bytes", 104857600, 1, Integer.MAX_VALUE);
+        this.fetchMaxBytes = r.intValue("fetch.max.bytes", 57671680, 1024, Integer.MAX_VALUE);
+        this.queuedMaxRequestBytes = r.longValue("queued.max.request.bytes", -1, -1, Long.MAX_VALUE);
         this.logSegmentBytes = r.intValue("log.segment.bytes", 1073741824, 1024, Integer.MAX_VALUE);
         long rollHours = r.longValue("log.roll.hours", 168, 1, Long.MAX_VALUE / 3_600_000L);
         this.logRollMs = r.longValue("log.roll.ms", rollHours * 3_600_000L, 1, Long.MAX_VALUE);
@@ -191,6 +195,19 @@ public final class BrokerConfig {
 
     public int socketRequestMaxBytes() {
         return socketRequestMaxBytes;
+    }
+
+    /**
+     * Kafka's {@code queued.max.request.bytes}: the bytes of requests all connections may hold at once. Kafka's
+     * default -1 means no bound there; here it means a quarter of the heap (at least one request).
+     */
+    public long queuedMaxRequestBytes() {
+        return queuedMaxRequestBytes;
+    }
+
+    /** Kafka's {@code fetch.max.bytes}: the most record bytes one Fetch response carries, whatever the client asks. */
+    public int fetchMaxBytes() {
+        return fetchMaxBytes;
     }
 
     public int logSegmentBytes() {

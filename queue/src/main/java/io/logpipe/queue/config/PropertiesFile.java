@@ -12,6 +12,10 @@ import java.util.Map;
  * A Java {@code .properties} file read with the line of each key kept, so that a wrong value can be reported as
  * {@code file:line}. Follows the {@link java.util.Properties} syntax: {@code #}/{@code !} comments, {@code =},
  * {@code :} or whitespace separators, backslash line continuations and escapes.
+ *
+ * <p>The file is read as UTF-8 (what editors write today, say a tutorial's server.properties with Chinese comments),
+ * falling back to ISO-8859-1, the encoding {@link java.util.Properties#load(java.io.InputStream)} assumes and Kafka
+ * reads with, only when the bytes are not valid UTF-8. ASCII files and backslash-u escapes read the same either way.
  */
 public final class PropertiesFile {
     /** One key with its value and the 1-based line it starts on. */
@@ -27,7 +31,14 @@ public final class PropertiesFile {
     }
 
     public static PropertiesFile read(Path file) throws IOException {
-        return parse(file.toString(), Files.readAllLines(file, StandardCharsets.ISO_8859_1));
+        byte[] bytes = Files.readAllBytes(file);
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            text = new String(bytes, StandardCharsets.ISO_8859_1);
+        }
+        return parse(file.toString(), text.lines().toList());
     }
 
     public static PropertiesFile parse(String source, List<String> lines) {

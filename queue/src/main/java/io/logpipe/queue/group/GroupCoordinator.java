@@ -131,7 +131,8 @@ public final class GroupCoordinator implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        timers.scheduleWithFixedDelay(this::sweep, SWEEP_INTERVAL_MS, SWEEP_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        timers.scheduleWithFixedDelay(io.logpipe.queue.util.Supervised.task("group session expiry", this::sweep),
+                SWEEP_INTERVAL_MS, SWEEP_INTERVAL_MS, TimeUnit.MILLISECONDS);
     }
 
     /** Recovers the committed offsets from the first log dir and starts the session-expiry sweep. */
@@ -996,7 +997,7 @@ public final class GroupCoordinator implements AutoCloseable {
 
     private void schedule(long delayMs, Runnable task) {
         try {
-            timers.schedule(task, delayMs, TimeUnit.MILLISECONDS);
+            timers.schedule(io.logpipe.queue.util.Supervised.task("group timer", task), delayMs, TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             LOG.debug("coordinator is stopping; timer dropped");
         }

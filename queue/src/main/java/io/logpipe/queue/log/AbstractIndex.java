@@ -2,6 +2,7 @@ package io.logpipe.queue.log;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -13,6 +14,11 @@ import org.apache.kafka.common.utils.ByteBufferUnmapper;
  * A sparse, memory-mapped index file of fixed-size entries sorted by their first field, as Kafka keeps beside each
  * segment. The file is preallocated to the maximum index size while its segment is active and trimmed to its entries
  * when the segment rolls or the broker stops, so a cleanly closed index can be reopened as is.
+ *
+ * <p>The preallocated file is sparse: a page of it gets disk blocks only when first written. Written through the
+ * mapping, a page the full disk cannot back would fault the JVM ("a fault occurred in a recent unsafe memory access
+ * operation") instead of failing the write, so {@link #reserve} first writes each new page through the file channel,
+ * where a full disk is an ordinary IOException, before any entry lands on it.
  */
 abstract class AbstractIndex implements AutoCloseable {
     protected final Path file;
@@ -22,6 +28,8 @@ abstract class AbstractIndex implements AutoCloseable {
     // (never unmapped by hand while it could still be read, which would crash the JVM).
     protected volatile MappedByteBuffer mmap;
     protected volatile int entries;
+    /** Bytes from the file's start that are known to have disk blocks behind them (a page multiple). */
+    private long backedBytes;
 
     protected AbstractIndex(Path file, long baseOffset, int maxIndexSize) throws IOException {
         this.file = file;
@@ -38,7 +46,33 @@ abstract class AbstractIndex implements AutoCloseable {
             raf.setLength(Math.max(this.maxIndexSize, length));
             this.mmap = raf.getChannel().map(FileChannel.MapMode.READ_WRITE, 0, raf.length());
             this.mmap.position(entries * entrySize());
+            this.backedBytes = pageCeil((long) entries * entrySize());
         }
+    }
+
+    private static final int PAGE = 4096;
+
+    private static long pageCeil(long bytes) {
+        return (bytes + PAGE - 1) / PAGE * PAGE;
+    }
+
+    /**
+     * Makes sure the next {@code count} entries land on pages that have disk blocks: writes zeros through the file
+     * channel to each page not yet backed. Throws IOException (say, no space left) while nothing has changed.
+     */
+    public synchronized void reserve(int count) throws IOException {
+        long needed = Math.min(pageCeil((long) (entries + count) * entrySize()), mmap.limit());
+        if (needed <= backedBytes) {
+            return;
+        }
+        try (FileChannel channel = FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+            ByteBuffer zeros = ByteBuffer.allocate((int) (needed - backedBytes));
+            long position = backedBytes;
+            while (zeros.hasRemaining()) {
+                position += channel.write(zeros, position);
+            }
+        }
+        backedBytes = needed;
     }
 
     protected abstract int entrySize();
@@ -66,6 +100,7 @@ abstract class AbstractIndex implements AutoCloseable {
     /** Drops every entry (before a rebuild from the segment). */
     public synchronized void reset() throws IOException {
         entries = 0;
+        backedBytes = 0;
         mmap.position(0);
         resize(maxIndexSize);
     }

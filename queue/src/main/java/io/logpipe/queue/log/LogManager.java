@@ -22,6 +22,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import io.logpipe.queue.util.Supervised;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
@@ -42,7 +43,11 @@ public final class LogManager implements AutoCloseable {
     public static final String CLEAN_SHUTDOWN_FILE = ".kafka_cleanshutdown";
     private static final Pattern PARTITION_DIR = Pattern.compile("^(.+)-(\\d+)$");
 
+    /** How often an offline log dir is probed for writability. */
+    static final long OFFLINE_PROBE_INTERVAL_MS = 1000;
+
     private final List<Path> logDirs;
+    private final Map<Path, LogDir> dirs = new java.util.LinkedHashMap<>();
     private final java.util.Set<Path> newDirs = new java.util.HashSet<>();
     private final LogConfig config;
     private final int nodeId;
@@ -63,6 +68,7 @@ public final class LogManager implements AutoCloseable {
         this.nodeId = nodeId;
         String cluster = null;
         for (Path dir : logDirs) {
+            dirs.put(dir, new LogDir(dir));
             Files.createDirectories(dir);
             FileChannel channel = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE);
@@ -143,7 +149,8 @@ public final class LogManager implements AutoCloseable {
                                 + " have " + known);
                     }
                     ids.put(topic, id);
-                    PartitionLog log = PartitionLog.open(child, new TopicPartition(topic, partition), id, config, clean);
+                    PartitionLog log = PartitionLog.open(child, dirs.get(dir), new TopicPartition(topic, partition), id,
+                            config, clean);
                     found.computeIfAbsent(topic, t -> new TreeMap<>()).put(partition, log);
                     TopicConfig stored = TopicConfig.read(child);
                     storedConfigs.computeIfAbsent(topic, t -> new TreeMap<>())
@@ -180,17 +187,20 @@ public final class LogManager implements AutoCloseable {
     private void scheduleMaintenance(long retentionCheckIntervalMs) {
         if (config.flushIntervalMs() != Long.MAX_VALUE) {
             long period = Math.max(1, Math.min(config.flushIntervalMs(), 1000));
-            maintenance.scheduleWithFixedDelay(() -> forEachLog("flush", log -> log.maybeFlushOnTime(System.currentTimeMillis())),
+            maintenance.scheduleWithFixedDelay(Supervised.task("log flush",
+                    () -> forEachLog("flush", log -> log.maybeFlushOnTime(System.currentTimeMillis()))),
                     period, period, TimeUnit.MILLISECONDS);
         }
         // always scheduled: a topic may override retention even when the broker keeps everything
-        maintenance.scheduleWithFixedDelay(() -> forEachLog("retention", log -> {
+        maintenance.scheduleWithFixedDelay(Supervised.task("log retention", () -> forEachLog("retention", log -> {
             int deleted = log.deleteExpiredSegments(System.currentTimeMillis());
             if (deleted > 0) {
                 LOG.info("{}: retention deleted {} segment(s); log now starts at offset {}", log, deleted,
                         log.logStartOffset());
             }
-        }), retentionCheckIntervalMs, retentionCheckIntervalMs, TimeUnit.MILLISECONDS);
+        })), retentionCheckIntervalMs, retentionCheckIntervalMs, TimeUnit.MILLISECONDS);
+        maintenance.scheduleWithFixedDelay(Supervised.task("log dir probe", () -> dirs.values().forEach(LogDir::probe)),
+                OFFLINE_PROBE_INTERVAL_MS, OFFLINE_PROBE_INTERVAL_MS, TimeUnit.MILLISECONDS);
     }
 
     private interface LogTask {
@@ -211,6 +221,11 @@ public final class LogManager implements AutoCloseable {
 
     public String clusterId() {
         return clusterId;
+    }
+
+    /** The health of each of {@code log.dirs}, in their configured order. */
+    public List<LogDir> logDirs() {
+        return List.copyOf(dirs.values());
     }
 
     public ProducerIdManager producerIds() {
@@ -314,11 +329,13 @@ public final class LogManager implements AutoCloseable {
 
     private PartitionLog createPartition(String topic, int partition, Uuid id, TopicConfig overrides)
             throws IOException {
-        Path dir = logDirs.get(nextDir++ % logDirs.size()).resolve(topic + "-" + partition);
+        Path logDir = logDirs.get(nextDir++ % logDirs.size());
+        Path dir = logDir.resolve(topic + "-" + partition);
         Files.createDirectories(dir);
         PartitionMetadata.write(dir, id);
         overrides.write(dir);
-        return PartitionLog.open(dir, new TopicPartition(topic, partition), id, overrides.applyTo(config), true);
+        return PartitionLog.open(dir, dirs.get(logDir), new TopicPartition(topic, partition), id,
+                overrides.applyTo(config), true);
     }
 
     /** Grows a topic to {@code total} partitions. */
@@ -385,6 +402,11 @@ public final class LogManager implements AutoCloseable {
         }
         if (failure == null) {
             for (Path dir : logDirs) {
+                if (!dirs.get(dir).isOnline()) {
+                    // unwritten: the next start re-validates this dir's active segments, as after a crash
+                    LOG.warn("log dir {} is offline at shutdown; its partitions are recovered at the next start", dir);
+                    continue;
+                }
                 Files.writeString(dir.resolve(CLEAN_SHUTDOWN_FILE), "", StandardCharsets.UTF_8);
             }
         }

@@ -89,16 +89,47 @@ public final class LogSegment implements AutoCloseable {
     }
 
     /**
-     * Appends batches whose offsets are already assigned. Index entries point at a batch's start and name its last
-     * offset, as Kafka's do.
+     * Appends batches whose offsets are already assigned, as one transaction: room for their index entries is
+     * claimed on disk first, then the log is written, then the indexes. A failed or short log write is rolled back
+     * (the file cut back to where it was), so on an IOException the segment is as it was before the call: a full
+     * disk never leaves a torn batch behind, nor an index entry pointing at bytes that are not there.
      */
-    public void append(MemoryRecords records) throws IOException {
-        int position = log.sizeInBytes();
+    public void append(MemoryRecords records, int batchCount) throws IOException {
+        offsetIndex.reserve(batchCount);
+        timeIndex.reserve(batchCount);
+        int start = log.sizeInBytes();
+        try {
+            int written = log.append(records);
+            if (written != records.sizeInBytes()) {
+                throw new IOException("short write to " + log.file() + ": " + written + " of "
+                        + records.sizeInBytes() + " bytes");
+            }
+        } catch (IOException | RuntimeException e) {
+            rollBackTo(start, e);
+            throw e;
+        }
+        int position = start;
         for (var batch : records.batches()) {
             indexBatch(batch.lastOffset(), batch.maxTimestamp(), position, batch.sizeInBytes());
             position += batch.sizeInBytes();
         }
-        log.append(records);
+    }
+
+    private void rollBackTo(int size, Exception cause) throws IOException {
+        try {
+            log.truncateTo(size);
+        } catch (IOException | RuntimeException e) {
+            IOException failed = new IOException("could not cut " + log.file() + " back to " + size
+                    + " bytes after a failed write (" + cause + "): " + e, e);
+            throw new TornSegmentException(failed);
+        }
+    }
+
+    /** A failed write that could not be undone: the segment's tail must be recovered before it takes appends. */
+    public static final class TornSegmentException extends IOException {
+        TornSegmentException(IOException cause) {
+            super(cause.getMessage(), cause);
+        }
     }
 
     private void indexBatch(long lastOffset, long maxTimestamp, int position, int size) {
@@ -111,7 +142,9 @@ public final class LogSegment implements AutoCloseable {
         }
         if (bytesSinceLastIndexEntry > indexIntervalBytes) {
             offsetIndex.append(lastOffset, position);
-            timeIndex.maybeAppend(maxTimestampSoFar, offsetOfMaxTimestampSoFar);
+            if (offsetOfMaxTimestampSoFar >= 0) {
+                timeIndex.maybeAppend(maxTimestampSoFar, offsetOfMaxTimestampSoFar);
+            }
             bytesSinceLastIndexEntry = 0;
         }
         bytesSinceLastIndexEntry += size;
@@ -174,6 +207,9 @@ public final class LogSegment implements AutoCloseable {
                 if (batch.baseOffset() < expectedNext) {
                     break;
                 }
+                // a rebuilt index writes pages a trim gave back: claim them first, as an append does
+                offsetIndex.reserve(1);
+                timeIndex.reserve(1);
                 indexBatch(batch.lastOffset(), batch.maxTimestamp(), validBytes, batch.sizeInBytes());
                 validBytes += batch.sizeInBytes();
                 expectedNext = batch.lastOffset() + 1;
@@ -197,6 +233,28 @@ public final class LogSegment implements AutoCloseable {
             next = batch.lastOffset() + 1;
         }
         return next;
+    }
+
+    /**
+     * True when the log agrees with its index at the tail: the last index entry points at a batch ending at the
+     * entry's offset, and whole batches follow it up to the file's end. Header reads only, from the last entry.
+     */
+    public boolean tailIsIntact() {
+        int count = offsetIndex.entries();
+        int start = count == 0 ? 0 : offsetIndex.positionAt(count - 1);
+        if (start > log.sizeInBytes() || count > 0 && start == log.sizeInBytes()) {
+            return false;
+        }
+        long position = start;
+        boolean first = true;
+        for (FileChannelRecordBatch batch : log.batchesFrom(start)) {
+            if (first && count > 0 && batch.lastOffset() != offsetIndex.lastOffset()) {
+                return false;
+            }
+            first = false;
+            position += batch.sizeInBytes();
+        }
+        return position == log.sizeInBytes();
     }
 
     /** Seeds the time bookkeeping of a cleanly reopened active segment, so rolling and time lookups continue right. */

@@ -11,12 +11,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.stream.Stream;
 
-import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.errors.CorruptRecordException;
-import org.apache.kafka.common.errors.RecordTooLargeException;
-import org.apache.kafka.common.errors.UnsupportedForMessageFormatException;
+import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.record.FileLogInputStream.FileChannelRecordBatch;
 import org.apache.kafka.common.record.FileRecords;
 import org.apache.kafka.common.record.MemoryRecords;
@@ -36,11 +33,6 @@ public final class PartitionLog implements AutoCloseable {
     private record End(LogSegment segment, int position, long nextOffset) {
     }
 
-    /** A validated produce payload: how many batches and records, and its producer identity. */
-    public record Validated(MemoryRecords records, int batches, long producerId, short producerEpoch, int firstSeq,
-                            int lastSeq, long offsetCount) {
-    }
-
     /** The outcome of an append: the first and last offsets given, and whether it was a retry already written. */
     public record AppendResult(long firstOffset, long lastOffset, boolean duplicate) {
     }
@@ -55,6 +47,7 @@ public final class PartitionLog implements AutoCloseable {
     private final TopicPartition topicPartition;
     private final Uuid topicId;
     private final Path dir;
+    private final LogDir logDir;
     private volatile LogConfig config;
     private final ConcurrentSkipListMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
     private final ProducerStateManager producers = new ProducerStateManager();
@@ -66,11 +59,14 @@ public final class PartitionLog implements AutoCloseable {
      */
     private volatile long recoveryPoint;
     private volatile long lastFlushMs = System.currentTimeMillis();
+    /** Set when a failed append could not be rolled back: the active segment's tail is recovered before the next. */
+    private boolean tornTail;
 
-    private PartitionLog(TopicPartition topicPartition, Uuid topicId, Path dir, LogConfig config) {
+    private PartitionLog(TopicPartition topicPartition, Uuid topicId, Path dir, LogDir logDir, LogConfig config) {
         this.topicPartition = topicPartition;
         this.topicId = topicId;
         this.dir = dir;
+        this.logDir = logDir;
         this.config = config;
     }
 
@@ -80,8 +76,14 @@ public final class PartitionLog implements AutoCloseable {
      */
     public static PartitionLog open(Path dir, TopicPartition tp, Uuid topicId, LogConfig config, boolean cleanShutdown)
             throws IOException {
+        return open(dir, new LogDir(dir.getParent()), tp, topicId, config, cleanShutdown);
+    }
+
+    /** As {@link #open(Path, TopicPartition, Uuid, LogConfig, boolean)}, inside {@code logDir}'s health. */
+    public static PartitionLog open(Path dir, LogDir logDir, TopicPartition tp, Uuid topicId, LogConfig config,
+                                    boolean cleanShutdown) throws IOException {
         Files.createDirectories(dir);
-        PartitionLog log = new PartitionLog(tp, topicId, dir, config);
+        PartitionLog log = new PartitionLog(tp, topicId, dir, logDir, config);
         log.load(cleanShutdown);
         return log;
     }
@@ -111,6 +113,11 @@ public final class PartitionLog implements AutoCloseable {
             } else if (!segment.offsetIndex().isConsistent(nextBase, segment.sizeInBytes())
                     || segment.offsetIndex().entries() == 0 && segment.sizeInBytes() > config.indexIntervalBytes()) {
                 LOG.info("{}: rebuilding the indexes of {}", topicPartition, segment);
+                segment.recover();
+            } else if (active && !segment.tailIsIntact()) {
+                // a clean stop after a write that failed and could not be undone: the log decides, not the index
+                LOG.warn("{}: the tail of {} does not match its index; recovering it from the log", topicPartition,
+                        segment);
                 segment.recover();
             } else if (active) {
                 segment.loadTimestamps();
@@ -146,64 +153,10 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /**
-     * Checks a produce payload without touching the log: whole v2 batches only, each within
-     * {@code message.max.bytes} and with a good CRC, and one producer identity across them. Throws the exception
-     * whose Kafka error code answers the producer.
-     */
-    public static Validated validate(MemoryRecords records, int maxBatchBytes) {
-        int batches = 0;
-        int bytes = 0;
-        long producerId = RecordBatch.NO_PRODUCER_ID;
-        short epoch = RecordBatch.NO_PRODUCER_EPOCH;
-        int firstSeq = RecordBatch.NO_SEQUENCE;
-        int lastSeq = RecordBatch.NO_SEQUENCE;
-        long offsets = 0;
-        for (MutableRecordBatch batch : records.batches()) {
-            if (batch.magic() != RecordBatch.MAGIC_VALUE_V2) {
-                throw new UnsupportedForMessageFormatException("record batch magic " + batch.magic()
-                        + " is not supported; only v2 batches (Kafka 0.11+ clients)");
-            }
-            if (batch.sizeInBytes() > maxBatchBytes) {
-                throw new RecordTooLargeException("record batch of " + batch.sizeInBytes()
-                        + " bytes exceeds message.max.bytes " + maxBatchBytes);
-            }
-            batch.ensureValid();
-            if (batch.isControlBatch() || batch.isTransactional()) {
-                throw new InvalidRecordException("transactional and control batches are not supported");
-            }
-            long delta = batch.lastOffset() - batch.baseOffset();
-            Integer count = batch.countOrNull();
-            if (delta < 0 || count == null || count < 0 || count > delta + 1) {
-                throw new InvalidRecordException("record batch has an inconsistent offset delta " + delta
-                        + " for " + count + " records");
-            }
-            if (batches == 0) {
-                producerId = batch.producerId();
-                epoch = batch.producerEpoch();
-                firstSeq = batch.baseSequence();
-            } else if (batch.producerId() != producerId) {
-                throw new InvalidRecordException("one produce payload holds batches of several producers");
-            }
-            lastSeq = batch.lastSequence();
-            offsets += delta + 1;
-            bytes += batch.sizeInBytes();
-            batches++;
-        }
-        if (bytes != records.sizeInBytes()) {
-            throw new CorruptRecordException("produce payload of " + records.sizeInBytes() + " bytes has "
-                    + (records.sizeInBytes() - bytes) + " bytes that are not a complete record batch");
-        }
-        if (batches == 0) {
-            throw new InvalidRecordException("produce payload holds no record batch");
-        }
-        return new Validated(records, batches, producerId, epoch, firstSeq, lastSeq, offsets);
-    }
-
-    /**
      * Appends validated batches: assigns offsets in place in their headers, rolls the segment when due and writes
      * the bytes as they are. A retry of a batch the producer already wrote gets the earlier offsets back.
      */
-    public AppendResult append(Validated batch) throws IOException {
+    public AppendResult append(BatchValidator.Validated batch) throws IOException {
         AppendResult result;
         synchronized (this) {
             ProducerStateManager.BatchMetadata duplicate = producers.check(batch.producerId(), batch.producerEpoch(),
@@ -211,6 +164,7 @@ public final class PartitionLog implements AutoCloseable {
             if (duplicate != null) {
                 return new AppendResult(duplicate.firstOffset(), duplicate.lastOffset(), true);
             }
+            logDir.ensureOnline(topicPartition);
             long first = end.nextOffset();
             long next = first;
             long maxTimestamp = RecordBatch.NO_TIMESTAMP;
@@ -220,13 +174,22 @@ public final class PartitionLog implements AutoCloseable {
                 next += delta + 1;
                 maxTimestamp = Math.max(maxTimestamp, b.maxTimestamp());
             }
-            LogSegment segment = maybeRoll(batch.records().sizeInBytes(), maxTimestamp, next - 1);
-            segment.append(batch.records());
-            producers.update(batch.producerId(), batch.producerEpoch(), batch.firstSeq(), batch.lastSeq(), first,
-                    next - 1);
-            end = new End(segment, segment.sizeInBytes(), next);
-            if (unflushedMessages() >= config.flushIntervalMessages()) {
-                flushLocked();
+            try {
+                if (tornTail) {
+                    recoverTornTail();
+                }
+                LogSegment segment = maybeRoll(batch.records().sizeInBytes(), maxTimestamp, next - 1);
+                segment.append(batch.records(), batch.batches());
+                producers.update(batch.producerId(), batch.producerEpoch(), batch.firstSeq(), batch.lastSeq(), first,
+                        next - 1);
+                end = new End(segment, segment.sizeInBytes(), next);
+                if (unflushedMessages() >= config.flushIntervalMessages()) {
+                    flushLocked();
+                }
+            } catch (IOException e) {
+                tornTail |= e instanceof LogSegment.TornSegmentException;
+                logDir.markOffline(topicPartition, e);
+                throw new KafkaStorageException("writing " + topicPartition + " failed: " + e.getMessage(), e);
             }
             result = new AppendResult(first, next - 1, false);
         }
@@ -234,6 +197,16 @@ public final class PartitionLog implements AutoCloseable {
             listener.run();
         }
         return result;
+    }
+
+    /** After a write that could not be rolled back: cuts the active segment back to its last whole batch. */
+    private void recoverTornTail() throws IOException {
+        LogSegment active = end.segment();
+        int cut = active.recover();
+        end = new End(active, active.sizeInBytes(), active.readNextOffset());
+        tornTail = false;
+        LOG.warn("{}: cut {} bytes of a failed write off {}; the log ends at offset {}", topicPartition, cut, active,
+                end.nextOffset());
     }
 
     private LogSegment maybeRoll(int bytes, long maxTimestamp, long lastOffset) throws IOException {
@@ -365,6 +338,10 @@ public final class PartitionLog implements AutoCloseable {
         return dir;
     }
 
+    public LogDir logDir() {
+        return logDir;
+    }
+
     public long logEndOffset() {
         return end.nextOffset();
     }
@@ -413,7 +390,12 @@ public final class PartitionLog implements AutoCloseable {
 
     private void flushLocked() throws IOException {
         End flushed = end;
-        flushed.segment().flush();
+        try {
+            flushed.segment().flush();
+        } catch (IOException e) {
+            logDir.markOffline(topicPartition, e);
+            throw e;
+        }
         recoveryPoint = flushed.nextOffset();
         lastFlushMs = System.currentTimeMillis();
     }

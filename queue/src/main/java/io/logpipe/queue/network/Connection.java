@@ -15,18 +15,19 @@ import org.slf4j.LoggerFactory;
 /**
  * One client connection: cuts the byte stream into size-prefixed frames, hands them to {@link KafkaApis} one at a
  * time and writes the responses in request order, as the Kafka protocol requires. Reading pauses while a request is
- * being answered and frames pile up, or while the socket's write queue is full.
+ * being answered and frames pile up, while the socket's write queue is full, or while the next frame does not fit
+ * the broker's {@link RequestMemoryPool} ({@code queued.max.request.bytes}); a frame's bytes are reserved from the
+ * pool once its size is read and given back once its request was handled (or the connection closed).
  */
 final class Connection {
     private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
     private static final int MAX_QUEUED_FRAMES = 16;
-    /** A frame claiming more than this gets its buffer grown as bytes arrive, not allocated up front on the claim. */
-    private static final int EAGER_ALLOCATION_LIMIT = 4 << 20;
 
     private final NetSocketInternal socket;
     private final Context context;
     private final KafkaApis apis;
     private final int maxRequestBytes;
+    private final RequestMemoryPool pool;
     private final String name;
     private final ByteBuffer sizeBuffer = ByteBuffer.allocate(4);
     private final ArrayDeque<ByteBuffer> frames = new ArrayDeque<>();
@@ -35,15 +36,23 @@ final class Connection {
     private boolean busy;
     private boolean closed;
     private boolean paused;
+    /** Set while the next frame's size is known but the pool has no room for it yet. */
+    private boolean waitingForMemory;
+    private int waitingSize;
+    private Buffer waitingData;
 
-    Connection(NetSocket socket, Context context, KafkaApis apis, int maxRequestBytes) {
+    Connection(NetSocket socket, Context context, KafkaApis apis, int maxRequestBytes, RequestMemoryPool pool) {
         this.socket = (NetSocketInternal) socket;
         this.context = context;
         this.apis = apis;
         this.maxRequestBytes = maxRequestBytes;
+        this.pool = pool;
         this.name = String.valueOf(socket.remoteAddress());
         socket.handler(this::onData);
-        socket.closeHandler(v -> closed = true);
+        socket.closeHandler(v -> {
+            closed = true;
+            releaseAll();
+        });
         socket.exceptionHandler(e -> LOG.debug("connection {}: {}", name, e.toString()));
     }
 
@@ -52,6 +61,11 @@ final class Connection {
     }
 
     private void onData(Buffer data) {
+        if (waitingForMemory) {
+            // bytes that were in flight when reading paused: kept, in order, for when the frame gets its memory
+            waitingData = Buffer.buffer(waitingData.length() + data.length()).appendBuffer(waitingData).appendBuffer(data);
+            return;
+        }
         int index = 0;
         int length = data.length();
         while (index < length && !closed) {
@@ -70,14 +84,16 @@ final class Connection {
                     closeWithError("request size " + size + " is " + (size < 0 ? "negative" : "above socket.request.max.bytes " + maxRequestBytes));
                     return;
                 }
-                frameSize = size;
-                frame = ByteBuffer.allocate(Math.min(size, EAGER_ALLOCATION_LIMIT));
+                if (!pool.tryReserve(size, this::memoryReleased)) {
+                    waitingForMemory = true;
+                    waitingSize = size;
+                    waitingData = data.getBuffer(index, length);
+                    pause();
+                    return;
+                }
+                startFrame(size);
             }
             int take = Math.min(frameSize - frame.position(), length - index);
-            if (frame.remaining() < take) {
-                int capacity = (int) Math.min(frameSize, Math.max(2L * frame.capacity(), frame.position() + take));
-                frame = ByteBuffer.allocate(capacity).put(frame.flip());
-            }
             data.getBytes(index, index + take, frame.array(), frame.position());
             frame.position(frame.position() + take);
             index += take;
@@ -93,10 +109,55 @@ final class Connection {
         processFrames();
     }
 
+    /**
+     * The frame's buffer at its full size, as Kafka allocates it from its pool: the reservation already bounds what
+     * all claims together may take, and growing a buffer by copies would need up to twice the frame at once.
+     */
+    private void startFrame(int size) {
+        frameSize = size;
+        frame = ByteBuffer.allocate(size);
+    }
+
+    /** Called by the pool on the releasing thread: try the waiting frame again on this connection's loop. */
+    private void memoryReleased() {
+        context.runOnContext(v -> {
+            if (closed || !waitingForMemory) {
+                return;
+            }
+            if (!pool.tryReserve(waitingSize, this::memoryReleased)) {
+                return;
+            }
+            waitingForMemory = false;
+            startFrame(waitingSize);
+            Buffer rest = waitingData;
+            waitingData = null;
+            onData(rest);
+        });
+    }
+
+    /** Gives the pool back what this connection held: its queued frames and the one being read. */
+    private void releaseAll() {
+        for (ByteBuffer queued : frames) {
+            pool.release(queued.limit());
+        }
+        frames.clear();
+        if (frame != null) {
+            pool.release(frameSize);
+            frame = null;
+        }
+        waitingData = null;
+    }
+
     private void processFrames() {
         while (!busy && !closed && !frames.isEmpty()) {
             ByteBuffer next = frames.poll();
-            CompletionStage<KafkaApis.Reply> reply = apis.handle(this, next);
+            int size = next.limit();
+            CompletionStage<KafkaApis.Reply> reply;
+            try {
+                reply = apis.handle(this, next);
+            } finally {
+                pool.release(size);
+            }
             if (reply == null) {
                 continue;
             }
@@ -109,7 +170,7 @@ final class Connection {
                 }
             });
         }
-        if (frames.size() < MAX_QUEUED_FRAMES / 2 && !socket.writeQueueFull()) {
+        if (frames.size() < MAX_QUEUED_FRAMES / 2 && !socket.writeQueueFull() && !waitingForMemory) {
             resume();
         }
     }
@@ -161,7 +222,7 @@ final class Connection {
         }
         LOG.warn("connection from {}: {}; closing it", name, reason);
         closed = true;
-        frames.clear();
+        releaseAll();
         socket.close();
     }
 

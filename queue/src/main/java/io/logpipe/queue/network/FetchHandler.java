@@ -26,12 +26,18 @@ import org.apache.kafka.common.requests.FetchResponse;
  * never decoded), addressing topics by name or, from v13, by id. When less than {@code min.bytes} is ready the
  * request waits, up to {@code max.wait.ms}, for an append to one of its partitions. Fetch sessions are not kept:
  * every response carries session id 0, which tells clients to keep sending full fetch requests.
+ *
+ * <p>A response carries at most {@code fetch.max.bytes} of records (broker default 55 MB) whatever the request's
+ * {@code max_bytes} says, as Kafka bounds it, and a partition named twice in one request is answered once (the
+ * first time), so no request can make the response outgrow its int32 size prefix.
  */
 final class FetchHandler {
     private final LogManager logs;
+    private final int fetchMaxBytes;
 
-    FetchHandler(LogManager logs) {
+    FetchHandler(LogManager logs, int fetchMaxBytes) {
         this.logs = logs;
+        this.fetchMaxBytes = fetchMaxBytes;
     }
 
     CompletionStage<AbstractResponse> handle(ClientRequest request, AbstractRequest body) {
@@ -72,14 +78,18 @@ final class FetchHandler {
         Outcome read() {
             FetchResponseData response = new FetchResponseData().setSessionId(FetchMetadata.INVALID_SESSION_ID);
             List<PartitionLog> partitions = new ArrayList<>();
-            long remaining = data.maxBytes();
+            long remaining = Math.min(data.maxBytes(), fetchMaxBytes);
             long total = 0;
             boolean anyError = false;
+            java.util.Set<Object> seen = new java.util.HashSet<>();
             for (FetchRequestData.FetchTopic wanted : data.topics()) {
                 Topic topic = byId ? logs.topic(wanted.topicId()) : logs.topic(wanted.topic());
                 FetchResponseData.FetchableTopicResponse topicResponse = new FetchResponseData.FetchableTopicResponse()
                         .setTopic(byId ? "" : wanted.topic()).setTopicId(wanted.topicId());
                 for (FetchRequestData.FetchPartition p : wanted.partitions()) {
+                    if (!seen.add(java.util.List.of(byId ? wanted.topicId() : wanted.topic(), p.partition()))) {
+                        continue;
+                    }
                     FetchResponseData.PartitionData out = new FetchResponseData.PartitionData()
                             .setPartitionIndex(p.partition()).setRecords(MemoryRecords.EMPTY);
                     PartitionLog log = topic == null ? null : topic.partition(p.partition());
@@ -110,7 +120,9 @@ final class FetchHandler {
                     }
                     topicResponse.partitions().add(out);
                 }
-                response.responses().add(topicResponse);
+                if (!topicResponse.partitions().isEmpty()) {
+                    response.responses().add(topicResponse);
+                }
             }
             return new Outcome(response, total, anyError, partitions);
         }

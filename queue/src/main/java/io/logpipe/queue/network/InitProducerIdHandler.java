@@ -13,15 +13,12 @@ import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.InitProducerIdRequest;
 import org.apache.kafka.common.requests.InitProducerIdResponse;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * InitProducerId for idempotent (non-transactional) producers: a new producer id, or the same id with the next
- * epoch when a producer bumps its epoch after an error.
+ * epoch when a producer bumps its epoch after an error. A transactional one is refused ({@link TransactionRefusal}).
  */
 final class InitProducerIdHandler {
-    private static final Logger LOG = LoggerFactory.getLogger(InitProducerIdHandler.class);
     private final ProducerIdManager producerIds;
 
     InitProducerIdHandler(ProducerIdManager producerIds) {
@@ -33,9 +30,8 @@ final class InitProducerIdHandler {
         InitProducerIdResponseData response = new InitProducerIdResponseData()
                 .setProducerId(RecordBatch.NO_PRODUCER_ID).setProducerEpoch(RecordBatch.NO_PRODUCER_EPOCH);
         if (data.transactionalId() != null) {
-            LOG.warn("{} asked for transactional id '{}': transactions are not supported", request.connection(),
-                    data.transactionalId());
-            response.setErrorCode(Errors.INVALID_REQUEST.code());
+            TransactionRefusal.logRefusal(request, data.transactionalId());
+            response.setErrorCode(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code());
         } else if (data.producerId() >= 0 && data.producerEpoch() >= 0 && data.producerEpoch() < Short.MAX_VALUE - 1) {
             response.setProducerId(data.producerId()).setProducerEpoch((short) (data.producerEpoch() + 1));
         } else {

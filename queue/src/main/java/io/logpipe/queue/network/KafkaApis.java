@@ -52,6 +52,18 @@ public final class KafkaApis {
         handlers.put(key, new Registration(minVersion, maxVersion, handler));
     }
 
+    /**
+     * Puts {@code wrapper} in front of the handler registered for {@code key} (same versions); the wrapper gets the
+     * earlier handler to delegate to.
+     */
+    public void intercept(ApiKeys key, java.util.function.UnaryOperator<ApiHandler> wrapper) {
+        Registration current = handlers.get(key);
+        if (current == null) {
+            throw new IllegalStateException(key + " has no handler to intercept");
+        }
+        handlers.put(key, new Registration(current.minVersion(), current.maxVersion(), wrapper.apply(current.handler())));
+    }
+
     private ApiVersionsResponse apiVersions(Errors error) {
         ApiVersionsResponseData data = new ApiVersionsResponseData().setErrorCode(error.code());
         handlers.forEach((key, registration) -> data.apiKeys().add(new ApiVersionsResponseData.ApiVersion()
@@ -94,17 +106,24 @@ public final class KafkaApis {
                     + registration.minVersion() + " to " + registration.maxVersion() + ")");
             return null;
         }
+        int frameBytes = frame.limit();
         AbstractRequest body;
         try {
             body = AbstractRequest.parseRequest(key, version, new ByteBufferAccessor(frame)).request;
         } catch (RuntimeException e) {
             connection.closeWithError("malformed " + key.name + " v" + version + " request: " + e);
             return null;
+        } catch (OutOfMemoryError e) {
+            connection.closeWithError(outOfMemory(key, version, frameBytes));
+            return null;
         }
         ClientRequest request = new ClientRequest(header, connection.name(), connection.context());
         CompletionStage<AbstractResponse> response;
         try {
             response = registration.handler().handle(request, body);
+        } catch (OutOfMemoryError e) {
+            connection.closeWithError(outOfMemory(key, version, frameBytes));
+            return null;
         } catch (Exception e) {
             response = CompletableFuture.completedFuture(errorResponse(request, body, e));
         }
@@ -119,6 +138,15 @@ public final class KafkaApis {
                 throw new java.io.UncheckedIOException(e);
             }
         });
+    }
+
+    /**
+     * The heap ran out answering one request (a frame naming millions of partitions, say): that connection is closed
+     * with one line, the memory its request held is garbage again, and the broker goes on serving the others.
+     */
+    private static String outOfMemory(ApiKeys key, short version, int frameBytes) {
+        return key.name + " v" + version + " request of " + frameBytes + " bytes ran the broker out of memory "
+                + "(raise -Xmx or lower socket.request.max.bytes)";
     }
 
     private static AbstractResponse errorResponse(ClientRequest request, AbstractRequest body, Throwable error) {

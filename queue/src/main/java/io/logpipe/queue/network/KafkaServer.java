@@ -30,12 +30,14 @@ public final class KafkaServer implements AutoCloseable {
     private final LogManager logs;
     private final Vertx vertx;
     private final List<BrokerConfig.Endpoint> bound = new ArrayList<>();
+    private final RequestMemoryPool requestMemory;
     private volatile KafkaApis apis;
     private volatile io.logpipe.queue.group.GroupCoordinator groups;
 
     public KafkaServer(BrokerConfig config, LogManager logs) {
         this.config = config;
         this.logs = logs;
+        this.requestMemory = RequestMemoryPool.of(config.queuedMaxRequestBytes(), config.socketRequestMaxBytes());
         int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
         // Appends and fsyncs (log.flush.interval.*) run on the event loops on purpose: warn only when one takes
         // seconds, not at Vert.x's default of 2 s, which a loaded machine reaches during start-up alone.
@@ -50,7 +52,14 @@ public final class KafkaServer implements AutoCloseable {
         int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
         for (BrokerConfig.Endpoint listener : config.listeners()) {
             int port = listener.port() != 0 ? listener.port() : freePort(listener.host());
-            deploy(listener, port, loops);
+            try {
+                deploy(listener, port, loops);
+            } catch (Exception e) {
+                BrokerConfig.Endpoint wanted = new BrokerConfig.Endpoint(listener.listenerName(), listener.host(), port);
+                throw new java.io.IOException("listener " + wanted.describe() + " (from listeners) cannot bind port "
+                        + port + ": " + e.getMessage() + (e instanceof java.net.BindException
+                        || String.valueOf(e.getMessage()).contains("in use") ? "; is another broker running?" : ""), e);
+            }
             BrokerConfig.Endpoint endpoint = new BrokerConfig.Endpoint(listener.listenerName(), listener.host(), port);
             bound.add(endpoint);
             if (listener == first) {
@@ -77,7 +86,7 @@ public final class KafkaServer implements AutoCloseable {
         KafkaApis api = new KafkaApis();
         MetadataHandler metadata = new MetadataHandler(config, logs, self);
         ProduceHandler produce = new ProduceHandler(logs, config.messageMaxBytes());
-        FetchHandler fetch = new FetchHandler(logs);
+        FetchHandler fetch = new FetchHandler(logs, config.fetchMaxBytes());
         ListOffsetsHandler listOffsets = new ListOffsetsHandler(logs);
         AdminHandler admin = new AdminHandler(config, logs, config.nodeId());
         InitProducerIdHandler producerIds = new InitProducerIdHandler(logs.producerIds());
@@ -95,6 +104,7 @@ public final class KafkaServer implements AutoCloseable {
         api.register(ApiKeys.ALTER_CONFIGS, admin::alterConfigs);
         groups = io.logpipe.queue.group.GroupCoordinator.open(config, logs, self);
         groups.registerWith(api);
+        api.intercept(ApiKeys.FIND_COORDINATOR, TransactionRefusal::findCoordinator);
         return api;
     }
 
@@ -132,7 +142,7 @@ public final class KafkaServer implements AutoCloseable {
                     socket.close();
                     return;
                 }
-                new Connection(socket, vertx.getOrCreateContext(), current, config.socketRequestMaxBytes());
+                new Connection(socket, vertx.getOrCreateContext(), current, config.socketRequestMaxBytes(), requestMemory);
             });
             return server.listen().onSuccess(s -> actualPort.tryComplete(s.actualPort()));
         }

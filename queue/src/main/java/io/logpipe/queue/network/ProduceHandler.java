@@ -5,9 +5,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 import io.logpipe.queue.log.LogManager;
+import io.logpipe.queue.log.BatchValidator;
 import io.logpipe.queue.log.PartitionLog;
 import io.logpipe.queue.log.Topic;
 import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.Errors;
@@ -20,8 +22,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Produce: validates each partition's batches (whole v2 batches, CRC, {@code message.max.bytes}, idempotent
- * sequence) and appends them as received. With one replica, acks=1 and acks=all are answered once the bytes are in
+ * Produce: validates each partition's batches as Kafka's LogValidator does ({@link BatchValidator}: whole v2 batches,
+ * CRC, {@code message.max.bytes}, every record decoded and matched against its header, {@code maxTimestamp} taken from
+ * the records), dedupes idempotent retries and appends them. With one replica, acks=1 and acks=all are answered once the bytes are in
  * the log (the page cache; {@code log.flush.interval.*} adds fsyncs); acks=0 gets no answer.
  */
 final class ProduceHandler {
@@ -70,8 +73,12 @@ final class ProduceHandler {
                         ProduceResponseData.PartitionProduceResponse result) {
         MemoryRecords records = partitionData.records() instanceof MemoryRecords m ? m : MemoryRecords.EMPTY;
         try {
-            PartitionLog.AppendResult appended = log.append(PartitionLog.validate(records, maxBatchBytes));
+            PartitionLog.AppendResult appended = log.append(BatchValidator.validate(records, maxBatchBytes));
             result.setBaseOffset(appended.firstOffset()).setLogStartOffset(log.logStartOffset());
+        } catch (KafkaStorageException e) {
+            // the log dir said why once, when it went offline; one line per refused request would flood the log
+            LOG.debug("produce to {} from {} refused: {}", log, request.connection(), e.getMessage());
+            result.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code()).setErrorMessage(e.getMessage());
         } catch (ApiException e) {
             Errors error = Errors.forException(e);
             LOG.warn("produce to {} from {} refused with {}: {}", log, request.connection(), error.name(), e.getMessage());

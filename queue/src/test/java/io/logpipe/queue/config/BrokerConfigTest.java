@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -55,6 +56,20 @@ class BrokerConfigTest {
         assertEquals(100, config.logFlushIntervalMessages());
         assertEquals(500, config.logFlushIntervalMs());
         assertEquals(List.of(), config.warnings());
+    }
+
+    @Test
+    void aUtf8FileIsReadAsUtf8AndAnIso88591OneStillReads() throws Exception {
+        Path file = dir.resolve("server.properties");
+        Files.writeString(file, "# 日志目录（教程里的注释）\nlog.dirs=/data/日志\nnum.partitions=三\n", StandardCharsets.UTF_8);
+        ConfigException wrong = assertThrows(ConfigException.class,
+                () -> BrokerConfig.load(PropertiesFile.read(file), List.of()));
+        assertTrue(wrong.getMessage().contains("三"), wrong.getMessage());
+        Files.writeString(file, "# 日志目录\nlog.dirs=/data/日志\n", StandardCharsets.UTF_8);
+        assertEquals(List.of(Path.of("/data/日志")), BrokerConfig.load(PropertiesFile.read(file), List.of()).logDirs());
+        Files.write(file, "# r\u00e9pertoire\nlog.dirs=/data/r\u00e9pertoire\n".getBytes(StandardCharsets.ISO_8859_1));
+        assertEquals(List.of(Path.of("/data/r\u00e9pertoire")),
+                BrokerConfig.load(PropertiesFile.read(file), List.of()).logDirs());
     }
 
     @Test

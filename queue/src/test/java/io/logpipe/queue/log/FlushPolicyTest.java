@@ -34,7 +34,7 @@ class FlushPolicyTest {
     }
 
     private static void append(PartitionLog log, String... values) throws IOException {
-        log.append(PartitionLog.validate(Batches.of(System.currentTimeMillis(), values), 1 << 20));
+        log.append(BatchValidator.validate(Batches.of(System.currentTimeMillis(), values), 1 << 20));
     }
 
     @Test

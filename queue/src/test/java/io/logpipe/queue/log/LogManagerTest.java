@@ -62,7 +62,7 @@ class LogManagerTest {
             id = topic.id();
             clusterId = logs.clusterId();
             producerId = logs.producerIds().nextProducerId();
-            topic.partition(1).append(PartitionLog.validate(Batches.of(1, "kept"), 1 << 20));
+            topic.partition(1).append(BatchValidator.validate(Batches.of(1, "kept"), 1 << 20));
             assertTrue(Files.isDirectory(root.resolve("a/events-0")));
             assertTrue(Files.isDirectory(root.resolve("b/events-1")));
             assertTrue(Files.readString(root.resolve("a/events-0/partition.metadata")).contains("topic_id: " + id));

@@ -45,7 +45,7 @@ class PartitionLogTest {
     }
 
     private static PartitionLog.AppendResult append(PartitionLog log, MemoryRecords records) throws IOException {
-        return log.append(PartitionLog.validate(records, 1 << 20));
+        return log.append(BatchValidator.validate(records, 1 << 20));
     }
 
     /** Every value from {@code offset} to the end, read back through fetch-style slices. */
@@ -194,26 +194,58 @@ class PartitionLogTest {
     }
 
     @Test
+    void aCleanStartTrustsTheLogOverAnIndexThatDisagreesWithIt() throws IOException {
+        Path activeLog;
+        long goodSize;
+        try (PartitionLog log = open(SMALL.withSegmentBytes(1 << 20), true)) {
+            appendNumbered(log, 0, 40);
+            activeLog = log.segments().get(0).records().file().toPath();
+            goodSize = Files.size(activeLog);
+        }
+        // a failed write whose roll-back failed too, then a clean stop: half a batch after the last whole one
+        MemoryRecords next = Batches.of(5000, "value-40", "value-41");
+        byte[] half = new byte[next.sizeInBytes() / 2];
+        next.buffer().duplicate().get(half);
+        Files.write(activeLog, half, java.nio.file.StandardOpenOption.APPEND);
+        try (PartitionLog log = open(SMALL.withSegmentBytes(1 << 20), true)) {
+            assertEquals(40, log.logEndOffset());
+            assertEquals(goodSize, Files.size(activeLog), "the torn tail is cut off");
+            appendNumbered(log, 40, 44);
+            assertEquals(numbered(0, 44), readAll(log, 0));
+        }
+        // an index whose last entry points at the end of the log (written before a log write that failed)
+        Path index = dir.resolve("logs-0").resolve(LogSegment.fileName(0, ".index"));
+        long sizeWithEntries = Files.size(index);
+        try (var channel = java.nio.channels.FileChannel.open(index, java.nio.file.StandardOpenOption.WRITE)) {
+            channel.write(ByteBuffer.allocate(8).putInt(44).putInt((int) Files.size(activeLog)).flip(), sizeWithEntries);
+        }
+        try (PartitionLog log = open(SMALL.withSegmentBytes(1 << 20), true)) {
+            assertEquals(44, log.logEndOffset(), "the high watermark is read from the log, not the index");
+            assertEquals(numbered(0, 44), readAll(log, 0));
+        }
+    }
+
+    @Test
     void validationRejectsCorruptOversizedPartialAndOldFormatBatches() {
         MemoryRecords good = Batches.of(1, "x".repeat(100));
         ByteBuffer corrupt = ByteBuffer.allocate(good.sizeInBytes());
         corrupt.put(good.buffer().duplicate()).flip();
         corrupt.put(corrupt.limit() - 1, (byte) (corrupt.get(corrupt.limit() - 1) ^ 1));
         assertThrows(CorruptRecordException.class,
-                () -> PartitionLog.validate(MemoryRecords.readableRecords(corrupt), 1 << 20));
+                () -> BatchValidator.validate(MemoryRecords.readableRecords(corrupt), 1 << 20));
 
-        assertThrows(RecordTooLargeException.class, () -> PartitionLog.validate(good, 50));
+        assertThrows(RecordTooLargeException.class, () -> BatchValidator.validate(good, 50));
 
         ByteBuffer partial = ByteBuffer.allocate(good.sizeInBytes() + 20);
         partial.put(good.buffer().duplicate()).put(good.buffer().duplicate().limit(20)).flip();
         assertThrows(CorruptRecordException.class,
-                () -> PartitionLog.validate(MemoryRecords.readableRecords(partial), 1 << 20));
+                () -> BatchValidator.validate(MemoryRecords.readableRecords(partial), 1 << 20));
 
         MemoryRecords v1 = MemoryRecords.withRecords(RecordBatch.MAGIC_VALUE_V1, 0L, Compression.NONE,
                 TimestampType.CREATE_TIME, Batches.records(1, "old"));
-        assertThrows(UnsupportedForMessageFormatException.class, () -> PartitionLog.validate(v1, 1 << 20));
+        assertThrows(UnsupportedForMessageFormatException.class, () -> BatchValidator.validate(v1, 1 << 20));
 
-        assertEquals(1, PartitionLog.validate(good, 1 << 20).batches());
+        assertEquals(1, BatchValidator.validate(good, 1 << 20).batches());
     }
 
     @Test
