@@ -1,5 +1,7 @@
 package io.logpipe.shipper;
 
+import io.logpipe.common.io.AtomicFile;
+import io.logpipe.common.io.DirectoryLock;
 import io.logpipe.shipper.config.HostName;
 import io.logpipe.shipper.config.OutputConfig;
 import io.logpipe.shipper.config.ShipperConfig;
@@ -15,12 +17,8 @@ import java.io.BufferedOutputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -37,7 +35,7 @@ public final class Agent implements AutoCloseable {
     private final ShipperConfig config;
     private final List<String> warnings;
     private Logger log;
-    private FileChannel lockChannel;
+    private DirectoryLock dataLock;
     private Registry registry;
     private Output output;
     private Pipeline pipeline;
@@ -96,20 +94,8 @@ public final class Agent implements AutoCloseable {
             log.warn(w);
         }
         Path data = config.dataPath();
-        Files.createDirectories(data);
-        lockChannel = FileChannel.open(data.resolve("shipper.lock"), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE);
-        FileLock lock;
-        try {
-            lock = lockChannel.tryLock();
-        } catch (java.nio.channels.OverlappingFileLockException e) {
-            lock = null; // held by this very JVM
-        }
-        if (lock == null) {
-            lockChannel.close();
-            throw new IOException("another shipper is running with path.data " + data.toAbsolutePath()
-                    + " (two would ship every line twice); stop it or use another --path.data");
-        }
+        dataLock = DirectoryLock.acquire(data, "shipper.lock", "another shipper is running with path.data "
+                + data.toAbsolutePath() + " (two would ship every line twice); stop it or use another --path.data");
         registry = Registry.open(data);
         String host = HostName.get();
         AgentInfo agent = new AgentInfo(config.name(), host, agentId(data), UUID.randomUUID().toString(),
@@ -160,10 +146,7 @@ public final class Agent implements AutoCloseable {
             }
         }
         String id = UUID.randomUUID().toString();
-        Path tmp = data.resolve("meta.json.tmp");
-        Files.writeString(tmp, "{\"uuid\":\"" + id + "\"}\n", StandardCharsets.UTF_8);
-        Files.move(tmp, meta, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        AtomicFile.writeString(meta, "{\"uuid\":\"" + id + "\"}\n");
         return id;
     }
 
@@ -230,7 +213,7 @@ public final class Agent implements AutoCloseable {
         } finally {
             output.close();
             try {
-                lockChannel.close();
+                dataLock.close();
             } catch (IOException e) {
                 // exiting anyway
             }
