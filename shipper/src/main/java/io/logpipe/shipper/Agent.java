@@ -10,7 +10,7 @@ import io.logpipe.shipper.event.EventEncoder;
 import io.logpipe.shipper.input.Crawler;
 import io.logpipe.shipper.output.KafkaOutput;
 import io.logpipe.shipper.output.Output;
-import io.logpipe.shipper.output.Pipeline;
+import io.logpipe.shipper.output.PublishWindow;
 import io.logpipe.shipper.output.StreamOutput;
 import io.logpipe.shipper.registry.Registry;
 import java.io.BufferedOutputStream;
@@ -38,7 +38,7 @@ public final class Agent implements AutoCloseable {
     private DirectoryLock dataLock;
     private Registry registry;
     private Output output;
-    private Pipeline pipeline;
+    private PublishWindow publishWindow;
     private Crawler crawler;
     private Thread crawlerThread;
     private Thread publisherThread;
@@ -74,7 +74,7 @@ public final class Agent implements AutoCloseable {
                     return 1;
                 }
                 if (System.nanoTime() - lastReport >= 30_000_000_000L) {
-                    long now = pipeline.shipped();
+                    long now = publishWindow.shipped();
                     log.info("shipped {} event(s) in the last 30s ({} in total), {} file(s) open", now - lastCount,
                             now, crawler.openFiles());
                     lastCount = now;
@@ -103,9 +103,9 @@ public final class Agent implements AutoCloseable {
         EventEncoder encoder = new EventEncoder(agent);
         output = createOutput(config.output(), encoder);
         int batch = config.output() instanceof OutputConfig.Kafka k ? k.bulkMaxSize() : 2048;
-        pipeline = new Pipeline(config.queueEvents(), batch, output);
-        crawler = new Crawler(config.inputs(), registry, pipeline);
-        publisherThread = new Thread(pipeline, "shipper-publisher");
+        publishWindow = new PublishWindow(config.queueEvents(), batch, output);
+        crawler = new Crawler(config.inputs(), registry, publishWindow);
+        publisherThread = new Thread(publishWindow, "shipper-publisher");
         crawlerThread = new Thread(crawler, "shipper-crawler");
         flusherThread = new Thread(this::flushLoop, "shipper-registry");
         flusherThread.setDaemon(true);
@@ -166,8 +166,8 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    public Pipeline pipeline() {
-        return pipeline;
+    public PublishWindow publishWindow() {
+        return publishWindow;
     }
 
     public Crawler crawler() {
@@ -191,7 +191,7 @@ public final class Agent implements AutoCloseable {
             crawler.stop();
             crawlerThread.interrupt();
             crawlerThread.join(10_000);
-            pipeline.drain();
+            publishWindow.drain();
             publisherThread.join(Math.max(1, drainMillis));
             if (publisherThread.isAlive()) {
                 log.warn("events still unacknowledged after {} ms (filebeat.shutdown_timeout); they will be read "
@@ -205,7 +205,7 @@ public final class Agent implements AutoCloseable {
             stopFlushing.countDown();
             flusherThread.join(10_000);
             registry.flush();
-            log.info("stopped: {} event(s) shipped; registry written to {}", pipeline.shipped(), registry.file());
+            log.info("stopped: {} event(s) shipped; registry written to {}", publishWindow.shipped(), registry.file());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (IOException e) {

@@ -210,7 +210,7 @@ class KafkaShippingTest {
                 + "filebeat.shutdown_timeout: 500ms\n";
         try (Harness h = Harness.start(work, input(app, ""), unreachable)) {
             Thread.sleep(3000);
-            assertEquals(0, h.agent().pipeline().acknowledged(), "nothing acknowledged without a broker");
+            assertEquals(0, h.agent().publishWindow().acknowledged(), "nothing acknowledged without a broker");
             for (FileState s : h.agent().registry().all()) {
                 assertEquals(0, s.offset(), "the registry did not move");
             }
