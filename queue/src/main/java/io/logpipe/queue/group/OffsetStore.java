@@ -153,6 +153,17 @@ public final class OffsetStore implements AutoCloseable {
         }
     }
 
+    /** Appends {@code record}; returns once the bytes are in the file. */
+    synchronized void append(OffsetRecord record) throws IOException {
+        if (record instanceof OffsetRecord.Commit c) {
+            commit(c.groupId(), c.protocolType(), c.offsets());
+        } else if (record instanceof OffsetRecord.Delete d) {
+            delete(d.groupId(), d.partitions());
+        } else {
+            deleteGroup(record.groupId());
+        }
+    }
+
     /** Appends the commit of {@code offsets} by {@code groupId}; returns once the bytes are in the file. */
     public synchronized void commit(String groupId, String protocolType, Map<TopicPartition, CommittedOffset> offsets)
             throws IOException {
