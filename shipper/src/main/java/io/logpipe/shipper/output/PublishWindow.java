@@ -63,6 +63,13 @@ public final class PublishWindow implements EventSink, Runnable {
         return published.get();
     }
 
+    /** Batches handed to the output and not yet acknowledged. */
+    public int batchesInFlight() {
+        synchronized (inFlight) {
+            return inFlight.size();
+        }
+    }
+
     /** Stop once the queue is empty and every batch is acknowledged. */
     public void drain() {
         draining = true;
