@@ -2,7 +2,6 @@ package io.logpipe.indexer;
 
 import static io.logpipe.indexer.pipeline.KafkaFixtures.committedTotal;
 import static io.logpipe.indexer.pipeline.KafkaFixtures.produce;
-import static io.logpipe.indexer.pipeline.KafkaFixtures.waitFor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +9,7 @@ import co.elastic.clients.elasticsearch.ElasticsearchClient;
 import io.logpipe.indexer.pipeline.NginxEvents;
 import io.logpipe.testkit.ElasticsearchNode;
 import io.logpipe.testkit.KafkaBroker;
+import io.logpipe.testkit.Wait;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,9 +88,11 @@ class IndexerProcessTest {
         return values;
     }
 
+    /** How often to look: a count every poll, no forced refresh, would still slow the node it measures. */
+    private static final Duration LOOK_EVERY = Duration.ofMillis(400);
+
     /** Searchable documents; no forced refresh (a refresh every poll would slow the node it measures). */
-    private static long visible(String index) throws InterruptedException {
-        Thread.sleep(400);
+    private static long visible(String index) {
         try {
             return client.count(c -> c.index(index).ignoreUnavailable(true).allowNoIndices(true)).count();
         } catch (Exception e) {
@@ -116,13 +118,7 @@ class IndexerProcessTest {
         Path conf = config("kill9", "g-kill9", "kill9");
 
         Process first = indexer(conf, "first.log");
-        waitFor("some documents written", Duration.ofSeconds(180), () -> {
-            try {
-                return visible("kill9-*") >= 1000;
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        Wait.until("some documents written", Duration.ofSeconds(180), LOOK_EVERY, () -> visible("kill9-*") >= 1000);
         first.destroyForcibly(); // SIGKILL: no hook, no drain, no final commit
         assertTrue(first.waitFor(30, TimeUnit.SECONDS));
         long atKill = count("kill9-*");
@@ -130,14 +126,8 @@ class IndexerProcessTest {
 
         Process second = indexer(conf, "second.log");
         try {
-            waitFor("all documents after the restart", Duration.ofSeconds(300), () -> {
-                try {
-                    return visible("kill9-*") >= total;
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            waitFor("all offsets committed", Duration.ofSeconds(60), () -> {
+            Wait.until("all documents after the restart", Duration.ofSeconds(300), LOOK_EVERY, () -> visible("kill9-*") >= total);
+            Wait.until("all offsets committed", Duration.ofSeconds(60), () -> {
                 try {
                     return committedTotal(broker, "g-kill9") == total;
                 } catch (Exception e) {
@@ -161,13 +151,7 @@ class IndexerProcessTest {
         produce(broker, "sigterm", null, events(total, Instant.parse("2024-06-01T00:00:00Z")));
         Path conf = config("sigterm", "g-sigterm", "sigterm");
         Process process = indexer(conf, "sigterm.log");
-        waitFor("indexing under way", Duration.ofSeconds(180), () -> {
-            try {
-                return visible("sigterm-*") >= 500;
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        Wait.until("indexing under way", Duration.ofSeconds(180), LOOK_EVERY, () -> visible("sigterm-*") >= 500);
         process.destroy(); // SIGTERM
         assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the indexer must exit after SIGTERM");
         int exit = process.exitValue();

@@ -1,5 +1,7 @@
 package io.logpipe.shipper;
 
+import io.logpipe.common.io.AtomicFile;
+import io.logpipe.common.io.DirectoryLock;
 import io.logpipe.shipper.config.HostName;
 import io.logpipe.shipper.config.OutputConfig;
 import io.logpipe.shipper.config.ShipperConfig;
@@ -8,19 +10,15 @@ import io.logpipe.shipper.event.EventEncoder;
 import io.logpipe.shipper.input.Crawler;
 import io.logpipe.shipper.output.KafkaOutput;
 import io.logpipe.shipper.output.Output;
-import io.logpipe.shipper.output.Pipeline;
+import io.logpipe.shipper.output.PublishWindow;
 import io.logpipe.shipper.output.StreamOutput;
 import io.logpipe.shipper.registry.Registry;
 import java.io.BufferedOutputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -37,10 +35,10 @@ public final class Agent implements AutoCloseable {
     private final ShipperConfig config;
     private final List<String> warnings;
     private Logger log;
-    private FileChannel lockChannel;
+    private DirectoryLock dataLock;
     private Registry registry;
     private Output output;
-    private Pipeline pipeline;
+    private PublishWindow publishWindow;
     private Crawler crawler;
     private Thread crawlerThread;
     private Thread publisherThread;
@@ -76,7 +74,7 @@ public final class Agent implements AutoCloseable {
                     return 1;
                 }
                 if (System.nanoTime() - lastReport >= 30_000_000_000L) {
-                    long now = pipeline.shipped();
+                    long now = publishWindow.shipped();
                     log.info("shipped {} event(s) in the last 30s ({} in total), {} file(s) open", now - lastCount,
                             now, crawler.openFiles());
                     lastCount = now;
@@ -96,20 +94,8 @@ public final class Agent implements AutoCloseable {
             log.warn(w);
         }
         Path data = config.dataPath();
-        Files.createDirectories(data);
-        lockChannel = FileChannel.open(data.resolve("shipper.lock"), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE);
-        FileLock lock;
-        try {
-            lock = lockChannel.tryLock();
-        } catch (java.nio.channels.OverlappingFileLockException e) {
-            lock = null; // held by this very JVM
-        }
-        if (lock == null) {
-            lockChannel.close();
-            throw new IOException("another shipper is running with path.data " + data.toAbsolutePath()
-                    + " (two would ship every line twice); stop it or use another --path.data");
-        }
+        dataLock = DirectoryLock.acquire(data, "shipper.lock", "another shipper is running with path.data "
+                + data.toAbsolutePath() + " (two would ship every line twice); stop it or use another --path.data");
         registry = Registry.open(data);
         String host = HostName.get();
         AgentInfo agent = new AgentInfo(config.name(), host, agentId(data), UUID.randomUUID().toString(),
@@ -117,9 +103,9 @@ public final class Agent implements AutoCloseable {
         EventEncoder encoder = new EventEncoder(agent);
         output = createOutput(config.output(), encoder);
         int batch = config.output() instanceof OutputConfig.Kafka k ? k.bulkMaxSize() : 2048;
-        pipeline = new Pipeline(config.queueEvents(), batch, output);
-        crawler = new Crawler(config.inputs(), registry, pipeline);
-        publisherThread = new Thread(pipeline, "shipper-publisher");
+        publishWindow = new PublishWindow(config.queueEvents(), batch, output);
+        crawler = new Crawler(config.inputs(), registry, publishWindow);
+        publisherThread = new Thread(publishWindow, "shipper-publisher");
         crawlerThread = new Thread(crawler, "shipper-crawler");
         flusherThread = new Thread(this::flushLoop, "shipper-registry");
         flusherThread.setDaemon(true);
@@ -160,10 +146,7 @@ public final class Agent implements AutoCloseable {
             }
         }
         String id = UUID.randomUUID().toString();
-        Path tmp = data.resolve("meta.json.tmp");
-        Files.writeString(tmp, "{\"uuid\":\"" + id + "\"}\n", StandardCharsets.UTF_8);
-        Files.move(tmp, meta, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        AtomicFile.writeString(meta, "{\"uuid\":\"" + id + "\"}\n");
         return id;
     }
 
@@ -183,8 +166,8 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    public Pipeline pipeline() {
-        return pipeline;
+    public PublishWindow publishWindow() {
+        return publishWindow;
     }
 
     public Crawler crawler() {
@@ -208,7 +191,7 @@ public final class Agent implements AutoCloseable {
             crawler.stop();
             crawlerThread.interrupt();
             crawlerThread.join(10_000);
-            pipeline.drain();
+            publishWindow.drain();
             publisherThread.join(Math.max(1, drainMillis));
             if (publisherThread.isAlive()) {
                 log.warn("events still unacknowledged after {} ms (filebeat.shutdown_timeout); they will be read "
@@ -222,7 +205,7 @@ public final class Agent implements AutoCloseable {
             stopFlushing.countDown();
             flusherThread.join(10_000);
             registry.flush();
-            log.info("stopped: {} event(s) shipped; registry written to {}", pipeline.shipped(), registry.file());
+            log.info("stopped: {} event(s) shipped; registry written to {}", publishWindow.shipped(), registry.file());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (IOException e) {
@@ -230,7 +213,7 @@ public final class Agent implements AutoCloseable {
         } finally {
             output.close();
             try {
-                lockChannel.close();
+                dataLock.close();
             } catch (IOException e) {
                 // exiting anyway
             }

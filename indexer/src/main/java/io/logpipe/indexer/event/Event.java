@@ -1,5 +1,6 @@
 package io.logpipe.indexer.event;
 
+import io.logpipe.common.time.Timestamps;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;

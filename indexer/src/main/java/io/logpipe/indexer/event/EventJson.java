@@ -1,5 +1,6 @@
 package io.logpipe.indexer.event;
 
+import io.logpipe.common.time.Timestamps;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
@@ -16,8 +17,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeFormatterBuilder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -26,9 +25,6 @@ import java.util.Map;
 
 /** JSON as Logstash writes it: {@code @timestamp} in ISO-8601 UTC with milliseconds, fields in insertion order. */
 public final class EventJson {
-    /** {@code 2024-05-01T12:00:00.000Z}: always three fraction digits, as Logstash prints timestamps. */
-    public static final DateTimeFormatter TIMESTAMP_FORMAT = new DateTimeFormatterBuilder().appendInstant(3).toFormatter();
-
     public static final ObjectMapper MAPPER = new ObjectMapper()
             .registerModule(new SimpleModule().addSerializer(Instant.class, new JsonSerializer<>() {
                 @Override

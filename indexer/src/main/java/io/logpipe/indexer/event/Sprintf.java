@@ -1,5 +1,6 @@
 package io.logpipe.indexer.event;
 
+import io.logpipe.common.time.Timestamps;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,6 @@
 package io.logpipe.indexer.event;
 
-import io.logpipe.indexer.time.JodaPattern;
+import io.logpipe.common.time.JodaPattern;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 

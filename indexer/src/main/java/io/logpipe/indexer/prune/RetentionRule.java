@@ -1,7 +1,7 @@
 package io.logpipe.indexer.prune;
 
+import io.logpipe.common.time.JodaPattern;
 import io.logpipe.indexer.es.ElasticsearchConnection;
-import io.logpipe.indexer.time.JodaPattern;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;

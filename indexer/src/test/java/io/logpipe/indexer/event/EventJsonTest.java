@@ -1,5 +1,6 @@
 package io.logpipe.indexer.event;
 
+import io.logpipe.common.time.Timestamps;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -2,7 +2,7 @@ package io.logpipe.indexer.event;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.logpipe.indexer.time.JodaPattern;
+import io.logpipe.common.time.JodaPattern;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.util.Random;

@@ -1,10 +1,12 @@
 package io.logpipe.indexer.pipeline;
 
+import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.logpipe.indexer.config.ConfigParser;
 import io.logpipe.indexer.config.Conditional;
 import io.logpipe.indexer.event.Event;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -34,8 +36,7 @@ class ConditionsTest {
             {"[status] == 500 nand [http]", "false"}, {"!([status] == 500)", "false"},
             {"[http][method] < \"POST\"", "true"}, {"[missing] > 1", "false"},
         };
-        for (String[] c : cases) {
-            assertEquals(Boolean.parseBoolean(c[1]), holds(c[0], event), c[0]);
-        }
+        // every case is checked and every failing one reported, not only the first
+        assertAll(Arrays.stream(cases).map(c -> () -> assertEquals(Boolean.parseBoolean(c[1]), holds(c[0], event), c[0])));
     }
 }

@@ -1,11 +1,9 @@
 package io.logpipe.indexer.pipeline;
 
 import io.logpipe.testkit.KafkaBroker;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -41,15 +39,5 @@ public final class KafkaFixtures {
 
     public static long committedTotal(KafkaBroker broker, String group) throws Exception {
         return committed(broker, group).values().stream().filter(o -> o != null).mapToLong(OffsetAndMetadata::offset).sum();
-    }
-
-    public static void waitFor(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout + " waiting for " + what);
-            }
-            Thread.sleep(100);
-        }
     }
 }

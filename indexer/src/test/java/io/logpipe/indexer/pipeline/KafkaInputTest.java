@@ -2,7 +2,6 @@ package io.logpipe.indexer.pipeline;
 
 import static io.logpipe.indexer.pipeline.KafkaFixtures.committedTotal;
 import static io.logpipe.indexer.pipeline.KafkaFixtures.produce;
-import static io.logpipe.indexer.pipeline.KafkaFixtures.waitFor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.logpipe.indexer.config.ConfigSource;
 import io.logpipe.indexer.event.EventJson;
 import io.logpipe.testkit.KafkaBroker;
+import io.logpipe.testkit.Wait;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,8 +89,8 @@ class KafkaInputTest {
         Path out = dir.resolve("out.jsonl");
         Pipeline pipeline = pipeline("aor-earliest", "g-earliest", "earliest", out);
         pipeline.start();
-        waitFor("10 events", Duration.ofSeconds(60), () -> lines(out).size() >= 10);
-        waitFor("commits of all 10 offsets", Duration.ofSeconds(30), () -> {
+        Wait.until("10 events", Duration.ofSeconds(60), () -> lines(out).size() >= 10);
+        Wait.until("commits of all 10 offsets", Duration.ofSeconds(30), () -> {
             try {
                 return committedTotal(broker, "g-earliest") == 10;
             } catch (Exception e) {
@@ -113,7 +113,7 @@ class KafkaInputTest {
         Pipeline pipeline = pipeline("aor-latest", "g-latest", "latest", out);
         pipeline.start();
         // The group's position is set on its first fetch, some time after start: produce until one arrives.
-        waitFor("a new event", Duration.ofSeconds(60), () -> {
+        Wait.until("a new event", Duration.ofSeconds(60), () -> {
             produce(broker, "aor-latest", 0, List.of("{\"old\":false}"));
             return !lines(out).isEmpty();
         });
@@ -140,7 +140,7 @@ class KafkaInputTest {
         }
         Pipeline resumed = pipeline("aor-none", "g-none", "none", out);
         resumed.start();
-        waitFor("the 2 events after offset 3", Duration.ofSeconds(60), () -> lines(out).size() >= 2);
+        Wait.until("the 2 events after offset 3", Duration.ofSeconds(60), () -> lines(out).size() >= 2);
         resumed.stop();
         // Two workers, as in Logstash with pipeline.workers > 1: events are not ordered across batches.
         assertEquals(List.of(3L, 4L), lines(out).stream().map(e -> (Long) e.get("n")).sorted().toList());
@@ -164,7 +164,7 @@ class KafkaInputTest {
                 """.formatted(broker.bootstrapServers(), out);
         Pipeline pipeline = new Pipeline(ConfigSource.fromString(config), new PipelineSettings("main", 1, 50, 20, dir));
         pipeline.start();
-        waitFor("9 events", Duration.ofSeconds(90), () -> lines(out).size() >= 9);
+        Wait.until("9 events", Duration.ofSeconds(90), () -> lines(out).size() >= 9);
         pipeline.stop();
         assertEquals(List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L),
                 lines(out).stream().map(e -> (Long) e.get("n")).sorted().toList());

@@ -2,7 +2,6 @@ package io.logpipe.indexer.pipeline;
 
 import static io.logpipe.indexer.pipeline.KafkaFixtures.committedTotal;
 import static io.logpipe.indexer.pipeline.KafkaFixtures.produce;
-import static io.logpipe.indexer.pipeline.KafkaFixtures.waitFor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +10,7 @@ import io.logpipe.indexer.config.ConfigSource;
 import io.logpipe.indexer.event.EventJson;
 import io.logpipe.testkit.ElasticsearchNode;
 import io.logpipe.testkit.KafkaBroker;
+import io.logpipe.testkit.Wait;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -79,7 +79,7 @@ class KafkaToElasticsearchTest {
         Pipeline pipeline = new Pipeline(ConfigSource.fromPath(shipped.toString()), new PipelineSettings("main", 2, 125, 50, data));
         try (MonitoringApi api = MonitoringApi.start("127.0.0.1", 0, List.of(pipeline))) {
             pipeline.start();
-            waitFor("121 documents", Duration.ofSeconds(90), () -> count(client, "nginx.access-*") == 121);
+            Wait.until("121 documents", Duration.ofSeconds(90), () -> count(client, "nginx.access-*") == 121);
             assertEquals(60, count(client, "nginx.access-2024.03.01"));
             assertEquals(60, count(client, "nginx.access-2024.03.02"));
             Map<?, ?> doc = client.get(g -> g.index("nginx.access-2024.03.02").id("nginx.access-1-0"), Map.class).source();
@@ -89,7 +89,7 @@ class KafkaToElasticsearchTest {
             Map<?, ?> raw = client.search(s -> s.index("nginx.access-*").query(q -> q.term(t -> t.field("tags.keyword")
                     .value("_jsonparsefailure"))), Map.class).hits().hits().get(0).source();
             assertEquals("not json at all", raw.get("message"));
-            waitFor("offsets committed", Duration.ofSeconds(30), () -> {
+            Wait.until("offsets committed", Duration.ofSeconds(30), () -> {
                 try {
                     return committedTotal(broker, "logstash") == 121;
                 } catch (Exception e) {

@@ -14,7 +14,9 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * A group of the classic protocol: its members, generation and leader, the protocol chosen for the current
- * generation, and its committed offsets. The coordinator mutates it under its lock.
+ * generation, and its committed offsets. The {@link GroupStateMachine} mutates it under its lock; the group itself
+ * keeps its invariants: a state only follows one it may follow, a leader exists while there are members, and each
+ * static instance id names the member that holds it.
  */
 final class ClassicGroup {
     final String groupId;
@@ -37,24 +39,52 @@ final class ClassicGroup {
     boolean newMemberAddedDuringDelay;
     long initialDelayRemainingMs;
     /** When the group last changed state (or was loaded from disk): an empty group's offsets expire from then. */
-    long stateSinceMs = System.currentTimeMillis();
+    long stateSinceMs;
     /** When the group was first seen empty, without offsets; 0 while it is not. */
     long emptySinceMs;
 
-    ClassicGroup(String groupId) {
+    ClassicGroup(String groupId, long nowMs) {
         this.groupId = groupId;
+        this.stateSinceMs = nowMs;
     }
 
     boolean is(GroupState s) {
         return state == s;
     }
 
-    void transitionTo(GroupState next) {
+    /** Moves to {@code next}, which must follow the current state (see {@link GroupState}); stale timers see it. */
+    void transitionTo(GroupState next, long nowMs) {
+        if (!next.canFollow(state)) {
+            throw new IllegalStateException("group " + groupId + " cannot go from " + state.kafkaName() + " to "
+                    + next.kafkaName());
+        }
         if (next != state) {
-            stateSinceMs = System.currentTimeMillis();
+            stateSinceMs = nowMs;
         }
         state = next;
         rebalanceSerial++;
+    }
+
+    /** Adds a member that joined; the first one of the group leads it. */
+    void add(GroupMember member) {
+        members.put(member.memberId, member);
+        if (member.groupInstanceId != null) {
+            staticMembers.put(member.groupInstanceId, member.memberId);
+        }
+        if (leaderId == null) {
+            leaderId = member.memberId;
+        }
+    }
+
+    /** Removes a member (its static id goes with it unless a newer incarnation holds it); a new leader if it led. */
+    void remove(GroupMember member) {
+        members.remove(member.memberId);
+        if (member.groupInstanceId != null) {
+            staticMembers.remove(member.groupInstanceId, member.memberId);
+        }
+        if (member.memberId.equals(leaderId)) {
+            leaderId = members.isEmpty() ? null : members.keySet().iterator().next();
+        }
     }
 
     boolean allMembersJoined() {

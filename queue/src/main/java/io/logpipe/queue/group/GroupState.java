@@ -1,6 +1,12 @@
 package io.logpipe.queue.group;
 
-/** The classic group protocol's states, named as Kafka names them in DescribeGroups and ListGroups. */
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * The classic group protocol's states, named as Kafka names them in DescribeGroups and ListGroups, each with the
+ * states a group may come from (Kafka's ClassicGroupState table): a transition from anywhere else is a bug.
+ */
 public enum GroupState {
     /** No members; the group may still hold committed offsets. */
     EMPTY("Empty"),
@@ -13,7 +19,16 @@ public enum GroupState {
     /** Deleted. */
     DEAD("Dead");
 
+    static {
+        EMPTY.previous = EnumSet.of(PREPARING_REBALANCE);
+        PREPARING_REBALANCE.previous = EnumSet.of(EMPTY, STABLE, COMPLETING_REBALANCE);
+        COMPLETING_REBALANCE.previous = EnumSet.of(PREPARING_REBALANCE);
+        STABLE.previous = EnumSet.of(COMPLETING_REBALANCE);
+        DEAD.previous = EnumSet.allOf(GroupState.class);
+    }
+
     private final String kafkaName;
+    private Set<GroupState> previous;
 
     GroupState(String kafkaName) {
         this.kafkaName = kafkaName;
@@ -21,5 +36,10 @@ public enum GroupState {
 
     public String kafkaName() {
         return kafkaName;
+    }
+
+    /** Whether a group in {@code from} may move to this state. */
+    boolean canFollow(GroupState from) {
+        return previous.contains(from);
     }
 }

@@ -1,12 +1,12 @@
 package io.logpipe.queue.group;
 
+import io.logpipe.common.io.AtomicFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Collection;
 import java.util.HashMap;
@@ -153,6 +153,17 @@ public final class OffsetStore implements AutoCloseable {
         }
     }
 
+    /** Appends {@code record}; returns once the bytes are in the file. */
+    synchronized void append(OffsetRecord record) throws IOException {
+        if (record instanceof OffsetRecord.Commit c) {
+            commit(c.groupId(), c.protocolType(), c.offsets());
+        } else if (record instanceof OffsetRecord.Delete d) {
+            delete(d.groupId(), d.partitions());
+        } else {
+            deleteGroup(record.groupId());
+        }
+    }
+
     /** Appends the commit of {@code offsets} by {@code groupId}; returns once the bytes are in the file. */
     public synchronized void commit(String groupId, String protocolType, Map<TopicPartition, CommittedOffset> offsets)
             throws IOException {
@@ -262,26 +273,14 @@ public final class OffsetStore implements AutoCloseable {
      * the rewrite fails, the old file stays in use.
      */
     public synchronized void compact(Map<String, StoredGroup> live) throws IOException {
-        Path temp = file.resolveSibling(FILE_NAME + ".tmp");
-        try (FileChannel out = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            for (var e : live.entrySet()) {
-                write(out, commitRecord(e.getKey(), e.getValue().protocolType, e.getValue().offsets));
-            }
-            out.force(true);
-        } catch (IOException e) {
-            Files.deleteIfExists(temp);
-            throw e;
-        }
         if (channel != null) {
             channel.force(false);
         }
-        Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
-            dir.force(true);
-        } catch (IOException e) {
-            LOG.debug("cannot fsync directory {}: {}", file.getParent(), e.toString());
-        }
+        AtomicFile.write(file, out -> {
+            for (var e : live.entrySet()) {
+                write(out, commitRecord(e.getKey(), e.getValue().protocolType, e.getValue().offsets));
+            }
+        });
         if (channel != null) {
             channel.close();
             channel = null;

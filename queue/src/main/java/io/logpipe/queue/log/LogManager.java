@@ -1,12 +1,11 @@
 package io.logpipe.queue.log;
 
+import io.logpipe.common.io.AtomicFile;
+import io.logpipe.common.io.DirectoryLock;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -52,7 +51,7 @@ public final class LogManager implements AutoCloseable {
     private final LogConfig config;
     private final int nodeId;
     private final String clusterId;
-    private final List<FileLock> locks = new ArrayList<>();
+    private final List<DirectoryLock> locks = new ArrayList<>();
     private final Map<String, io.logpipe.queue.log.Topic> topics = new ConcurrentHashMap<>();
     private final Map<Uuid, io.logpipe.queue.log.Topic> topicsById = new ConcurrentHashMap<>();
     private final Map<String, TopicConfig> topicConfigs = new ConcurrentHashMap<>();
@@ -69,20 +68,8 @@ public final class LogManager implements AutoCloseable {
         String cluster = null;
         for (Path dir : logDirs) {
             dirs.put(dir, new LogDir(dir));
-            Files.createDirectories(dir);
-            FileChannel channel = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE);
-            FileLock lock;
-            try {
-                lock = channel.tryLock();
-            } catch (java.nio.channels.OverlappingFileLockException e) {
-                lock = null;
-            }
-            if (lock == null) {
-                channel.close();
-                throw new IOException("log dir " + dir + " is in use by another broker process (its .lock is held)");
-            }
-            locks.add(lock);
+            locks.add(DirectoryLock.acquire(dir, ".lock",
+                    "log dir " + dir + " is in use by another broker process (its .lock is held)"));
             if (!Files.exists(dir.resolve("meta.properties"))) {
                 newDirs.add(dir);
             }
@@ -410,8 +397,8 @@ public final class LogManager implements AutoCloseable {
                 Files.writeString(dir.resolve(CLEAN_SHUTDOWN_FILE), "", StandardCharsets.UTF_8);
             }
         }
-        for (FileLock lock : locks) {
-            lock.channel().close();
+        for (DirectoryLock lock : locks) {
+            lock.close();
         }
         locks.clear();
         if (failure != null) {
@@ -437,7 +424,7 @@ public final class LogManager implements AutoCloseable {
         if (Files.exists(file) && Files.readString(file).equals(text)) {
             return;
         }
-        Files.writeString(file, text, StandardCharsets.UTF_8);
+        AtomicFile.writeString(file, text);
     }
 
 }

@@ -1,10 +1,10 @@
 package io.logpipe.queue.log;
 
+import io.logpipe.common.io.AtomicFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 import org.apache.kafka.common.Uuid;
 
@@ -16,13 +16,7 @@ public final class PartitionMetadata {
     }
 
     public static void write(Path partitionDir, Uuid topicId) throws IOException {
-        Path tmp = partitionDir.resolve(FILE_NAME + ".tmp");
-        Files.writeString(tmp, "version: 0\ntopic_id: " + topicId + "\n", StandardCharsets.UTF_8);
-        try (var channel = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-            channel.force(true);
-        }
-        Files.move(tmp, partitionDir.resolve(FILE_NAME), StandardCopyOption.ATOMIC_MOVE,
-                StandardCopyOption.REPLACE_EXISTING);
+        AtomicFile.writeString(partitionDir.resolve(FILE_NAME), "version: 0\ntopic_id: " + topicId + "\n");
     }
 
     /** The topic id in {@code partitionDir}, or null when the file is missing or unreadable. */

@@ -1,10 +1,10 @@
 package io.logpipe.queue.log;
 
+import io.logpipe.common.io.AtomicFile;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * Hands out idempotent producer ids that are never reused, across restarts: ids are reserved in blocks whose end is
@@ -34,12 +34,7 @@ public final class ProducerIdManager {
     public synchronized long nextProducerId() throws IOException {
         if (next >= blockEnd) {
             blockEnd = next + BLOCK;
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            Files.writeString(tmp, blockEnd + "\n", StandardCharsets.UTF_8);
-            try (var channel = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-                channel.force(true);
-            }
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            AtomicFile.writeString(file, blockEnd + "\n");
         }
         return next++;
     }

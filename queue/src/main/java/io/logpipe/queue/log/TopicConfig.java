@@ -1,12 +1,11 @@
 package io.logpipe.queue.log;
 
+import io.logpipe.common.io.AtomicFile;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Properties;
@@ -121,7 +120,7 @@ public final class TopicConfig {
         return config.withRetention(retentionMs, retentionBytes);
     }
 
-    /** Writes the overrides atomically (temp file, fsync, rename); an empty config removes the file. */
+    /** Writes the overrides atomically; an empty config removes the file. */
     public void write(Path partitionDir) throws IOException {
         Path file = partitionDir.resolve(FILE_NAME);
         if (overrides.isEmpty()) {
@@ -130,12 +129,7 @@ public final class TopicConfig {
         }
         StringBuilder text = new StringBuilder("# topic-level config overrides, written by logpipe queue\n");
         overrides.forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
-        Path tmp = partitionDir.resolve(FILE_NAME + ".tmp");
-        Files.writeString(tmp, text, StandardCharsets.UTF_8);
-        try (var channel = java.nio.channels.FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-            channel.force(true);
-        }
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        AtomicFile.writeString(file, text);
     }
 
     /** The overrides stored in {@code partitionDir}, or null when it has no {@code topic.config}. */

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Properties;
 
 import io.logpipe.queue.ChildBroker;
+import io.logpipe.testkit.Wait;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -104,10 +105,7 @@ class BadInputTest {
     }
 
     private static void assertLogged(String text) throws Exception {
-        long deadline = System.currentTimeMillis() + 5000;
-        while (!broker.stderr().contains(text) && System.currentTimeMillis() < deadline) {
-            Thread.sleep(50);
-        }
+        Wait.until("'" + text + "' in the broker's log", Duration.ofSeconds(5), () -> broker.stderr().contains(text));
         assertTrue(broker.stderr().contains(text), "broker log lacks '" + text + "':\n" + broker.stderr());
     }
 

@@ -18,6 +18,7 @@ import io.logpipe.queue.RawClient;
 import io.logpipe.queue.KafkaTool;
 import io.logpipe.queue.TestBroker;
 import io.logpipe.queue.log.PartitionLog;
+import io.logpipe.testkit.Wait;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.AlterConfigsOptions;
@@ -129,12 +130,9 @@ class TopicConfigTest {
             assertEquals(0, earliest(admin, tp), "no retention yet: the broker keeps everything");
 
             alter(admin, "small", new AlterConfigOp(new ConfigEntry("retention.bytes", "2048"), AlterConfigOp.OpType.SET));
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            long start;
             // one retention check drops segment after segment; wait until it is through
-            while ((start = earliest(admin, tp)) <= 30 && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
+            Wait.until("retention to drop the old segments", Duration.ofSeconds(10), () -> earliest(admin, tp) > 30);
+            long start = earliest(admin, tp);
             assertTrue(start > 30, "log start offset advanced past the dropped segments: " + start);
             assertTrue(b.server().logs().log(tp).sizeInBytes() < 2048 + 1024,
                     "what is left fits retention.bytes plus the active segment");
@@ -145,10 +143,8 @@ class TopicConfigTest {
                 producer.send(new ProducerRecord<>("small-from-start", "k" + i, value + i)).get();
             }
             TopicPartition fromStart = new TopicPartition("small-from-start", 0);
-            deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (earliest(admin, fromStart) <= 30 && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
+            Wait.until("retention given at creation to drop the old segments", Duration.ofSeconds(10),
+                    () -> earliest(admin, fromStart) > 30);
             assertTrue(earliest(admin, fromStart) > 30, "retention.bytes given at creation applies too");
 
             try (KafkaConsumer<String, String> consumer = b.consumer(Map.of())) {

@@ -2,6 +2,7 @@ package io.logpipe.shipper.event;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.logpipe.common.time.Timestamps;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -37,7 +38,6 @@ public final class EventEncoder {
     private final AgentInfo agent;
     private final Reusable buffer = new Reusable();
     private final JsonBytes bytes = new JsonBytes();
-    private final Timestamps timestamps = new Timestamps();
     private final Map<InputFields, byte[]> inputFragments = new IdentityHashMap<>();
     private final byte[] agentTail;
     private String lastPath;
@@ -74,7 +74,7 @@ public final class EventEncoder {
         JsonBytes out = bytes;
         out.reset();
         out.raw(TIMESTAMP_OPEN);
-        timestamps.write(e.timestampMillis, out);
+        out.advance(Timestamps.write(e.timestampMillis, out.reserve(Timestamps.MAX_LENGTH), out.position()));
         out.raw(METADATA_AND_OFFSET);
         out.number(e.offset);
         out.raw(PATH);
@@ -197,7 +197,7 @@ public final class EventEncoder {
     /** The event as nested maps, exactly as it is shipped (also what format strings look fields up in). */
     public Map<String, Object> toMap(Event e) {
         Map<String, Object> root = new LinkedHashMap<>();
-        root.put("@timestamp", timestamps.format(e.timestampMillis));
+        root.put("@timestamp", Timestamps.format(e.timestampMillis));
         Map<String, Object> log = new LinkedHashMap<>();
         log.put("offset", e.offset);
         log.put("file", new LinkedHashMap<>(Map.of("path", e.path)));

@@ -1,7 +1,7 @@
 package io.logpipe.shipper.event;
 
+import io.logpipe.common.time.JodaPattern;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,11 +51,8 @@ public final class FormatString {
             }
             String ref = text.substring(start + 2, end);
             if (ref.startsWith("+")) {
-                try {
-                    parts.add(new DateRef(DateTimeFormatter.ofPattern(ref.substring(1)).withZone(ZoneOffset.UTC)));
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("'" + ref.substring(1) + "' is not a date format");
-                }
+                // Beats' date formats are Joda-Time's (YYYY is the year, not java.time's week-based year)
+                parts.add(new DateRef(JodaPattern.formatter(ref.substring(1))));
             } else {
                 parts.add(fieldRef(ref));
             }

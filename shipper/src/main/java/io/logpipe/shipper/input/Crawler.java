@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +39,7 @@ public final class Crawler implements Runnable {
     private final Map<String, Harvester> open = new LinkedHashMap<>();
     private final long[] nextScan;
     private final boolean[] scannedOnce;
+    private final AtomicLong scans = new AtomicLong();
     private final Set<String> reported = new HashSet<>();
     private volatile boolean running = true;
 
@@ -54,6 +56,11 @@ public final class Crawler implements Runnable {
     }
 
     /** Number of files open right now (for progress reports and tests). */
+    /** How many scans of the inputs' globs have completed (for tests and monitoring: "has it looked yet?"). */
+    public long scans() {
+        return scans.get();
+    }
+
     public synchronized int openFiles() {
         return open.size();
     }
@@ -73,6 +80,7 @@ public final class Crawler implements Runnable {
                                     .describe(), e.toString());
                         }
                         nextScan[i] = System.nanoTime() + inputs.get(i).scanFrequency().toNanos();
+                        scans.incrementAndGet();
                     }
                 }
                 boolean progress = readRound();

@@ -5,14 +5,12 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.logpipe.common.io.AtomicFile;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.channels.Channels;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -129,43 +127,31 @@ public final class Registry {
         synchronized (writeLock) {
             List<FileState> snapshot = new ArrayList<>(states.values());
             snapshot.sort((a, b) -> a.identity().key().compareTo(b.identity().key()));
-            Path tmp = dir.resolve(FILE_NAME + ".tmp");
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING);
-                 OutputStream out = java.nio.channels.Channels.newOutputStream(ch);
-                 JsonGenerator g = new JsonFactory().createGenerator(out, JsonEncoding.UTF8)) {
-                g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-                g.writeStartObject();
-                g.writeNumberField("version", VERSION);
-                g.writeArrayFieldStart("files");
-                for (FileState s : snapshot) {
-                    FileIdentity id = s.identity();
+            AtomicFile.write(file, ch -> {
+                OutputStream out = Channels.newOutputStream(ch);
+                try (JsonGenerator g = new JsonFactory().createGenerator(out, JsonEncoding.UTF8)) {
+                    g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
                     g.writeStartObject();
-                    g.writeStringField("source", s.source());
-                    g.writeNumberField("offset", s.offset());
-                    g.writeStringField("type", s.inputType());
-                    g.writeNumberField("device", id.device());
-                    g.writeNumberField("inode", id.inode());
-                    g.writeNumberField("fingerprint_length", id.fingerprintLength());
-                    g.writeNumberField("fingerprint", id.fingerprint());
-                    g.writeNumberField("timestamp", s.timestampMillis());
+                    g.writeNumberField("version", VERSION);
+                    g.writeArrayFieldStart("files");
+                    for (FileState s : snapshot) {
+                        FileIdentity id = s.identity();
+                        g.writeStartObject();
+                        g.writeStringField("source", s.source());
+                        g.writeNumberField("offset", s.offset());
+                        g.writeStringField("type", s.inputType());
+                        g.writeNumberField("device", id.device());
+                        g.writeNumberField("inode", id.inode());
+                        g.writeNumberField("fingerprint_length", id.fingerprintLength());
+                        g.writeNumberField("fingerprint", id.fingerprint());
+                        g.writeNumberField("timestamp", s.timestampMillis());
+                        g.writeEndObject();
+                    }
+                    g.writeEndArray();
                     g.writeEndObject();
+                    g.flush();
                 }
-                g.writeEndArray();
-                g.writeEndObject();
-                g.flush();
-                ch.force(true);
-            }
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                throw new IOException("the file system of " + dir + " cannot rename atomically", e);
-            }
-            try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-                d.force(true);
-            } catch (IOException e) {
-                // some file systems cannot fsync a directory; the rename itself is still atomic
-            }
+            });
         }
     }
 }

@@ -96,4 +96,12 @@ class EventEncoderTest {
         assertNull(FormatString.parse("%{[fields.missing]}").evaluate(e, encoder));
         assertEquals("app-2023.11.14", FormatString.parse("app-%{+yyyy.MM.dd}").evaluate(e, encoder));
     }
+
+    @Test
+    void aDateInAFormatStringIsTheCalendarYearAtNewYearNotTheWeekBasedOne() {
+        long lastDays = java.time.Instant.parse("2024-12-30T10:00:00Z").toEpochMilli(); // ISO week 1 of 2025
+        Event e = new Event(lastDays, "m", "/var/log/app.log", 0, 1, 0, plain(), null, null, true, NOBODY);
+        assertEquals("logs-2024.12.30", FormatString.parse("logs-%{+YYYY.MM.dd}").evaluate(e, encoder));
+        assertEquals("logs-2024.12.30", FormatString.parse("logs-%{+yyyy.MM.dd}").evaluate(e, encoder));
+    }
 }

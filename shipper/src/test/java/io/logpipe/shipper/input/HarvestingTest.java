@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.logpipe.shipper.testing.Harness;
+import io.logpipe.testkit.Wait;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.RandomAccessFile;
@@ -16,9 +17,11 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Stream;
 import java.util.zip.CRC32;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,6 +35,40 @@ class HarvestingTest {
 
     @TempDir
     Path work;
+
+    /**
+     * Waits until every regular file given (or in a directory given) has been read to its end and acknowledged:
+     * the registry holds its inode at its size. From then on nothing is shipped until something is written.
+     */
+    private static void awaitReadToTheEnd(Harness h, Path... files) {
+        Wait.until("the registry at the end of " + Arrays.toString(files), WAIT, () -> {
+            List<Path> all = new ArrayList<>();
+            for (Path f : files) {
+                if (Files.isDirectory(f)) {
+                    try (Stream<Path> in = Files.list(f)) {
+                        in.filter(Files::isRegularFile).forEach(all::add);
+                    }
+                } else {
+                    all.add(f);
+                }
+            }
+            for (Path f : all) {
+                long inode = (Long) Files.getAttribute(f, "unix:ino");
+                long size = Files.size(f);
+                if (h.agent().registry().all().stream()
+                        .noneMatch(st -> st.identity().inode() == inode && st.offset() == size)) {
+                    return false;
+                }
+            }
+            return true;
+        });
+    }
+
+    /** Waits for {@code count} more scans of the globs than have completed now. */
+    private static void awaitScans(Harness h, int count) {
+        long target = h.agent().crawler().scans() + count;
+        Wait.until(count + " scans", WAIT, () -> h.agent().crawler().scans() >= target);
+    }
 
     private static String input(Path glob, String extra) {
         return "  - type: log\n    paths: ['" + glob + "']\n    scan_frequency: 100ms\n    close_inactive: 2s\n"
@@ -105,7 +142,12 @@ class HarvestingTest {
             }
             out.close();
             h.awaitMessages(expected.size(), WAIT);
-            Thread.sleep(300); // anything extra would show up now
+            // anything extra would have been read by now: what the glob matches is read to its end, and the rotated
+            // files it no longer matches are closed
+            Path[] matched = glob.equals("app.log") ? new Path[] {app} : new Path[] {logs};
+            awaitReadToTheEnd(h, matched);
+            long files = glob.equals("app.log") ? 1 : rotations + 1;
+            Wait.until("the rotated files closed", WAIT, () -> h.agent().crawler().openFiles() <= files);
             assertExactlyOnce(expected, h.messages());
             if (pathIsLiveFile) {
                 for (JsonNode e : h.events()) {
@@ -137,7 +179,7 @@ class HarvestingTest {
                     raf.setLength(0);
                 }
             }
-            Thread.sleep(500);
+            awaitReadToTheEnd(h, app);
             assertExactlyOnce(expected, h.messages());
         }
     }
@@ -185,7 +227,7 @@ class HarvestingTest {
         }
         try (Harness h = Harness.start(work, input(app, ""))) {
             h.awaitMessages(1001, WAIT);
-            Thread.sleep(300);
+            awaitReadToTheEnd(h, app);
             assertExactlyOnce(expected, h.messages());
         }
     }
@@ -208,7 +250,7 @@ class HarvestingTest {
             Files.writeString(a, "a3\n", StandardOpenOption.APPEND); // the old target's last words
             Files.writeString(b, "b2\n", StandardOpenOption.APPEND);
             h.awaitMessages(5, WAIT);
-            Thread.sleep(300);
+            awaitReadToTheEnd(h, a, b);
             List<String> got = h.messages();
             assertEquals(Set.of("a1", "a2", "a3", "b1", "b2"), new HashSet<>(got));
             assertEquals(5, got.size());
@@ -217,12 +259,13 @@ class HarvestingTest {
                         "events carry the path as matched");
             }
             // b stays active, a falls silent: a's harvester is finished and closed, b's stays open
-            long deadline = System.nanoTime() + WAIT.toNanos();
-            while (h.agent().crawler().openFiles() != 1) {
-                assertTrue(System.nanoTime() < deadline, "the old target was not closed");
+            Wait.until("the old target closed", WAIT, Duration.ofMillis(200), () -> {
+                if (h.agent().crawler().openFiles() == 1) {
+                    return true;
+                }
                 Files.writeString(b, "b keeps going\n", StandardOpenOption.APPEND);
-                Thread.sleep(200);
-            }
+                return false;
+            });
         }
     }
 
@@ -232,7 +275,8 @@ class HarvestingTest {
         Path target = work.resolve("later.log");
         Files.createSymbolicLink(logs.resolve("app.log"), target);
         try (Harness h = Harness.start(work, input(logs.resolve("*.log"), ""))) {
-            Thread.sleep(300);
+            awaitScans(h, 2);
+            assertEquals(0, h.agent().crawler().openFiles(), "a dangling link is not opened");
             assertEquals(0, h.events().size());
             Files.writeString(target, "now it exists\n");
             h.awaitMessages(1, WAIT);
@@ -259,7 +303,7 @@ class HarvestingTest {
             }
             h.awaitMessages(expected.size(), WAIT);
             assertExactlyOnce(expected, h.messages());
-            Harness.await(WAIT, "registry entry dropped (clean_removed)",
+            Wait.until("registry entry dropped (clean_removed)", WAIT,
                     () -> h.agent().registry().all().isEmpty());
         }
     }
@@ -273,7 +317,11 @@ class HarvestingTest {
             Files.writeString(app, "1 start\n  cont\n2 partial");
             h.awaitMessages(1, WAIT);
             assertEquals(List.of("1 start\n  cont"), h.messages());
-            Thread.sleep(500);
+            // the partial line was read with the first group, which only the 300 ms timeout flushed; it stays
+            // unshipped however often the file is looked at again
+            Wait.until("the first group acknowledged", WAIT, () -> h.agent().registry().all().stream()
+                    .anyMatch(st -> st.offset() == 15));
+            awaitScans(h, 3);
             assertEquals(1, h.events().size(), "a line without its newline is not shipped");
             Files.writeString(app, " done\n", StandardOpenOption.APPEND);
             h.awaitMessages(2, WAIT); // flushed by the multiline timeout
@@ -293,7 +341,7 @@ class HarvestingTest {
         String filters = "    include_lines: ['^ERROR', '^WARN']\n    exclude_lines: ['DBG']\n";
         try (Harness h = Harness.start(work, input(app, filters))) {
             h.awaitMessages(2, WAIT);
-            Harness.await(WAIT, "registry at the end of the file", () -> h.agent().registry().all().stream()
+            Wait.until("registry at the end of the file", WAIT, () -> h.agent().registry().all().stream()
                     .anyMatch(s -> s.offset() == 62));
             assertEquals(List.of("ERROR one", "WARN three"), h.messages());
         }
@@ -304,7 +352,7 @@ class HarvestingTest {
         Path logs = Files.createDirectories(work.resolve("logs"));
         Files.writeString(logs.resolve("old.log"), "history\n");
         try (Harness h = Harness.start(work, input(logs.resolve("*.log"), "    tail_files: true\n"))) {
-            Harness.await(WAIT, "old.log opened", () -> h.agent().crawler().openFiles() == 1);
+            Wait.until("old.log opened", WAIT, () -> h.agent().crawler().openFiles() == 1);
             Files.writeString(logs.resolve("old.log"), "appended\n", StandardOpenOption.APPEND);
             // a file created later (e.g. by rotation) is read from its start: tailing it would lose lines
             Files.writeString(logs.resolve("new.log"), "fresh\n");

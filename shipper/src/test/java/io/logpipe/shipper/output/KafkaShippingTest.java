@@ -9,6 +9,7 @@ import io.logpipe.shipper.registry.FileState;
 import io.logpipe.shipper.testing.Harness;
 import io.logpipe.shipper.testing.TopicReader;
 import io.logpipe.testkit.KafkaBroker;
+import io.logpipe.testkit.Wait;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.ServerSocket;
@@ -94,7 +95,7 @@ class KafkaShippingTest {
             assertEquals("1.12.0", e.path("ecs").path("version").asText());
             assertEquals("filebeat", e.path("@metadata").path("beat").asText());
             assertEquals(List.of("beta 1"), TopicReader.messages(rb.awaitRecords(1, WAIT)), "CRLF stripped");
-            Harness.await(WAIT, "registry offsets at the end of both files", () -> {
+            Wait.until("registry offsets at the end of both files", WAIT, () -> {
                 Map<String, Long> offsets = new HashMap<>();
                 for (FileState s : h.agent().registry().all()) {
                     offsets.put(Path.of(s.source()).getFileName().toString(), s.offset());
@@ -209,8 +210,8 @@ class KafkaShippingTest {
                 + "  broker_timeout: 1s\n  backoff.init: 100ms\n  backoff.max: 500ms\n"
                 + "filebeat.shutdown_timeout: 500ms\n";
         try (Harness h = Harness.start(work, input(app, ""), unreachable)) {
-            Thread.sleep(3000);
-            assertEquals(0, h.agent().pipeline().acknowledged(), "nothing acknowledged without a broker");
+            Wait.until("the events handed to the output", WAIT, () -> h.agent().publishWindow().batchesInFlight() > 0);
+            assertEquals(0, h.agent().publishWindow().acknowledged(), "nothing acknowledged without a broker");
             for (FileState s : h.agent().registry().all()) {
                 assertEquals(0, s.offset(), "the registry did not move");
             }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.logpipe.shipper.Agent;
 import io.logpipe.shipper.config.ConfigFile;
 import io.logpipe.shipper.config.ShipperConfig;
+import io.logpipe.testkit.Wait;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +14,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 
 /** Runs a real shipper in this JVM with a given filebeat.yml, and reads what it wrote through output.file. */
 public final class Harness implements AutoCloseable {
@@ -72,25 +72,9 @@ public final class Harness implements AutoCloseable {
         return out;
     }
 
-    /** Waits until {@code condition} holds, failing with {@code what} after {@code timeout}. */
-    public static void await(Duration timeout, String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout.toSeconds() + "s waiting for: " + what);
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
-    }
-
     public void awaitMessages(int count, Duration timeout) {
         try {
-            await(timeout, count + " events", () -> messagesCountSafe() >= count);
+            Wait.until(count + " events", timeout, () -> messagesCountSafe() >= count);
         } catch (AssertionError e) {
             // the count when giving up (not when starting to wait) tells a stall from a slow or partial delivery
             throw new AssertionError(e.getMessage() + " (have " + messagesCountSafe() + ")", e);

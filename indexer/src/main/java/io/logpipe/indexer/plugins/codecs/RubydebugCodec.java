@@ -1,8 +1,8 @@
 package io.logpipe.indexer.plugins.codecs;
 
+import io.logpipe.common.time.Timestamps;
 import io.logpipe.indexer.event.Event;
 import io.logpipe.indexer.event.EventJson;
-import io.logpipe.indexer.event.Timestamps;
 import io.logpipe.indexer.plugins.Codec;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;

@@ -1,10 +1,10 @@
 package io.logpipe.indexer.plugins.filters;
 
+import io.logpipe.common.time.JodaPattern;
 import io.logpipe.indexer.event.Event;
 import io.logpipe.indexer.event.FieldReference;
 import io.logpipe.indexer.plugins.Filter;
 import io.logpipe.indexer.plugins.PluginSettings;
-import io.logpipe.indexer.time.JodaPattern;
 import java.math.BigDecimal;
 import java.time.DateTimeException;
 import java.time.Instant;

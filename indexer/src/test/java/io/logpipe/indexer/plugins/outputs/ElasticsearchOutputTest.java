@@ -13,8 +13,10 @@ import io.logpipe.indexer.event.SourcePosition;
 import io.logpipe.indexer.plugins.Output;
 import io.logpipe.indexer.plugins.outputs.ElasticsearchOutputs.PendingWrite;
 import io.logpipe.testkit.ElasticsearchNode;
+import io.logpipe.testkit.Wait;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -147,7 +149,7 @@ class ElasticsearchOutputTest {
                 }
             });
             writer.start();
-            Thread.sleep(1500);
+            Wait.until("two retries while Elasticsearch is down", Duration.ofSeconds(30), () -> output.retries() >= 2);
             assertTrue(writer.isAlive(), "the write must wait for Elasticsearch, not give up");
             assertTrue(output.retries() >= 2, "retried while down: " + output.retries());
             gate.open();

@@ -6,7 +6,9 @@ import io.logpipe.indexer.event.Event;
 import io.logpipe.indexer.plugins.PluginContext;
 import io.logpipe.indexer.plugins.PluginSettings;
 import io.logpipe.indexer.plugins.Plugins;
+import io.logpipe.testkit.Wait;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -43,11 +45,8 @@ final class ElasticsearchOutputs {
         }
 
         /** Waits (up to 30 s) until the output has retried {@code count} times; true if the write is still going. */
-        boolean stillRetryingAfter(ElasticsearchOutput output, int count) throws InterruptedException {
-            long deadline = System.nanoTime() + 30_000_000_000L;
-            while (output.retries() < count && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
+        boolean stillRetryingAfter(ElasticsearchOutput output, int count) {
+            Wait.until(count + " retries", Duration.ofSeconds(30), () -> output.retries() >= count);
             return writer.isAlive();
         }
 

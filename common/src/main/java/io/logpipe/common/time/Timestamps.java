@@ -1,16 +1,24 @@
-package io.logpipe.indexer.event;
+package io.logpipe.common.time;
 
 import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
 
 /**
- * {@code @timestamp} to and from text, once per event each way: formatting and parsing handle the common
- * {@code 2024-05-01T12:00:00.123Z} form with plain arithmetic and leave years beyond 0-9999 and other forms to
- * java.time.
+ * The canonical {@code @timestamp} text, {@code 2024-05-01T12:00:00.123Z} (UTC, always three fraction digits, as
+ * Logstash and Beats print it): written by the shipper, read and written again by the indexer. Formatting and
+ * parsing handle that form with plain arithmetic, once per event each way, and leave years beyond 0-9999 and other
+ * ISO-8601 forms to java.time.
  */
 public final class Timestamps {
+    /** The canonical form as a formatter; {@link #format} gives the same text faster. */
+    public static final DateTimeFormatter FORMAT = new DateTimeFormatterBuilder().appendInstant(3).toFormatter();
+    /** The most bytes {@link #write} writes (a year of up to nine digits with its sign). */
+    public static final int MAX_LENGTH = 30;
+    private static final int LENGTH = 24;
     private static final long SECONDS_PER_DAY = 86_400;
 
     private Timestamps() {
@@ -18,29 +26,54 @@ public final class Timestamps {
 
     /** {@code 2024-05-01T12:00:00.000Z}: always three fraction digits, as Logstash prints timestamps. */
     public static String format(Instant instant) {
-        long second = instant.getEpochSecond();
+        byte[] text = new byte[LENGTH];
+        if (!writeCommon(instant.getEpochSecond(), instant.getNano() / 1_000_000, text, 0)) {
+            return FORMAT.format(instant);
+        }
+        return new String(text, StandardCharsets.ISO_8859_1);
+    }
+
+    /** {@link #format(Instant)} of epoch milliseconds. */
+    public static String format(long epochMillis) {
+        return format(Instant.ofEpochMilli(epochMillis));
+    }
+
+    /**
+     * Writes {@link #format(long)} of {@code epochMillis} as ASCII into {@code out} at {@code at}, which has room for
+     * {@link #MAX_LENGTH} bytes; returns how many it wrote.
+     */
+    public static int write(long epochMillis, byte[] out, int at) {
+        if (writeCommon(Math.floorDiv(epochMillis, 1000), (int) Math.floorMod(epochMillis, 1000), out, at)) {
+            return LENGTH;
+        }
+        byte[] text = format(epochMillis).getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(text, 0, out, at, text.length);
+        return text.length;
+    }
+
+    /** Writes the 24 bytes of a timestamp in years 0-9999 at {@code at}; false, writing nothing, for other years. */
+    private static boolean writeCommon(long second, int millis, byte[] text, int at) {
         LocalDate date = LocalDate.ofEpochDay(Math.floorDiv(second, SECONDS_PER_DAY));
         int year = date.getYear();
         if (year < 0 || year > 9999) {
-            return EventJson.TIMESTAMP_FORMAT.format(instant);
+            return false;
         }
         int secondOfDay = (int) Math.floorMod(second, SECONDS_PER_DAY);
-        byte[] text = new byte[24];
-        put(text, 0, year, 4);
-        text[4] = '-';
-        put(text, 5, date.getMonthValue(), 2);
-        text[7] = '-';
-        put(text, 8, date.getDayOfMonth(), 2);
-        text[10] = 'T';
-        put(text, 11, secondOfDay / 3600, 2);
-        text[13] = ':';
-        put(text, 14, secondOfDay / 60 % 60, 2);
-        text[16] = ':';
-        put(text, 17, secondOfDay % 60, 2);
-        text[19] = '.';
-        put(text, 20, instant.getNano() / 1_000_000, 3);
-        text[23] = 'Z';
-        return new String(text, StandardCharsets.ISO_8859_1);
+        put(text, at, year, 4);
+        text[at + 4] = '-';
+        put(text, at + 5, date.getMonthValue(), 2);
+        text[at + 7] = '-';
+        put(text, at + 8, date.getDayOfMonth(), 2);
+        text[at + 10] = 'T';
+        put(text, at + 11, secondOfDay / 3600, 2);
+        text[at + 13] = ':';
+        put(text, at + 14, secondOfDay / 60 % 60, 2);
+        text[at + 16] = ':';
+        put(text, at + 17, secondOfDay % 60, 2);
+        text[at + 19] = '.';
+        put(text, at + 20, millis, 3);
+        text[at + 23] = 'Z';
+        return true;
     }
 
     private static void put(byte[] text, int at, int value, int width) {
@@ -55,7 +88,7 @@ public final class Timestamps {
      * null for any other text.
      */
     public static Instant parseCanonical(String text) {
-        return text.length() == 24 && text.charAt(19) == '.' ? parseUtc(text) : null;
+        return text.length() == LENGTH && text.charAt(19) == '.' ? parseUtc(text) : null;
     }
 
     /**

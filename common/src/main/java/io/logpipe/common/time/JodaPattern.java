@@ -1,4 +1,4 @@
-package io.logpipe.indexer.time;
+package io.logpipe.common.time;
 
 import java.time.ZoneOffset;
 import java.time.chrono.IsoChronology;

@@ -1,4 +1,4 @@
-package io.logpipe.indexer.event;
+package io.logpipe.common.time;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -41,7 +41,7 @@ class TimestampsTest {
         for (int i = 0; i < 100_000; i++) {
             // from year 0 to 9999, leap days, before and after 1970
             Instant instant = Instant.ofEpochMilli(-62_167_219_200_000L + (random.nextLong() >>> 1) % 315_537_897_600_000L);
-            assertEquals(EventJson.TIMESTAMP_FORMAT.format(instant), Timestamps.format(instant));
+            assertEquals(Timestamps.FORMAT.format(instant), Timestamps.format(instant));
         }
     }
 
@@ -54,5 +54,19 @@ class TimestampsTest {
             assertEquals(Timestamps.format(instant).equals(text), instant.equals(Timestamps.parseCanonical(text)), text);
         }
         assertEquals(Instant.parse("2024-07-01T00:00:00.000Z"), Timestamps.parseCanonical("2024-07-01T00:00:00.000Z"));
+    }
+
+    @Test
+    void writesTheSameBytesFromEpochMillisAsItFormats() {
+        byte[] out = new byte[2 + Timestamps.MAX_LENGTH];
+        for (long millis : new long[] {0, -500, 1_719_792_000_007L, 1_735_516_800_000L,
+                Instant.parse("+10000-01-01T00:00:00Z").toEpochMilli(), Instant.parse("-0001-12-31T23:59:59.999Z").toEpochMilli()}) {
+            int n = Timestamps.write(millis, out, 2);
+            assertEquals(Timestamps.format(Instant.ofEpochMilli(millis)), new String(out, 2, n, java.nio.charset.StandardCharsets.US_ASCII));
+            assertEquals(Timestamps.FORMAT.format(Instant.ofEpochMilli(millis)), Timestamps.format(millis));
+            if (n == 24) { // what the shipper writes, the indexer reads back without java.time
+                assertEquals(Instant.ofEpochMilli(millis), Timestamps.parseCanonical(Timestamps.format(millis)));
+            }
+        }
     }
 }

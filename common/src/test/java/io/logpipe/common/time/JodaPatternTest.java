@@ -1,4 +1,4 @@
-package io.logpipe.indexer.time;
+package io.logpipe.common.time;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

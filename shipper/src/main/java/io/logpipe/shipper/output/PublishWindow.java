@@ -15,13 +15,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The bounded in-memory queue between the harvesters and the output ({@code queue.mem.events}), and the thread
- * that drains it in batches of {@code bulk_max_size}. A few batches may be in flight at once; they are
+ * The publish window between the harvesters and the output: a bounded in-memory queue ({@code queue.mem.events})
+ * and the thread that drains it in batches of {@code bulk_max_size}. A few batches may be in flight at once; they are
  * acknowledged strictly in the order they were read, so each file's registry offset only ever moves over events
  * that are all in the output: at-least-once.
  */
-public final class Pipeline implements EventSink, Runnable {
-    private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
+public final class PublishWindow implements EventSink, Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(PublishWindow.class);
     private static final int BATCHES_IN_FLIGHT = 2;
 
     private final BlockingQueue<Event> queue;
@@ -42,7 +42,7 @@ public final class Pipeline implements EventSink, Runnable {
         }
     }
 
-    public Pipeline(int queueEvents, int batchSize, Output output) {
+    public PublishWindow(int queueEvents, int batchSize, Output output) {
         this.queue = new ArrayBlockingQueue<>(queueEvents);
         this.batchSize = batchSize;
         this.output = output;
@@ -61,6 +61,13 @@ public final class Pipeline implements EventSink, Runnable {
     /** Events actually sent and acknowledged. */
     public long shipped() {
         return published.get();
+    }
+
+    /** Batches handed to the output and not yet acknowledged. */
+    public int batchesInFlight() {
+        synchronized (inFlight) {
+            return inFlight.size();
+        }
     }
 
     /** Stop once the queue is empty and every batch is acknowledged. */
