@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.logpipe.testkit.FreePorts;
+import io.logpipe.testkit.Wait;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -23,7 +24,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -98,7 +98,7 @@ class ApplianceProcessTest {
         Appliance.Layout layout = new Appliance.Layout(config.dataDir());
         supervisor = start(config, "up", "--demo");
 
-        waitFor("every part ready and the block printed", Duration.ofMinutes(5), () ->
+        Wait.until("every part ready and the block printed", Duration.ofMinutes(5), () ->
                 state(layout).path("ready").asBoolean(false) && output().contains("logpipe appliance is up"));
         String out = output();
         assertTrue(out.contains("logpipe appliance is up"), out);
@@ -107,7 +107,7 @@ class ApplianceProcessTest {
 
         String es = "http://127.0.0.1:" + esPort;
         String today = "nginx.access-" + LocalDate.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy.MM.dd"));
-        waitFor("a stack trace indexed as one document in " + today, Duration.ofMinutes(3), () ->
+        Wait.until("a stack trace indexed as one document in " + today, Duration.ofMinutes(3), () ->
                 hits(es, today, "Caused by") > 0);
         JsonNode trace = search(es, today, "Caused by").path("hits").path("hits").get(0).path("_source");
         String message = trace.path("message").asText();
@@ -118,7 +118,7 @@ class ApplianceProcessTest {
         assertEquals(true, status.get("healthy"), status.toString());
         assertTrue(status.toString().contains("index=" + today), status.toString());
         // The rate is measured over one second: on a loaded machine one second may fall between two batches.
-        waitFor("status showing a nonzero indexing rate", Duration.ofMinutes(1), () -> {
+        Wait.until("status showing a nonzero indexing rate", Duration.ofMinutes(1), () -> {
             try {
                 return eventsPerSecond(Status.collect(config, layout)) > 0;
             } catch (Exception e) {
@@ -129,12 +129,12 @@ class ApplianceProcessTest {
         // SIGKILL the indexer: the supervisor restarts it and documents keep coming.
         long indexer = pid(layout, "indexer");
         ProcessHandle.of(indexer).orElseThrow().destroyForcibly();
-        waitFor("the indexer restarted", Duration.ofMinutes(2), () -> {
+        Wait.until("the indexer restarted", Duration.ofMinutes(2), () -> {
             JsonNode part = part(layout, "indexer");
             return part.path("restarts").asInt() == 1 && part.path("state").asText().equals("running");
         });
         long afterKill = count(es, today);
-        waitFor("documents after the restart", Duration.ofMinutes(2), () -> count(es, today) > afterKill + 20);
+        Wait.until("documents after the restart", Duration.ofMinutes(2), () -> count(es, today) > afterKill + 20);
 
         // SIGTERM: every part stops, every port is free, within the bound.
         List<Long> pids = new ArrayList<>();
@@ -214,13 +214,4 @@ class ApplianceProcessTest {
         }
     }
 
-    static void waitFor(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what);
-            }
-            Thread.sleep(250);
-        }
-    }
 }

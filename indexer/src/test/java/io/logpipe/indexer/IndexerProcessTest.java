@@ -171,7 +171,7 @@ class IndexerProcessTest {
         String closedPort = "http://127.0.0.1:" + io.logpipe.testkit.FreePorts.pick();
         Path down = config("unreachable", "g-unreachable", "unreachable", closedPort, "down.conf");
         Process first = indexer(down, "down.log", "--pipeline.shutdown_timeout", "3s");
-        waitFor("the output retrying against the closed port", Duration.ofSeconds(120), () -> {
+        Wait.until("the output retrying against the closed port", Duration.ofSeconds(120), () -> {
             try {
                 return Files.readString(dir.resolve("down.log")).contains("not written (ConnectException");
             } catch (IOException e) {
@@ -193,7 +193,7 @@ class IndexerProcessTest {
         Path up = config("unreachable", "g-unreachable", "unreachable", node.url(), "up.conf");
         Process second = indexer(up, "up.log");
         try {
-            waitFor("every event indexed after the restart", Duration.ofSeconds(180), () -> {
+            Wait.until("every event indexed after the restart", Duration.ofSeconds(180), () -> {
                 try {
                     return committedTotal(broker, "g-unreachable") == total;
                 } catch (Exception e) {
