@@ -276,9 +276,8 @@ async function loadPipeline() {
       ["dead letters", fmt.num(s.dead_letters)]],
     indices: (s) => [["documents", fmt.num(s.documents)], ["cluster", s.cluster_status || "—"]]
   };
-  flow.append(el("div", {class: "stage"}, el("h4", {}, "files"), el("div", {class: "metric"}, "the shippers' inputs")));
   for (const s of p.stages) {
-    flow.append(el("div", {class: "arrow"}, "→"));
+    if (flow.firstChild) flow.append(el("div", {class: "arrow"}, "→"));
     flow.append(el("div", {class: "stage " + s.status, id: "stage-" + s.id}, el("h4", {}, s.title),
       (metrics[s.id] ? metrics[s.id](s) : []).map(([k, v]) => el("div", {class: "metric"}, k + " ", el("b", {}, v))),
       s.reason ? el("div", {class: "reason"}, s.reason) : null));

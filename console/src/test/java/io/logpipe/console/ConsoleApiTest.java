@@ -192,6 +192,35 @@ class ConsoleApiTest {
     }
 
     @Test
+    void aStageThatCannotBeReachedIsStalledWithTheReason() throws Exception {
+        int closed;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closed = socket.getLocalPort();
+        }
+        ConsoleConfig live = f.config("127.0.0.1", List.of());
+        ConsoleConfig broken = new ConsoleConfig(live.host(), 0, List.of(URI.create("http://127.0.0.1:" + closed)), null,
+                null, live.kafkaBootstrapServers(), URI.create("http://127.0.0.1:" + closed), live.pipelines(),
+                live.retentionConfig(), live.deadLetterQueue(), null, List.of());
+        try (ConsoleServer console = ConsoleServer.start(broken, System::getenv, Clock.systemUTC(), "test")) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + console.port()
+                    + "/api/pipeline")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), r.body());
+            Map<String, JsonNode> stages = new java.util.HashMap<>();
+            ElasticsearchRest.JSON.readTree(r.body()).path("stages").forEach(s -> stages.put(s.path("id").asText(), s));
+            assertEquals("stalled", stages.get("indices").path("status").asText());
+            assertTrue(stages.get("indices").path("reason").asText().matches("Elasticsearch unreachable since \\d\\d:\\d\\d UTC"),
+                    stages.get("indices").toString());
+            assertEquals("stalled", stages.get("indexer").path("status").asText());
+            assertTrue(stages.get("indexer").path("reason").asText().contains("unreachable since"));
+            assertEquals("ok", stages.get("topic").path("status").asText(), "Kafka itself is fine");
+            HttpResponse<String> search = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + console.port()
+                    + "/api/search")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(502, search.statusCode());
+            assertTrue(search.body().contains("Elasticsearch unreachable at http://127.0.0.1:" + closed), search.body());
+        }
+    }
+
+    @Test
     void indicesShowTheirRetentionRule() throws Exception {
         JsonNode r = f.get("/api/indices", 200);
         JsonNode index = null;

@@ -50,7 +50,7 @@ public final class PipelineMonitor {
 
     /** Takes a sample and returns the whole picture. Blocks: call from a worker thread. */
     public synchronized ObjectNode snapshot() {
-        Instant now = clock.instant();
+        Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         PipelineLayout flow = layout.get();
         ObjectNode out = ElasticsearchRest.JSON.createObjectNode();
         out.put("at", now.toString());

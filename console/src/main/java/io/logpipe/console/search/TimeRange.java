@@ -26,7 +26,8 @@ public record TimeRange(Instant from, Instant to) {
         }
     }
 
-    public static TimeRange parse(String from, String to, Instant now) {
+    public static TimeRange parse(String from, String to, Instant clockNow) {
+        Instant now = clockNow.truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         return new TimeRange(instant(from == null ? "now-15m" : from, now), instant(to == null ? "now" : to, now));
     }
 
