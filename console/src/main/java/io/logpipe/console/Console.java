@@ -32,6 +32,7 @@ public final class Console {
     }
 
     public static void main(String[] args) {
+        configureLogging();
         int code;
         try {
             code = run(args, System.out, System.err);
@@ -46,6 +47,25 @@ public final class Console {
             code = 1;
         }
         System.exit(code);
+    }
+
+    /**
+     * Our own lines at info with their time; the Kafka clients only on errors: an unreachable broker is reported
+     * once, as the pipeline page's reason, not as a warning every second.
+     */
+    private static void configureLogging() {
+        setDefault("org.slf4j.simpleLogger.defaultLogLevel", "info");
+        setDefault("org.slf4j.simpleLogger.showDateTime", "true");
+        setDefault("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSZ");
+        setDefault("org.slf4j.simpleLogger.log.org.apache.kafka", "error");
+        setDefault("org.slf4j.simpleLogger.log.io.vertx", "warn");
+        setDefault("org.slf4j.simpleLogger.log.io.netty", "warn");
+    }
+
+    private static void setDefault(String property, String value) {
+        if (System.getProperty(property) == null) {
+            System.setProperty(property, value);
+        }
     }
 
     static String version() {

@@ -29,6 +29,7 @@ import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -72,6 +73,17 @@ class ConsoleBrowserTest {
         driver.get(f.url + "/#search");
         waitFor("the newest lines listed", () -> rows().size() > 0);
         waitFor("histogram bars", () -> !driver.findElements(By.cssSelector("#histogram rect.bar")).isEmpty());
+        // dragging across the histogram zooms the search to that range
+        WebElement histogram = driver.findElement(By.id("histogram"));
+        int width = histogram.getSize().getWidth();
+        String before = driver.findElement(By.id("hit-count")).getText();
+        new Actions(driver).moveToElement(histogram, -width / 4, 0).clickAndHold().moveByOffset(width / 8, 0).release().perform();
+        waitFor("the dragged range searched", () -> !driver.findElement(By.id("hit-count")).getText().equals(before));
+        assertEquals("absolute", new Select(driver.findElement(By.id("quick"))).getFirstSelectedOption().getAttribute("value"));
+        String zoomedFrom = driver.findElement(By.id("from")).getAttribute("value");
+        assertTrue(driver.findElement(By.id("hit-count")).getText().contains(zoomedFrom.replace("T", " ")),
+                driver.findElement(By.id("hit-count")).getText() + " vs " + zoomedFrom);
+        new Select(driver.findElement(By.id("quick"))).selectByValue("now-24h");
 
         search("\"request 10\"");
         waitFor("one hit for request 10", () -> rows().size() == 1 && rows().get(0).getText().contains("request 10"));

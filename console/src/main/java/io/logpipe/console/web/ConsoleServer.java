@@ -97,8 +97,14 @@ public final class ConsoleServer implements AutoCloseable {
             throw new IllegalStateException("cannot listen on " + config.host() + ":" + config.port() + " ("
                     + e.getMessage() + "); set server.port to a free port", e);
         }
-        // Samples for the pipeline page's charts, also while nobody looks.
-        console.vertx.setPeriodic(10_000, id -> console.blocking(console.monitor::snapshot));
+        // Samples for the pipeline page's charts, also while nobody looks; one at a time, however slow an
+        // unreachable component makes it.
+        java.util.concurrent.atomic.AtomicBoolean sampling = new java.util.concurrent.atomic.AtomicBoolean();
+        console.vertx.setPeriodic(10_000, id -> {
+            if (sampling.compareAndSet(false, true)) {
+                console.blocking(console.monitor::snapshot).onComplete(done -> sampling.set(false));
+            }
+        });
         return console;
     }
 
