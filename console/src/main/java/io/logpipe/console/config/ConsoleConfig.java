@@ -12,8 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
@@ -36,8 +34,6 @@ public record ConsoleConfig(String host, int port, List<URI> elasticsearchHosts,
     /** A console login; {@code passwordHash} is {@link PasswordHash}'s encoding, never the password. */
     public record User(String name, String passwordHash) {
     }
-
-    private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?}");
 
     static final List<String> KNOWN = List.of("server.host", "server.port", "elasticsearch.hosts",
             "elasticsearch.username", "elasticsearch.password", "kafka.bootstrap_servers", "indexer.api",
@@ -233,22 +229,11 @@ public record ConsoleConfig(String host, int port, List<URI> elasticsearchHosts,
         }
 
         private String expand(String text, Node node) throws ConfigException {
-            Matcher m = VARIABLE.matcher(text);
-            StringBuilder out = new StringBuilder();
-            while (m.find()) {
-                String value = environment.apply(m.group(1));
-                if (value == null) {
-                    value = m.group(2);
-                }
-                if (value == null) {
-                    String message = "${" + m.group(1) + "} is not set in the environment and has no default (${"
-                            + m.group(1) + ":default})";
-                    throw node == null ? new ConfigException(file + ": " + message) : error(node, message);
-                }
-                m.appendReplacement(out, Matcher.quoteReplacement(value));
+            try {
+                return Variables.expand(text, environment);
+            } catch (Variables.Unset e) {
+                throw node == null ? new ConfigException(file + ": " + e.getMessage()) : error(node, e.getMessage());
             }
-            m.appendTail(out);
-            return out.toString();
         }
 
         String position(Node node) {

@@ -1,5 +1,6 @@
 package io.logpipe.console.es;
 
+import io.logpipe.console.ApiException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -32,20 +33,6 @@ public final class ElasticsearchRest {
         this.hosts = List.copyOf(hosts);
         this.authorization = user == null ? null : "Basic " + Base64.getEncoder()
                 .encodeToString((user + ":" + (password == null ? "" : password)).getBytes(StandardCharsets.UTF_8));
-    }
-
-    /** Thrown (inside the future) when Elasticsearch answers with an error status. */
-    public static final class ElasticsearchException extends RuntimeException {
-        private final int status;
-
-        public ElasticsearchException(int status, String message) {
-            super(message);
-            this.status = status;
-        }
-
-        public int status() {
-            return status;
-        }
     }
 
     public CompletableFuture<JsonNode> get(String path) {
@@ -88,7 +75,7 @@ public final class ElasticsearchRest {
                         if (tried + 1 < hosts.size()) {
                             return attempt(method, path, body, contentType, start, tried + 1);
                         }
-                        return CompletableFuture.<JsonNode>failedFuture(new ElasticsearchException(503,
+                        return CompletableFuture.<JsonNode>failedFuture(new ApiException(502,
                                 "Elasticsearch unreachable at " + host + " (" + rootMessage(failure) + ")"));
                     }
                     JsonNode json;
@@ -99,10 +86,18 @@ public final class ElasticsearchRest {
                     }
                     if (response.statusCode() >= 400) {
                         return CompletableFuture.<JsonNode>failedFuture(
-                                new ElasticsearchException(response.statusCode(), reason(json)));
+                                new ApiException(status(response.statusCode()), reason(json)));
                     }
                     return CompletableFuture.completedFuture(json);
                 }).thenCompose(f -> f);
+    }
+
+    /**
+     * Elasticsearch's status as ours: its 401 and 403 are about the console's own credentials (elasticsearch.username),
+     * not the user's login, and its 5xx are a failing backend.
+     */
+    static int status(int elasticsearch) {
+        return elasticsearch == 401 || elasticsearch == 403 || elasticsearch >= 500 ? 502 : elasticsearch;
     }
 
     /** Elasticsearch's own words for an error: the root cause's reason when there is one. */

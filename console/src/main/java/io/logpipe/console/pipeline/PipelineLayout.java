@@ -6,12 +6,12 @@ import io.logpipe.indexer.config.PipelineConfig;
 import io.logpipe.indexer.config.PluginDefinition;
 import io.logpipe.indexer.config.Setting;
 import io.logpipe.indexer.config.Statement;
+import io.logpipe.console.config.Variables;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -19,7 +19,6 @@ import java.util.regex.Pattern;
  * writes ({@code nginx.access-%{+YYYY.MM.dd}} is searched as {@code nginx.access-*}).
  */
 public record PipelineLayout(List<String> topics, String group, List<String> indexPatterns, String problem) {
-    private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?}");
     private static final Pattern SPRINTF = Pattern.compile("%\\{[^}]*}");
 
     public static PipelineLayout read(String pathOrGlob, Function<String, String> environment) {
@@ -82,14 +81,12 @@ public record PipelineLayout(List<String> topics, String group, List<String> ind
         return List.of(String.valueOf(value));
     }
 
+    /** An unset variable without default reads as empty here: the indexer itself reports it, with file:line. */
     private static String expand(String text, Function<String, String> environment) {
-        Matcher m = VARIABLE.matcher(text);
-        StringBuilder out = new StringBuilder();
-        while (m.find()) {
-            String value = environment.apply(m.group(1));
-            m.appendReplacement(out, Matcher.quoteReplacement(value != null ? value : m.group(2) != null ? m.group(2) : ""));
+        try {
+            return Variables.expand(text, environment);
+        } catch (Variables.Unset e) {
+            return "";
         }
-        m.appendTail(out);
-        return out.toString();
     }
 }

@@ -1,5 +1,6 @@
 package io.logpipe.console.queue;
 
+import io.logpipe.console.ApiException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -62,20 +63,6 @@ public final class QueueService implements AutoCloseable {
 
     /** Where a reset moves a group's offsets. */
     public enum ResetTarget { EARLIEST, LATEST, TIME }
-
-    /** Thrown when Kafka refuses or the request makes no sense; the message says why. */
-    public static final class QueueException extends RuntimeException {
-        private final int status;
-
-        public QueueException(int status, String message) {
-            super(message);
-            this.status = status;
-        }
-
-        public int status() {
-            return status;
-        }
-    }
 
     public ArrayNode topics() {
         Set<String> names = get(admin.listTopics().names());
@@ -184,7 +171,7 @@ public final class QueueService implements AutoCloseable {
             partitions = committed.keySet();
         }
         if (partitions.isEmpty()) {
-            throw new QueueException(400, "group " + groupId + " has no committed offsets; name the topic to reset");
+            throw new ApiException(400, "group " + groupId + " has no committed offsets; name the topic to reset");
         }
         Map<TopicPartition, Long> earliest = offsets(partitions, OffsetSpec.earliest());
         Map<TopicPartition, Long> latest = offsets(partitions, OffsetSpec.latest());
@@ -193,7 +180,7 @@ public final class QueueService implements AutoCloseable {
             case LATEST -> latest;
             case TIME -> {
                 if (time == null) {
-                    throw new QueueException(400, "a reset to a time needs the time");
+                    throw new ApiException(400, "a reset to a time needs the time");
                 }
                 // No message at or after the time: the partition's end, as kafka-consumer-groups --to-datetime.
                 Map<TopicPartition, Long> byTime = offsets(partitions, OffsetSpec.forTimestamp(time.toEpochMilli()));
@@ -234,7 +221,7 @@ public final class QueueService implements AutoCloseable {
     public ObjectNode reset(String groupId, String topic, ResetTarget target, Instant time) {
         ConsumerGroupDescription d = get(admin.describeConsumerGroups(List.of(groupId)).all()).get(groupId);
         if (!d.members().isEmpty()) {
-            throw new QueueException(409, "group " + groupId + " has " + d.members().size() + " active member(s) ("
+            throw new ApiException(409, "group " + groupId + " has " + d.members().size() + " active member(s) ("
                     + d.members().stream().map(MemberDescription::clientId).distinct().collect(Collectors.joining(", "))
                     + "); stop its consumers first: offsets can only be reset while the group is empty");
         }
@@ -369,12 +356,12 @@ public final class QueueService implements AutoCloseable {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             int status = cause instanceof org.apache.kafka.common.errors.GroupIdNotFoundException
                     || cause instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException ? 404 : 502;
-            throw new QueueException(status, "Kafka: " + cause.getMessage());
+            throw new ApiException(status, "Kafka: " + cause.getMessage());
         } catch (TimeoutException e) {
-            throw new QueueException(504, "Kafka did not answer within " + TIMEOUT.toSeconds() + " s");
+            throw new ApiException(504, "Kafka did not answer within " + TIMEOUT.toSeconds() + " s");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new QueueException(503, "interrupted");
+            throw new ApiException(503, "interrupted");
         }
     }
 

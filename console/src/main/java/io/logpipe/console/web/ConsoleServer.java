@@ -3,6 +3,7 @@ package io.logpipe.console.web;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.logpipe.console.ApiException;
 import io.logpipe.console.auth.Sessions;
 import io.logpipe.console.config.ConsoleConfig;
 import io.logpipe.console.deadletters.DeadLetters;
@@ -335,9 +336,7 @@ public final class ConsoleServer implements AutoCloseable {
     private void failed(HttpServerRequest request, Throwable failure) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
         int status = 500;
-        if (cause instanceof ElasticsearchRest.ElasticsearchException e) {
-            status = e.status() >= 500 ? 502 : e.status();
-        } else if (cause instanceof QueueService.QueueException e) {
+        if (cause instanceof ApiException e) {
             status = e.status();
         } else if (cause instanceof IllegalArgumentException) {
             status = 400;
