@@ -189,7 +189,7 @@ function drawHistogram(result) {
   }
   for (let i = 0; i <= 4; i++) {
     const t = t0 + (t1 - t0) * i / 4;
-    svg.append(el("svg:text", {class: "axis", x: Math.min(width - 110, x(t)), y: height - 4},
+    svg.append(el("svg:text", {class: "axis", x: x(t), y: height - 4, "text-anchor": i === 0 ? "start" : i === 4 ? "end" : "middle"},
       fmt.time(new Date(t).toISOString()).slice(0, 19)));
   }
 }
