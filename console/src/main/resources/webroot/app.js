@@ -105,7 +105,7 @@ async function runSearch() {
   const params = new URLSearchParams({index: $("index").value, q: $("query").value, from: r.from, to: r.to, size: 100});
   try {
     const result = await api("/api/search?" + params);
-    showProblem(null);
+    showProblem(result.warning || null);
     lastSearch = result;
     $("hit-count").textContent = fmt.num(result.total) + " hits in " + result.took_ms + " ms, "
       + fmt.time(result.from) + " → " + fmt.time(result.to) + " UTC";

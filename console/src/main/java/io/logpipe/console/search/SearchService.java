@@ -3,6 +3,7 @@ package io.logpipe.console.search;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.logpipe.console.ApiException;
 import io.logpipe.console.es.ElasticsearchRest;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -46,6 +47,7 @@ public final class SearchService {
         return es.post("/" + encode(q.index()) + "/_search?ignore_unavailable=true&allow_no_indices=true", body)
                 .thenApply(response -> {
                     ObjectNode out = ElasticsearchRest.JSON.createObjectNode();
+                    shardFailures(response, out);
                     out.put("total", response.path("hits").path("total").path("value").asLong());
                     out.put("took_ms", (System.nanoTime() - started) / 1_000_000);
                     out.put("interval_ms", interval.toMillis());
@@ -177,6 +179,26 @@ public final class SearchService {
             row.set("_source", source);
         }
         return out;
+    }
+
+    /**
+     * Elasticsearch answers 200 when only some shards failed (a query that does not parse fails on the shards it
+     * reaches; those whose times lie outside the range are skipped unparsed). No shard answering is the user's
+     * error, said in Elasticsearch's words; some failing is a warning beside the hits.
+     */
+    private static void shardFailures(JsonNode response, ObjectNode out) {
+        JsonNode shards = response.path("_shards");
+        int failed = shards.path("failed").asInt();
+        if (failed == 0) {
+            return;
+        }
+        JsonNode first = shards.path("failures").path(0).path("reason");
+        String reason = first.path("type").asText() + ": " + first.path("reason").asText()
+                + (first.has("caused_by") ? " (" + first.path("caused_by").path("reason").asText() + ")" : "");
+        if (shards.path("successful").asInt() - shards.path("skipped").asInt() <= 0) {
+            throw new ApiException(400, reason);
+        }
+        out.put("warning", failed + " of " + shards.path("total").asInt() + " shards failed: " + reason);
     }
 
     /** A field by its dotted name, whether written nested ({"log":{"offset":1}}) or flat ({"log.offset":1}). */
