@@ -1,0 +1,198 @@
+package io.logpipe.console.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.logpipe.console.es.ElasticsearchRest;
+import io.logpipe.console.queue.QueueService;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.function.Supplier;
+
+/**
+ * The flow files → shipper → topic → group → indexer → indices, sampled every few seconds: rates from the change
+ * of the topic's end offsets (lines in) and the indexer's events out, lag per partition, the dead-letter count, and
+ * for each stage whether it is stalled and why. The last hour of samples feeds the page's charts.
+ */
+public final class PipelineMonitor {
+    static final int HISTORY = 360;
+
+    private final Supplier<PipelineLayout> layout;
+    private final QueueService queue;
+    private final ElasticsearchRest es;
+    private final URI indexerApi;
+    private final Clock clock;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
+    private final Deque<Sample> history = new ArrayDeque<>();
+    private Instant elasticsearchDownSince;
+    private Instant indexerDownSince;
+    private Instant kafkaDownSince;
+
+    /** One point of the charts. */
+    record Sample(Instant at, long topicEnd, long eventsOut, long lag, double inRate, double outRate) {
+    }
+
+    public PipelineMonitor(Supplier<PipelineLayout> layout, QueueService queue, ElasticsearchRest es, URI indexerApi,
+                           Clock clock) {
+        this.layout = layout;
+        this.queue = queue;
+        this.es = es;
+        this.indexerApi = indexerApi;
+        this.clock = clock;
+    }
+
+    /** Takes a sample and returns the whole picture. Blocks: call from a worker thread. */
+    public synchronized ObjectNode snapshot() {
+        Instant now = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        PipelineLayout flow = layout.get();
+        ObjectNode out = ElasticsearchRest.JSON.createObjectNode();
+        out.put("at", now.toString());
+        if (flow.problem() != null) {
+            out.put("config_problem", flow.problem());
+        }
+        ArrayNode stages = out.putArray("stages");
+
+        // topic: the sum of its partitions' end offsets is every line the shippers have written
+        long topicEnd = 0;
+        ArrayNode partitions = ElasticsearchRest.JSON.createArrayNode();
+        String kafkaError = null;
+        try {
+            for (JsonNode topic : queue.topics()) {
+                if (flow.topics().contains(topic.path("name").asText())) {
+                    for (JsonNode p : topic.path("partitions")) {
+                        topicEnd += p.path("latest").asLong();
+                        partitions.add(((ObjectNode) p.deepCopy()).put("topic", topic.path("name").asText()));
+                    }
+                }
+            }
+            kafkaDownSince = null;
+        } catch (RuntimeException e) {
+            kafkaDownSince = kafkaDownSince == null ? now : kafkaDownSince;
+            kafkaError = "Kafka unreachable since " + hhmm(kafkaDownSince) + " (" + e.getMessage() + ")";
+        }
+        ObjectNode group = null;
+        if (flow.group() != null && kafkaError == null) {
+            try {
+                group = queue.group(flow.group());
+            } catch (RuntimeException e) {
+                group = ElasticsearchRest.JSON.createObjectNode().put("group", flow.group()).put("error", e.getMessage());
+            }
+        }
+        long lag = group == null ? 0 : group.path("lag").asLong();
+
+        JsonNode indexer = null;
+        String indexerError = null;
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(indexerApi.resolve("/_node/stats/pipelines"))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            indexer = ElasticsearchRest.JSON.readTree(r.body()).path("pipelines");
+            indexerDownSince = null;
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            indexerDownSince = indexerDownSince == null ? now : indexerDownSince;
+            indexerError = "indexer monitoring API " + indexerApi + " unreachable since " + hhmm(indexerDownSince);
+        }
+        long eventsIn = 0;
+        long eventsOut = 0;
+        long deadLetters = 0;
+        if (indexer != null) {
+            for (JsonNode p : indexer) {
+                eventsIn += p.path("events").path("in").asLong();
+                eventsOut += p.path("events").path("out").asLong();
+                deadLetters += p.path("dead_letter_queue").path("count").asLong();
+            }
+        }
+
+        String esError = null;
+        ObjectNode indices = ElasticsearchRest.JSON.createObjectNode();
+        try {
+            JsonNode health = es.get("/_cluster/health").get(10, java.util.concurrent.TimeUnit.SECONDS);
+            indices.put("cluster_status", health.path("status").asText());
+            long docs = 0;
+            for (String pattern : flow.indexPatterns()) {
+                docs += es.get("/" + pattern + "/_count?ignore_unavailable=true&allow_no_indices=true")
+                        .get(10, java.util.concurrent.TimeUnit.SECONDS).path("count").asLong();
+            }
+            indices.put("documents", docs);
+            elasticsearchDownSince = null;
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            elasticsearchDownSince = elasticsearchDownSince == null ? now : elasticsearchDownSince;
+            esError = "Elasticsearch unreachable since " + hhmm(elasticsearchDownSince);
+        }
+
+        Sample previous = history.peekLast();
+        double seconds = previous == null ? 0 : Duration.between(previous.at(), now).toMillis() / 1000.0;
+        double inRate = seconds > 0 ? Math.max(0, topicEnd - previous.topicEnd()) / seconds : 0;
+        double outRate = seconds > 0 ? Math.max(0, eventsOut - previous.eventsOut()) / seconds : 0;
+        history.addLast(new Sample(now, topicEnd, eventsOut, lag, inRate, outRate));
+        while (history.size() > HISTORY) {
+            history.removeFirst();
+        }
+
+        stages.add(stage("shipper", "files → shipper", kafkaError, null)
+                .put("lines_per_s", inRate).put("lines", topicEnd));
+        stages.add(stage("topic", "topic " + String.join(", ", flow.topics()), kafkaError, null)
+                .put("messages", topicEnd).set("partitions", partitions));
+        String groupProblem = null;
+        if (group != null && group.has("error")) {
+            groupProblem = group.path("error").asText();
+        } else if (group != null && group.path("members").isEmpty() && lag > 0) {
+            groupProblem = "no consumer in group " + flow.group() + " while " + lag + " messages wait";
+        } else if (lagGrowing()) {
+            groupProblem = "consumer lag growing (" + lag + ")";
+        }
+        ObjectNode groupStage = stage("group", "group " + (flow.group() == null ? "?" : flow.group()),
+                kafkaError != null ? kafkaError : groupProblem, null).put("lag", lag);
+        if (group != null) {
+            groupStage.put("state", group.path("state").asText()).set("lag_per_partition", group.path("partitions"));
+        }
+        stages.add(groupStage);
+        stages.add(stage("indexer", "indexer", indexerError, deadLetters > 0 ? deadLetters + " dead letters" : null)
+                .put("events_in", eventsIn).put("events_out", eventsOut).put("events_per_s", outRate)
+                .put("dead_letters", deadLetters));
+        stages.add(stage("indices", "indices " + String.join(", ", flow.indexPatterns()), esError, null)
+                .setAll(indices));
+
+        ArrayNode series = out.putArray("history");
+        for (Sample s : history) {
+            series.addObject().put("t", s.at().toEpochMilli()).put("in", s.inRate()).put("out", s.outRate())
+                    .put("lag", s.lag());
+        }
+        return out;
+    }
+
+    /** Lag rose across the last three samples while nothing was written. */
+    private boolean lagGrowing() {
+        if (history.size() < 3) {
+            return false;
+        }
+        Sample[] last = history.stream().skip(history.size() - 3).toArray(Sample[]::new);
+        return last[0].lag() < last[1].lag() && last[1].lag() < last[2].lag() && last[2].outRate() == 0;
+    }
+
+    private static ObjectNode stage(String id, String title, String error, String warning) {
+        ObjectNode stage = ElasticsearchRest.JSON.createObjectNode();
+        stage.put("id", id).put("title", title);
+        stage.put("status", error != null ? "stalled" : warning != null ? "warning" : "ok");
+        if (error != null || warning != null) {
+            stage.put("reason", error != null ? error : warning);
+        }
+        return stage;
+    }
+
+    private static String hhmm(Instant at) {
+        return at.toString().substring(11, 16) + " UTC";
+    }
+}
