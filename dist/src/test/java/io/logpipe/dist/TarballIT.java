@@ -51,15 +51,15 @@ class TarballIT {
 
     @Test
     void holdsEveryComponentWithItsJarsOnce() throws Exception {
-        for (String part : List.of("bin/shipper", "bin/queue-server", "bin/indexer", "bin/prune", "bin/appliance",
+        for (String part : List.of("bin/shipper", "bin/queue-server", "bin/indexer", "bin/prune", "bin/appliance", "bin/console",
                 "bin/lib/launcher.sh", "conf/shipper.yml", "conf/server.properties", "conf/indexer.yml",
-                "conf/retention.yml", "pipelines/kafka_to_es.conf", "deploy/logpipe-prune.timer",
+                "conf/retention.yml", "conf/console.yml", "pipelines/kafka_to_es.conf", "deploy/logpipe-prune.timer",
                 "deploy/logpipe-shipper.service", "README.md")) {
             assertTrue(Files.isRegularFile(home.resolve(part)), part + " is missing");
         }
         assertTrue(Files.isExecutable(home.resolve("bin/shipper")));
         Set<String> named = new HashSet<>();
-        for (String component : List.of("queue", "shipper", "indexer", "appliance")) {
+        for (String component : List.of("queue", "shipper", "indexer", "appliance", "console")) {
             assertTrue(Files.isRegularFile(home.resolve("lib/" + component + ".jar")), component + ".jar is missing");
             named.add(component + ".jar");
             named.add(component + ".classpath");
