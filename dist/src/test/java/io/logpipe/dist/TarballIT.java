@@ -51,8 +51,8 @@ class TarballIT {
 
     @Test
     void holdsEveryComponentWithItsJarsOnce() throws Exception {
-        for (String part : List.of("bin/shipper", "bin/queue-server", "bin/indexer", "bin/prune", "bin/appliance", "bin/console",
-                "bin/lib/launcher.sh", "conf/shipper.yml", "conf/server.properties", "conf/indexer.yml",
+        for (String part : List.of("bin/shipper", "bin/queue-server", "bin/indexer", "bin/prune", "bin/appliance",
+                "bin/console", "bin/lib/launcher.sh", "conf/shipper.yml", "conf/server.properties", "conf/indexer.yml",
                 "conf/retention.yml", "conf/console.yml", "pipelines/kafka_to_es.conf", "deploy/logpipe-prune.timer",
                 "deploy/logpipe-shipper.service", "README.md")) {
             assertTrue(Files.isRegularFile(home.resolve(part)), part + " is missing");
