@@ -27,7 +27,6 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
-import org.apache.kafka.common.internals.Topic;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,8 +51,8 @@ public final class LogManager implements AutoCloseable {
     private final int nodeId;
     private final String clusterId;
     private final List<DirectoryLock> locks = new ArrayList<>();
-    private final Map<String, io.logpipe.queue.log.Topic> topics = new ConcurrentHashMap<>();
-    private final Map<Uuid, io.logpipe.queue.log.Topic> topicsById = new ConcurrentHashMap<>();
+    private final Map<String, Topic> topics = new ConcurrentHashMap<>();
+    private final Map<Uuid, Topic> topicsById = new ConcurrentHashMap<>();
     private final Map<String, TopicConfig> topicConfigs = new ConcurrentHashMap<>();
     private final ScheduledExecutorService maintenance;
     private final List<java.util.function.Consumer<String>> topicDeletionListeners =
@@ -151,7 +150,7 @@ public final class LogManager implements AutoCloseable {
                 throw new IOException("topic " + e.getKey() + " has partition directories " + e.getValue().keySet()
                         + ": a partition is missing from " + logDirs);
             }
-            io.logpipe.queue.log.Topic topic = new io.logpipe.queue.log.Topic(e.getKey(), ids.get(e.getKey()),
+            Topic topic = new Topic(e.getKey(), ids.get(e.getKey()),
                     List.copyOf(partitions));
             register(topic);
             // partition 0's copy is written last on every change, so it wins over copies an interrupted change left
@@ -166,7 +165,7 @@ public final class LogManager implements AutoCloseable {
         LOG.info("loaded {} topics from {}", topics.size(), logDirs);
     }
 
-    private void register(io.logpipe.queue.log.Topic topic) {
+    private void register(Topic topic) {
         topics.put(topic.name(), topic);
         topicsById.put(topic.id(), topic);
     }
@@ -195,7 +194,7 @@ public final class LogManager implements AutoCloseable {
     }
 
     private void forEachLog(String what, LogTask task) {
-        for (io.logpipe.queue.log.Topic topic : topics.values()) {
+        for (Topic topic : topics.values()) {
             for (PartitionLog log : topic.partitions()) {
                 try {
                     task.run(log);
@@ -219,7 +218,7 @@ public final class LogManager implements AutoCloseable {
         return producerIds;
     }
 
-    public io.logpipe.queue.log.Topic topic(String name) {
+    public Topic topic(String name) {
         return topics.get(name);
     }
 
@@ -240,7 +239,7 @@ public final class LogManager implements AutoCloseable {
      */
     public synchronized TopicConfig alterTopicConfig(String name, java.util.function.UnaryOperator<TopicConfig> change,
                                                      boolean validateOnly) throws IOException {
-        io.logpipe.queue.log.Topic topic = topics.get(name);
+        Topic topic = topics.get(name);
         if (topic == null) {
             throw new UnknownTopicOrPartitionException("topic '" + name + "' does not exist");
         }
@@ -254,14 +253,14 @@ public final class LogManager implements AutoCloseable {
         return overrides;
     }
 
-    private static void writeTopicConfig(io.logpipe.queue.log.Topic topic, TopicConfig overrides) throws IOException {
+    private static void writeTopicConfig(Topic topic, TopicConfig overrides) throws IOException {
         List<PartitionLog> partitions = topic.partitions();
         for (int p = partitions.size() - 1; p >= 0; p--) {
             overrides.write(partitions.get(p).dir());
         }
     }
 
-    private void applyTopicConfig(io.logpipe.queue.log.Topic topic, TopicConfig overrides) {
+    private void applyTopicConfig(Topic topic, TopicConfig overrides) {
         if (overrides.isEmpty()) {
             topicConfigs.remove(topic.name());
         } else {
@@ -273,28 +272,28 @@ public final class LogManager implements AutoCloseable {
         }
     }
 
-    public io.logpipe.queue.log.Topic topic(Uuid id) {
+    public Topic topic(Uuid id) {
         return topicsById.get(id);
     }
 
-    public Collection<io.logpipe.queue.log.Topic> topics() {
+    public Collection<Topic> topics() {
         return topics.values();
     }
 
     public PartitionLog log(TopicPartition tp) {
-        io.logpipe.queue.log.Topic topic = topics.get(tp.topic());
+        Topic topic = topics.get(tp.topic());
         return topic == null ? null : topic.partition(tp.partition());
     }
 
     /** Creates a topic; throws TopicExistsException or InvalidTopicException as Kafka does. */
-    public io.logpipe.queue.log.Topic createTopic(String name, int partitions) throws IOException {
+    public Topic createTopic(String name, int partitions) throws IOException {
         return createTopic(name, partitions, TopicConfig.NONE);
     }
 
     /** Creates a topic with config overrides, stored with each partition. */
-    public synchronized io.logpipe.queue.log.Topic createTopic(String name, int partitions, TopicConfig overrides)
+    public synchronized Topic createTopic(String name, int partitions, TopicConfig overrides)
             throws IOException {
-        Topic.validate(name);
+        org.apache.kafka.common.internals.Topic.validate(name); // Kafka's own name rules
         if (topics.containsKey(name)) {
             throw new TopicExistsException("topic '" + name + "' already exists");
         }
@@ -306,7 +305,7 @@ public final class LogManager implements AutoCloseable {
         for (int p = 0; p < partitions; p++) {
             logs.add(createPartition(name, p, id, overrides));
         }
-        io.logpipe.queue.log.Topic topic = new io.logpipe.queue.log.Topic(name, id, List.copyOf(logs));
+        Topic topic = new Topic(name, id, List.copyOf(logs));
         register(topic);
         applyTopicConfig(topic, overrides);
         LOG.info("created topic {} (id {}) with {} partition(s){}", name, id, partitions,
@@ -326,8 +325,8 @@ public final class LogManager implements AutoCloseable {
     }
 
     /** Grows a topic to {@code total} partitions. */
-    public synchronized io.logpipe.queue.log.Topic createPartitions(String name, int total) throws IOException {
-        io.logpipe.queue.log.Topic topic = topics.get(name);
+    public synchronized Topic createPartitions(String name, int total) throws IOException {
+        Topic topic = topics.get(name);
         if (topic == null) {
             throw new UnknownTopicOrPartitionException("topic '" + name + "' does not exist");
         }
@@ -340,7 +339,7 @@ public final class LogManager implements AutoCloseable {
         for (int p = current; p < total; p++) {
             logs.add(createPartition(name, p, topic.id(), topicConfig(name)));
         }
-        io.logpipe.queue.log.Topic grown = new io.logpipe.queue.log.Topic(name, topic.id(), List.copyOf(logs));
+        Topic grown = new Topic(name, topic.id(), List.copyOf(logs));
         register(grown);
         LOG.info("topic {} now has {} partitions", name, total);
         return grown;
@@ -360,7 +359,7 @@ public final class LogManager implements AutoCloseable {
     }
 
     private synchronized void deleteTopicData(String name) throws IOException {
-        io.logpipe.queue.log.Topic topic = topics.remove(name);
+        Topic topic = topics.remove(name);
         if (topic == null) {
             throw new UnknownTopicOrPartitionException("topic '" + name + "' does not exist");
         }
@@ -377,7 +376,7 @@ public final class LogManager implements AutoCloseable {
     public synchronized void close() throws IOException {
         maintenance.shutdownNow();
         IOException failure = null;
-        for (io.logpipe.queue.log.Topic topic : topics.values()) {
+        for (Topic topic : topics.values()) {
             for (PartitionLog log : topic.partitions()) {
                 try {
                     log.close();

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import io.logpipe.queue.config.BrokerConfig;
+import io.logpipe.queue.group.GroupCoordinator;
 import io.logpipe.queue.log.LogManager;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -32,7 +33,7 @@ public final class KafkaServer implements AutoCloseable {
     private final List<BrokerConfig.Endpoint> bound = new ArrayList<>();
     private final RequestMemoryPool requestMemory;
     private volatile KafkaApis apis;
-    private volatile io.logpipe.queue.group.GroupCoordinator groups;
+    private volatile GroupCoordinator groups;
 
     public KafkaServer(BrokerConfig config, LogManager logs) {
         this.config = config;
@@ -102,7 +103,7 @@ public final class KafkaServer implements AutoCloseable {
         api.register(ApiKeys.DESCRIBE_CONFIGS, admin::describeConfigs);
         api.register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, admin::incrementalAlterConfigs);
         api.register(ApiKeys.ALTER_CONFIGS, admin::alterConfigs);
-        groups = io.logpipe.queue.group.GroupCoordinator.open(config, logs, self);
+        groups = GroupCoordinator.open(config, logs, self);
         groups.registerWith(api);
         api.intercept(ApiKeys.FIND_COORDINATOR, TransactionRefusal::findCoordinator);
         return api;
