@@ -1,14 +1,18 @@
 package io.logpipe.indexer;
 
+import io.logpipe.common.log.RotatingLog;
 import io.logpipe.indexer.config.ConfigException;
 import io.logpipe.indexer.config.ConfigSource;
 import io.logpipe.indexer.config.PipelineConfig;
 import io.logpipe.indexer.pipeline.MonitoringApi;
 import io.logpipe.indexer.pipeline.Pipeline;
 import io.logpipe.indexer.pipeline.PipelineSettings;
+import io.logpipe.indexer.prune.PruneScheduler;
+import io.logpipe.indexer.prune.RetentionConfig;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -124,8 +128,7 @@ what an output could not write by then stays uncommitted and is read again at th
         String pathLogs = settings.string("path.logs", null);
         if (pathLogs != null && !testOnly) {
             // logstash.yml's path.logs: the log goes to DIR/indexer.log, rotated by size (10 MB, 5 files kept).
-            io.logpipe.common.log.RotatingLog file = new io.logpipe.common.log.RotatingLog(
-                    Path.of(pathLogs).resolve("indexer.log"), 10L * 1024 * 1024, 5);
+            RotatingLog file = new RotatingLog(Path.of(pathLogs).resolve("indexer.log"), 10L * 1024 * 1024, 5);
             System.setErr(file.printStream());
             err.println("indexer: logging to " + file.file());
         }
@@ -173,12 +176,12 @@ what an output could not write by then stays uncommitted and is read again at th
             throw e;
         }
         // The retention rules' daily run, for installs without cron (prune.config in indexer.yml).
-        io.logpipe.indexer.prune.PruneScheduler prune = null;
+        PruneScheduler prune = null;
         String pruneConfig = settings.string("prune.config", null);
         if (pruneConfig != null) {
             try {
-                prune = new io.logpipe.indexer.prune.PruneScheduler(Path.of(pruneConfig), java.time.Clock.systemDefaultZone(), out);
-            } catch (io.logpipe.indexer.prune.RetentionConfig.ConfigException e) {
+                prune = new PruneScheduler(Path.of(pruneConfig), Clock.systemDefaultZone(), out);
+            } catch (RetentionConfig.ConfigException e) {
                 pipelines.forEach(Pipeline::stop);
                 throw new ConfigException(null, e.getMessage());
             }

@@ -1,5 +1,6 @@
 package io.logpipe.shipper;
 
+import io.logpipe.common.log.RotatingLog;
 import io.logpipe.shipper.config.ConfigException;
 import io.logpipe.shipper.config.ConfigFile;
 import io.logpipe.shipper.config.InputConfig;
@@ -9,6 +10,7 @@ import io.logpipe.shipper.config.ShipperConfig;
 import io.logpipe.shipper.input.Crawler;
 import io.logpipe.shipper.input.ScanResult;
 import io.logpipe.shipper.output.KafkaProbe;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -73,11 +75,11 @@ Tails log files and ships their lines to Kafka. CONFIG is a filebeat.yml (7.x di
         }
         if (config.logFiles() != null && a.command.equals("run")) {
             try {
-                io.logpipe.common.log.RotatingLog file = new io.logpipe.common.log.RotatingLog(config.logFiles().file(),
+                RotatingLog file = new RotatingLog(config.logFiles().file(),
                         config.logFiles().rotateEveryBytes(), config.logFiles().keepFiles());
                 err.println("shipper: logging to " + file.file() + " (logging.to_files)");
                 System.setErr(file.printStream());
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 err.println("shipper: cannot write the log file " + config.logFiles().file() + ": " + e.getMessage());
                 return 1;
             }
