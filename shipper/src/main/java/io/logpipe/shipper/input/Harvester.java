@@ -41,6 +41,8 @@ final class Harvester {
     private InterruptedException interrupted;
     private Event.Acknowledgeable cursor;
     private long lastDataNanos = System.nanoTime();
+    /** The identity events past the fingerprint's full length carry (see {@link Event#file}); null until known. */
+    private FileIdentity fullIdentity;
     /** No scan found the file under any matched path any more (renamed away, removed, or a link re-pointed). */
     boolean gone;
     boolean removed;
@@ -132,6 +134,7 @@ final class Harvester {
             throw interrupted;
         }
         reader.seek(0);
+        fullIdentity = null;
         FileIdentity id = state.identity();
         // the fingerprint grows again from the bytes read from now on
         state.restart(reader.head().identity(id.device(), id.inode()));
@@ -195,12 +198,29 @@ final class Harvester {
         }
         boolean keep = passes(filterText);
         Event event = new Event(System.currentTimeMillis(), text, pathText, m.offset(), m.endOffset(), m.flags(),
-                input.event(), json, jsonError, keep, cursor);
+                input.event(), json, jsonError, keep, cursor, eventIdentity(m.endOffset()));
         try {
             sink.publish(event);
         } catch (InterruptedException e) {
             interrupted = e;
         }
+    }
+
+    /**
+     * The file as an event ending at {@code endOffset} knows it: the fingerprint over its first
+     * {@code min(endOffset, FINGERPRINT_BYTES)} bytes, which were all read by the time the event was, so it does not
+     * depend on how much of the file existed when it was first seen.
+     */
+    private FileIdentity eventIdentity(long endOffset) {
+        FileIdentity id = state.identity();
+        ContentHead head = reader.head();
+        if (endOffset < FileIdentity.FINGERPRINT_BYTES || head.length() < FileIdentity.FINGERPRINT_BYTES) {
+            return head.identity(id.device(), id.inode(), (int) Math.min(endOffset, FileIdentity.FINGERPRINT_BYTES));
+        }
+        if (fullIdentity == null || !fullIdentity.sameInode(id)) {
+            fullIdentity = head.identity(id.device(), id.inode());
+        }
+        return fullIdentity;
     }
 
     private boolean passes(String text) {

@@ -96,4 +96,27 @@ class EventEncoderTest {
         assertNull(FormatString.parse("%{[fields.missing]}").evaluate(e, encoder));
         assertEquals("app-2023.11.14", FormatString.parse("app-%{+yyyy.MM.dd}").evaluate(e, encoder));
     }
+
+    @Test
+    void theEventIdGoesInMetadataWhereBeatsPutOne_stableForTheSameFileAndOffset() throws Exception {
+        io.logpipe.shipper.registry.FileIdentity file = new io.logpipe.shipper.registry.FileIdentity(8, 1234, 1024, 99);
+        Event e = new Event(0, "hello", "/a", 4096, 4102, 0, plain(), null, null, true, NOBODY, file);
+        String id = JSON.readTree(encoder.encode(e)).path("@metadata").path("_id").asText();
+        assertEquals(EventId.KEY_CHARS + Long.toString(4096, 36).length(), id.length(), id);
+
+        Event later = new Event(1, "hello again", "/renamed", 4096, 4200, 0, plain(), null, null, true, NOBODY, file);
+        assertEquals(id, new EventEncoder(agent).id(later), "a restart, a rename: the same bytes, the same id");
+        io.logpipe.shipper.registry.FileIdentity other = new io.logpipe.shipper.registry.FileIdentity(8, 1234, 1024, 98);
+        Event rewritten = new Event(0, "hello", "/a", 4096, 4102, 0, plain(), null, null, true, NOBODY, other);
+        org.junit.jupiter.api.Assertions.assertNotEquals(id, encoder.id(rewritten), "other first bytes, other id");
+        Event otherHost = new Event(0, "hello", "/a", 4096, 4102, 0, plain(), null, null, true, NOBODY, file);
+        org.junit.jupiter.api.Assertions.assertNotEquals(id,
+                new EventEncoder(new AgentInfo("web-2", "web-2", "id-1", "e", "7.17.0")).id(otherHost));
+
+        InputFields.JsonDecoding decoding = new InputFields.JsonDecoding(true, false, true, null, false, false);
+        InputFields json = new InputFields("log", Map.of(), Map.of(), List.of(), decoding);
+        Event decoded = new Event(0, "{}", "/a", 4096, 4102, 0, json, Map.of("k", "v"), null, true, NOBODY, file);
+        assertEquals(id, JSON.readTree(encoder.encode(decoded)).path("@metadata").path("_id").asText(),
+                "the general path writes it too");
+    }
 }
