@@ -83,14 +83,39 @@ public final class ElasticsearchNode implements AutoCloseable {
     private final Options options;
     private final int httpPort;
     private final Path pidFile;
-    private final Process watchdog;
+    private final Launcher launcher;
+    private volatile Process watchdog;
     private volatile boolean stopped;
 
-    private ElasticsearchNode(Options options, int httpPort, Path pidFile, Process watchdog) {
+    private ElasticsearchNode(Options options, int httpPort, Path pidFile, Process watchdog, Launcher launcher) {
         this.options = options;
         this.httpPort = httpPort;
         this.pidFile = pidFile;
         this.watchdog = watchdog;
+        this.launcher = launcher;
+    }
+
+    /**
+     * Starts the server again, on the same port and the same data, after it died (a fault test killed it with
+     * SIGKILL); returns once the cluster is healthy again.
+     */
+    public synchronized void restart() {
+        if (stopped) {
+            throw new IllegalStateException("node '" + options.name() + "' was closed");
+        }
+        if (process().isPresent()) {
+            throw new IllegalStateException("node '" + options.name() + "' is still running");
+        }
+        watchdog.destroy();
+        try {
+            Files.deleteIfExists(pidFile);
+            launcher.relaunch(this);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not restart Elasticsearch node '" + options.name() + "'", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while restarting Elasticsearch", e);
+        }
     }
 
     /** The node shared by every test of this JVM, security off; started on first use. */
@@ -210,17 +235,21 @@ public final class ElasticsearchNode implements AutoCloseable {
     private static final class Launcher {
         private final Options options;
         private final boolean asRoot = Processes.currentUid() == 0;
+        private Path home;
+        private Path config;
+        private Path nodeDir;
+        private List<String> command;
 
         Launcher(Options options) {
             this.options = options;
         }
 
         ElasticsearchNode launch() throws IOException, InterruptedException {
-            Path home = Distribution.unpacked(asRoot ? SERVICE_USER : null);
+            home = Distribution.unpacked(asRoot ? SERVICE_USER : null);
             int httpPort = FreePorts.pick();
             int transportPort = FreePorts.pick();
-            Path nodeDir = home.getParent().resolve("nodes").resolve(options.name() + "-" + httpPort);
-            Path config = nodeDir.resolve("config");
+            nodeDir = home.getParent().resolve("nodes").resolve(options.name() + "-" + httpPort);
+            config = nodeDir.resolve("config");
             Files.createDirectories(nodeDir.resolve("data"));
             Files.createDirectories(nodeDir.resolve("logs"));
             copyDirectory(home.resolve("config"), config);
@@ -239,7 +268,7 @@ public final class ElasticsearchNode implements AutoCloseable {
                         options.user(), "-p", options.password(), "-r", "superuser"), Duration.ofMinutes(2));
             }
             Path pidFile = nodeDir.resolve("elasticsearch.pid");
-            List<String> command = new ArrayList<>(List.of(home.resolve("bin/elasticsearch").toString(), "-d", "-p",
+            command = new ArrayList<>(List.of(home.resolve("bin/elasticsearch").toString(), "-d", "-p",
                     pidFile.toString()));
             for (String setting : settings(nodeDir, httpPort, transportPort)) {
                 command.add("-E");
@@ -251,7 +280,7 @@ public final class ElasticsearchNode implements AutoCloseable {
             long started = System.nanoTime();
             run(home, config, command, START_TIMEOUT);
             Process watchdog = Watchdog.guard(Long.parseLong(Files.readString(pidFile).trim()));
-            ElasticsearchNode node = new ElasticsearchNode(options, httpPort, pidFile, watchdog);
+            ElasticsearchNode node = new ElasticsearchNode(options, httpPort, pidFile, watchdog, this);
             RUNNING.add(node);
             try {
                 awaitHealthy(node, nodeDir);
@@ -262,6 +291,17 @@ public final class ElasticsearchNode implements AutoCloseable {
             log("node '" + options.name() + "' is up at " + node.url() + " after "
                     + Duration.ofNanos(System.nanoTime() - started).toSeconds() + " s");
             return node;
+        }
+
+        /** The same command, directories and ports as the first launch. */
+        void relaunch(ElasticsearchNode node) throws IOException, InterruptedException {
+            log("restarting Elasticsearch node '" + options.name() + "' on 127.0.0.1:" + node.httpPort);
+            long started = System.nanoTime();
+            run(home, config, command, START_TIMEOUT);
+            node.watchdog = Watchdog.guard(Long.parseLong(Files.readString(node.pidFile).trim()));
+            awaitHealthy(node, nodeDir);
+            log("node '" + options.name() + "' is up again after "
+                    + Duration.ofNanos(System.nanoTime() - started).toSeconds() + " s");
         }
 
         private List<String> settings(Path nodeDir, int httpPort, int transportPort) {
