@@ -81,8 +81,8 @@ public final class Crawler implements Runnable {
                 boolean progress = readRound();
                 // Busy: only look whether a file appeared. Idle: wait for a change, at most the backoff (polling).
                 FileChanges.Change change = changes.await(progress ? 0 : idle);
-                if (change == FileChanges.Change.CREATED) {
-                    // a rotation's new file: scan now rather than at scan_frequency
+                if (change == FileChanges.Change.SCAN) {
+                    // a rotation's new file, or a closed one written again: scan now rather than at scan_frequency
                     for (int i = 0; i < inputs.size(); i++) {
                         long earliest = nextScan[i] - inputs.get(i).scanFrequency().toNanos() + MIN_EARLY_SCAN_GAP_NANOS;
                         nextScan[i] = earliest - nextScan[i] < 0 ? earliest : nextScan[i];
@@ -155,6 +155,7 @@ public final class Crawler implements Runnable {
         synchronized (this) {
             open.remove(h.state.identity().key());
         }
+        changes.forget(h.watchedPaths);
         LOG.info("closed {} at offset {}: {}", h.path, h.readOffset(), why);
         if (h.removed && h.input.cleanRemoved()) {
             registry.remove(h.state);
@@ -270,7 +271,7 @@ public final class Crawler implements Runnable {
             synchronized (this) {
                 open.put(id.key(), h);
             }
-            changes.watch(c.path());
+            h.watchedPaths = changes.watch(c.path());
             LOG.info("harvesting {}{} from offset {}", c.path(), c.target() == null ? "" : " (-> " + c.target() + ")",
                     start);
         } catch (IOException e) {

@@ -7,7 +7,9 @@ import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -25,6 +27,8 @@ final class FileChanges implements AutoCloseable {
     /** Null when the platform has no watch service: every wait is then a plain sleep. */
     private final WatchService watcher;
     private final Map<Path, WatchKey> watched = new HashMap<>();
+    /** The files being read (as matched and as resolved), counted: two harvesters may have opened the same name. */
+    private final Map<Path, Integer> reading = new HashMap<>();
 
     private FileChanges(WatchService watcher) {
         this.watcher = watcher;
@@ -39,16 +43,34 @@ final class FileChanges implements AutoCloseable {
         }
     }
 
-    /** Watches the directory of {@code file}, and that of its real path when it is a link. */
-    void watch(Path file) {
-        if (watcher == null) {
-            return;
-        }
-        register(file.toAbsolutePath().getParent());
+    /**
+     * A harvester opened {@code file}: watches its directory, and that of its real path when it is a link. Returns
+     * the paths to give {@link #forget} when it closes.
+     */
+    List<Path> watch(Path file) {
+        List<Path> paths = new ArrayList<>(2);
+        paths.add(file.toAbsolutePath());
         try {
-            register(file.toRealPath().getParent());
+            Path real = file.toRealPath();
+            if (!real.equals(paths.get(0))) {
+                paths.add(real);
+            }
         } catch (IOException gone) {
             // already removed: nothing more to watch
+        }
+        for (Path p : paths) {
+            reading.merge(p, 1, Integer::sum);
+            if (watcher != null) {
+                register(p.getParent());
+            }
+        }
+        return paths;
+    }
+
+    /** The harvester of these paths (from {@link #watch}) closed: a change to them now asks for a scan. */
+    void forget(List<Path> paths) {
+        for (Path p : paths) {
+            reading.computeIfPresent(p, (k, n) -> n == 1 ? null : n - 1);
         }
     }
 
@@ -69,10 +91,13 @@ final class FileChanges implements AutoCloseable {
     enum Change {
         /** Nothing, or the platform cannot tell: the wait lasted its full time. */
         NONE,
-        /** A watched file was written to. */
+        /** A file being read was written to. */
         MODIFIED,
-        /** A file appeared in a watched directory (a rotation's new file): worth a scan before scan_frequency. */
-        CREATED
+        /**
+         * A file appeared in a watched directory (a rotation's new file), or one that is not being read (closed
+         * when inactive) was written to: worth a scan before scan_frequency.
+         */
+        SCAN
     }
 
     /** Waits until something in a watched directory changes, or {@code nanos} passed (0: only looks). */
@@ -86,9 +111,10 @@ final class FileChanges implements AutoCloseable {
         WatchKey key = nanos > 0 ? watcher.poll(nanos, TimeUnit.NANOSECONDS) : watcher.poll();
         Change change = Change.NONE;
         for (; key != null; key = watcher.poll()) {
+            Path dir = (Path) key.watchable();
             for (WatchEvent<?> event : key.pollEvents()) {
-                Change seen = event.kind() == StandardWatchEventKinds.ENTRY_CREATE
-                        || event.kind() == StandardWatchEventKinds.OVERFLOW ? Change.CREATED : Change.MODIFIED;
+                Change seen = event.kind() == StandardWatchEventKinds.ENTRY_MODIFY
+                        && reading.containsKey(dir.resolve((Path) event.context())) ? Change.MODIFIED : Change.SCAN;
                 change = seen.compareTo(change) > 0 ? seen : change;
             }
             if (!key.reset()) {

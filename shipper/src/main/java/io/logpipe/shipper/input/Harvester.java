@@ -14,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -46,6 +47,8 @@ final class Harvester {
     /** No scan found the file under any matched path any more (renamed away, removed, or a link re-pointed). */
     boolean gone;
     boolean removed;
+    /** What the crawler's {@link FileChanges} watches for this harvester. */
+    List<Path> watchedPaths = List.of();
 
     Harvester(InputConfig input, Path path, FileState state, FileChannel channel, long startOffset, EventSink sink)
             throws IOException {

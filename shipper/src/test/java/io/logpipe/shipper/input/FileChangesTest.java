@@ -28,7 +28,17 @@ class FileChangesTest {
 
             Files.move(log, dir.resolve("app.log.1"));
             Files.writeString(log, "after rotation\n");
-            assertEquals(FileChanges.Change.CREATED, changes.await(LONG_WAIT), "a rotation's new file");
+            assertEquals(FileChanges.Change.SCAN, changes.await(LONG_WAIT), "a rotation's new file");
+        }
+    }
+
+    @Test
+    void aWriteToAFileNoLongerReadAsksForAScan() throws Exception {
+        Path log = Files.writeString(dir.resolve("app.log"), "first\n");
+        try (FileChanges changes = FileChanges.open()) {
+            changes.forget(changes.watch(log)); // opened, then closed when inactive
+            Files.writeString(log, "second\n", StandardOpenOption.APPEND);
+            assertEquals(FileChanges.Change.SCAN, changes.await(LONG_WAIT), "found by a scan now, not in scan_frequency");
         }
     }
 
