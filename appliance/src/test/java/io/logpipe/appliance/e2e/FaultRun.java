@@ -98,6 +98,7 @@ final class FaultRun {
             try (SequencedLog app = new SequencedLog(logs, plan.rotateEvery());
                  Writer writer = new Writer(app, indexed)) {
                 writeJsonLines(logs.resolve("events.json"));
+                Files.createFile(logs.resolve("probe.log")); // harvested from the start, not found by a later scan
                 for (Component c : components) {
                     c.start();
                 }
@@ -124,7 +125,12 @@ final class FaultRun {
                     }
                     kills.merge(part, 1, Integer::sum);
                 }
-                long[] probes = probe(logs.resolve("probe.log"), indexed, writer);
+                long[] probes = new long[0];
+                if (!plan.probeFor().isZero()) {
+                    writer.keepWriting(); // the probe measures a pipeline under the planned rate
+                    await("the pipeline caught up before the probe", indexed::numberedLines, app.written(), writer);
+                    probes = probe(logs.resolve("probe.log"), indexed, writer);
+                }
                 writer.finish();
                 long lines = app.written();
                 log("writing stopped at " + lines + " lines; waiting until all are searchable");
@@ -148,12 +154,14 @@ final class FaultRun {
 
     /**
      * Appends the numbered lines at the planned rate on a thread of its own: at least {@code minLines}, on until the
-     * kills are done (at most twice as many), with the copytruncate at two thirds of {@code minLines}.
+     * kills are done (at most twice as many, unless the probe needs more), with the copytruncate at two thirds of
+     * {@code minLines}.
      */
     private final class Writer extends Thread implements AutoCloseable {
         private final SequencedLog app;
         private final IndexedLines indexed;
         private volatile boolean finishRequested;
+        private volatile boolean uncapped;
         private volatile Throwable failure;
 
         Writer(SequencedLog app, IndexedLines indexed) {
@@ -169,8 +177,10 @@ final class FaultRun {
             long copyTruncateAt = plan.minLines() * 2 / 3;
             long next = System.nanoTime();
             try {
-                while ((app.written() < plan.minLines() || !finishRequested) && app.written() < 2 * plan.minLines()) {
-                    app.append(perTick);
+                while (app.written() < plan.minLines() || !finishRequested) {
+                    if (uncapped || app.written() < 2 * plan.minLines()) {
+                        app.append(perTick);
+                    }
                     if (app.copyTruncations() == 0 && app.written() >= copyTruncateAt) {
                         app.copyTruncate(lines -> await("every line before the copytruncate",
                                 indexed::numberedLines, lines, null));
@@ -186,6 +196,11 @@ final class FaultRun {
             } catch (Throwable t) {
                 failure = t;
             }
+        }
+
+        /** Lifts the cap of twice the planned lines (writing resumes if it had reached it), until {@link #finish}. */
+        void keepWriting() {
+            uncapped = true;
         }
 
         /** Throws what the writer failed with, if it did. */
@@ -231,9 +246,6 @@ final class FaultRun {
      * how long each took until Elasticsearch found it.
      */
     private long[] probe(Path file, IndexedLines indexed, Writer writer) throws Exception {
-        if (plan.probeFor().isZero()) {
-            return new long[0];
-        }
         List<Long> millis = new ArrayList<>();
         long end = System.nanoTime() + plan.probeFor().toNanos();
         for (int n = 0; System.nanoTime() < end; n++) {
