@@ -28,8 +28,8 @@ public final class FaultBench {
         System.out.printf("kills       %s%n", r.kills());
         System.out.printf("lost        %d%s%n", r.lost(), r.missing().isEmpty() ? "" : " e.g. " + r.missing());
         System.out.printf("duplicated  %d%n", r.duplicated());
-        System.out.printf("JSON lines  %d of %d indexed; the conflicting one in the dead-letter queue (%d entr%s:"
-                + " replayed after an indexer kill it is written again)%n", r.jsonDocuments(), FaultRun.JSON_LINES,
+        System.out.printf("JSON lines  %d of %d indexed; the conflicting one in the dead-letter queue (%d entr%s;"
+                + " a replay after an indexer kill may write it again)%n", r.jsonDocuments(), FaultRun.JSON_LINES,
                 r.deadLetters().size(), r.deadLetters().size() == 1 ? "y" : "ies");
         long[] p = r.probeMillis();
         if (p.length > 0) {

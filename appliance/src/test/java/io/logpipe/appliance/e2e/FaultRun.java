@@ -102,6 +102,9 @@ final class FaultRun {
                 for (Component c : components) {
                     c.start();
                 }
+                // Every part up and the whole way flowing before the numbered lines start: the kills then meet
+                // lines in flight, not a pipeline still starting.
+                await("the JSON lines through the whole pipeline", indexed::jsonLines, JSON_LINES - 1, null);
                 writer.start();
                 List<String> parts = List.of("shipper", "queue", "indexer", "elasticsearch");
                 int total = parts.size() * plan.killRounds();
