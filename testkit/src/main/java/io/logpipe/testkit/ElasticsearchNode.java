@@ -164,6 +164,21 @@ public final class ElasticsearchNode implements AutoCloseable {
         return process.process();
     }
 
+    /**
+     * Starts the server again, on the same port and the same data, after it died (a fault test killed it with
+     * SIGKILL); returns once the cluster is healthy again.
+     */
+    public void restart() {
+        try {
+            process.restart();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not restart Elasticsearch node '" + options.name() + "'", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while restarting Elasticsearch", e);
+        }
+    }
+
     /** Stops the node: SIGTERM, then SIGKILL after 30 s. Idempotent. */
     @Override
     public void close() {

@@ -34,6 +34,7 @@ public final class ElasticsearchProcess implements AutoCloseable {
     private final Path pidFile;
     private volatile Process watchdog;
     private volatile boolean stopped;
+    private List<String> command;
 
     private ElasticsearchProcess(Builder spec, Path home) {
         this.spec = spec;
@@ -164,7 +165,7 @@ public final class ElasticsearchProcess implements AutoCloseable {
             step.apply(this, config);
         }
         chownIfRoot(asRoot);
-        List<String> command = new ArrayList<>(List.of(home.resolve("bin/elasticsearch").toString(), "-d", "-p",
+        command = new ArrayList<>(List.of(home.resolve("bin/elasticsearch").toString(), "-d", "-p",
                 pidFile.toString()));
         for (String setting : settings()) {
             command.add("-E");
@@ -172,6 +173,29 @@ public final class ElasticsearchProcess implements AutoCloseable {
         }
         spec.log.accept("starting Elasticsearch node '" + spec.name + "' on 127.0.0.1:" + spec.httpPort + " (heap "
                 + spec.heap + ", data " + spec.nodeDir.resolve("data") + ")");
+        startServer();
+    }
+
+    /**
+     * Starts the server again after it died (killed with SIGKILL, say): the same command, directories, data and
+     * ports as the first start, without configuring anything again; returns once it is healthy.
+     */
+    public synchronized void restart() throws IOException, InterruptedException {
+        if (stopped) {
+            throw new IllegalStateException("node '" + spec.name + "' was closed");
+        }
+        if (process().isPresent()) {
+            throw new IllegalStateException("node '" + spec.name + "' is still running");
+        }
+        if (watchdog != null) {
+            watchdog.destroy();
+        }
+        Files.deleteIfExists(pidFile);
+        spec.log.accept("restarting Elasticsearch node '" + spec.name + "' on 127.0.0.1:" + spec.httpPort);
+        startServer();
+    }
+
+    private void startServer() throws IOException, InterruptedException {
         long started = System.nanoTime();
         try {
             runTool(command, spec.startTimeout);

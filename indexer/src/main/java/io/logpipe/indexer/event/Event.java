@@ -108,9 +108,10 @@ public final class Event {
         data().put(TIMESTAMP, timestamp);
     }
 
-    private Event(byte[] json, Instant timestamp, boolean timestampAdded, boolean versionAdded, int timestampStart,
-                  int timestampEnd) {
+    private Event(byte[] json, Map<String, Object> metadata, Instant timestamp, boolean timestampAdded,
+                  boolean versionAdded, int timestampStart, int timestampEnd) {
         this.sourceJson = json;
+        this.metadata = metadata;
         this.lazyTimestamp = timestamp;
         this.timestampAdded = timestampAdded;
         this.versionAdded = versionAdded;
@@ -120,29 +121,35 @@ public final class Event {
 
     /**
      * An event for a JSON object whose fields are decoded only when something first reads them; a pipeline without
-     * filters never does, since the output writes the bytes as they came. Returns null when the bytes could not be
-     * written as they came: the caller then decodes them now.
+     * filters never does, since the output writes the bytes as they came. {@code @metadata} (every shipped event has
+     * one) is read now and cut out of the bytes, which then say exactly what the fields say. Returns null when the
+     * bytes could not be written as they came: the caller then decodes them now.
      */
     public static Event decodeLazily(byte[] json) {
-        // The bytes go out as they came only if they say exactly what the fields say: one object, no key twice, no
-        // @metadata (never written), @timestamp a string or absent, and on one line (bulk bodies are one document
-        // per line).
+        // The bytes go out as they came only if they say exactly what the fields say: one object, no key twice,
+        // @timestamp a string or absent, and on one line (bulk bodies are one document per line).
         EventJson.TopLevel top = EventJson.scanObject(json);
         if (top == null) {
             return null;
         }
+        if (top.empty()) {
+            return null; // nothing to write but what the event adds
+        }
+        byte[] fields = top.withoutMetadata(json);
+        Map<String, Object> metadata = top.metadata();
         if (top.timestamp() == null) {
             // None in the document: now, as for any event without one, written after the document's fields.
-            return top.empty() ? null : new Event(json, Instant.now(), true, !top.hasVersion(), -1, -1);
+            return new Event(fields, metadata, Instant.now(), true, !top.hasVersion(), -1, -1);
         }
         Instant canonical = Timestamps.parseCanonical(top.timestamp());
         if (canonical != null) {
-            return new Event(json, canonical, false, !top.hasVersion(), -1, -1);
+            return new Event(fields, metadata, canonical, false, !top.hasVersion(), -1, -1);
         }
         // Another form (no milliseconds, an offset): written back in the outputs' form, in place.
         Instant timestamp = top.timestampWithoutEscapes() ? parseTimestamp(top.timestamp()) : null;
         return timestamp == null ? null
-                : new Event(json, timestamp, false, !top.hasVersion(), top.timestampStart(), top.timestampEnd());
+                : new Event(fields, metadata, timestamp, false, !top.hasVersion(), top.shifted(top.timestampStart()),
+                        top.shifted(top.timestampEnd()));
     }
 
     private void decodeSource() {

@@ -171,20 +171,43 @@ public final class EventJson {
     /**
      * What {@link #scanObject} found among an object's top-level fields: {@code @timestamp}'s text and where its
      * string token lies in the bytes, quotes included ({@code timestampEnd - timestampStart} is the text's length
-     * plus 2 when it has no escapes), whether {@code @version} is there, and whether the object has no field at all.
+     * plus 2 when it has no escapes), whether {@code @version} is there, whether the object has no field but
+     * {@code @metadata}, and {@code @metadata} (null if absent) with the bytes to cut to take it out: from
+     * {@code metadataCutStart} to {@code metadataCutEnd}, one comma next to it included, so that what is left is the
+     * same object without it.
      */
-    record TopLevel(String timestamp, int timestampStart, int timestampEnd, boolean hasVersion, boolean empty) {
+    record TopLevel(String timestamp, int timestampStart, int timestampEnd, boolean hasVersion, boolean empty,
+                    Map<String, Object> metadata, int metadataCutStart, int metadataCutEnd) {
         boolean timestampWithoutEscapes() {
             return timestampEnd - timestampStart == timestamp.length() + 2;
+        }
+
+        /** The bytes without {@code @metadata} (the same array when there was none). */
+        byte[] withoutMetadata(byte[] json) {
+            if (metadata == null) {
+                return json;
+            }
+            byte[] out = new byte[json.length - (metadataCutEnd - metadataCutStart)];
+            System.arraycopy(json, 0, out, 0, metadataCutStart);
+            System.arraycopy(json, metadataCutEnd, out, metadataCutStart, json.length - metadataCutEnd);
+            return out;
+        }
+
+        /** Where a byte offset of the source lies once {@code @metadata} is cut out (-1 stays -1). */
+        int shifted(int offset) {
+            return metadata == null || offset < metadataCutStart ? offset
+                    : offset - (metadataCutEnd - metadataCutStart);
         }
     }
 
     /**
-     * Reads a JSON object through without building it (no maps, no strings but {@code @timestamp}'s), for an event
-     * that may never need its fields. Returns null unless the bytes are exactly one object on one line whose fields,
-     * written back, would be those bytes (no key twice in an object, nothing after it, no {@code @metadata}) and
-     * whose {@code @timestamp}, if any, is a string: {@link #parse} then decides what the bytes are.
+     * Reads a JSON object through without building it (no maps, no strings but {@code @timestamp}'s and what
+     * {@code @metadata} holds), for an event that may never need its fields. Returns null unless the bytes are exactly
+     * one object on one line whose fields, written back, would be those bytes once {@code @metadata} (never written)
+     * is cut out (no key twice in an object, nothing after it, {@code @metadata} an object if there) and whose
+     * {@code @timestamp}, if any, is a string: {@link #parse} then decides what the bytes are.
      */
+    @SuppressWarnings("unchecked")
     static TopLevel scanObject(byte[] json) {
         try (JsonParser p = FACTORY.createParser(json)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
@@ -195,16 +218,20 @@ public final class EventJson {
             int timestampEnd = -1;
             boolean version = false;
             boolean empty = true;
+            Map<String, Object> metadata = null;
+            int cutStart = -1;
+            int cutEnd = -1;
             Keys keys = new Keys();
             String name;
             while ((name = p.nextFieldName()) != null) {
                 if (!keys.addNew(name)) {
                     return null;
                 }
-                empty = false;
+                int nameStart = (int) p.currentTokenLocation().getByteOffset();
                 JsonToken token = p.nextToken();
                 switch (name) {
                     case Event.TIMESTAMP -> {
+                        empty = false;
                         if (token != JsonToken.VALUE_STRING) {
                             return null;
                         }
@@ -213,9 +240,29 @@ public final class EventJson {
                         timestampEnd = (int) p.currentLocation().getByteOffset();
                     }
                     case Event.METADATA -> {
-                        return null; // taken out of the fields: the bytes would say more than they
+                        if (token != JsonToken.START_OBJECT) {
+                            return null;
+                        }
+                        metadata = (Map<String, Object>) readValue(p, token);
+                        int valueEnd = (int) p.currentLocation().getByteOffset();
+                        int before = nameStart - 1;
+                        while (isWhitespace(json[before])) {
+                            before--;
+                        }
+                        if (json[before] == ',') {
+                            cutStart = before; // ,"@metadata":{..}
+                            cutEnd = valueEnd;
+                        } else { // the first field: "@metadata":{..}, (or the only one)
+                            int after = valueEnd;
+                            while (after < json.length && isWhitespace(json[after])) {
+                                after++;
+                            }
+                            cutStart = nameStart;
+                            cutEnd = after < json.length && json[after] == ',' ? after + 1 : valueEnd;
+                        }
                     }
                     default -> {
+                        empty = false;
                         version |= name.equals(Event.VERSION);
                         if (!skipVerbatim(p, token)) {
                             return null;
@@ -230,10 +277,14 @@ public final class EventJson {
             if (p.currentLocation().getLineNr() != 1) {
                 return null;
             }
-            return new TopLevel(timestamp, timestampStart, timestampEnd, version, empty);
+            return new TopLevel(timestamp, timestampStart, timestampEnd, version, empty, metadata, cutStart, cutEnd);
         } catch (IOException e) {
             return null;
         }
+    }
+
+    private static boolean isWhitespace(byte b) {
+        return b == ' ' || b == '\t' || b == '\r' || b == '\n';
     }
 
     /**

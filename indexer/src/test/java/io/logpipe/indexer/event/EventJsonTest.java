@@ -206,9 +206,44 @@ class EventJsonTest {
         for (String source : new String[] {"[{\"a\":1}]", "\"text\"", "{}", "{\"@timestamp\":1,\"a\":1}",
                 "{\"@timestamp\":\"yesterday\"}", "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\",\"a\":}",
                 "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\",\"a\":1,\"a\":1}",
-                "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\",\"@metadata\":{}}",
                 "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\"}\n", "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\"}x"}) {
             assertEquals(null, Event.decodeLazily(source.getBytes(StandardCharsets.UTF_8)), source);
+        }
+    }
+
+    @Test
+    void metadataIsReadAndCutOutOfTheBytesWrittenAsTheyCame() throws IOException {
+        String[][] cases = {
+            {"{\"@timestamp\":\"2024-07-01T00:00:01.250Z\",\"@metadata\":{\"beat\":\"filebeat\",\"_id\":\"k1\"},\"a\":1}",
+                "{\"@timestamp\":\"2024-07-01T00:00:01.250Z\",\"a\":1,\"@version\":\"1\"}"},
+            {"{\"@metadata\":{\"_id\":\"k1\"} , \"a\":1}", null}, // first: the comma after it goes
+            {"{\"a\":1 ,\"@metadata\":{\"_id\":\"k1\",\"n\":{\"x\":[1]}}}", null}, // last: the comma before it
+            // a timestamp after it, in another form, is rewritten where it now lies
+            {"{\"a\":1,\"@metadata\":{\"_id\":\"k1\"},\"@timestamp\":\"2024-07-01T00:00:01Z\",\"b\":2}",
+                "{\"a\":1,\"@timestamp\":\"2024-07-01T00:00:01.000Z\",\"b\":2,\"@version\":\"1\"}"},
+        };
+        for (String[] c : cases) {
+            byte[] bytes = c[0].getBytes(StandardCharsets.UTF_8);
+            Event lazy = Event.decodeLazily(bytes);
+            assertTrue(lazy != null, c[0]);
+            assertEquals("k1", lazy.get("[@metadata][_id]"), c[0]);
+            @SuppressWarnings("unchecked")
+            Event eager = new Event((Map<String, Object>) EventJson.parse(bytes, 0, bytes.length));
+            byte[] written = EventJson.toJsonBytes(lazy);
+            if (c[1] != null) {
+                assertEquals(c[1], new String(written, StandardCharsets.UTF_8));
+            }
+            if (!c[0].contains("@timestamp")) {
+                eager.setTimestamp(lazy.timestamp()); // both "now", a few microseconds apart
+            }
+            Object lazyFields = EventJson.parse(written, 0, written.length);
+            byte[] eagerBytes = EventJson.toJsonBytes(eager);
+            assertEquals(EventJson.parse(eagerBytes, 0, eagerBytes.length), lazyFields, c[0]);
+            assertEquals(eager.fields(), lazy.fields(), c[0]);
+            assertEquals(eager.metadata(), lazy.metadata(), c[0]);
+        }
+        for (String notLazy : new String[] {"{\"@metadata\":{\"_id\":\"k1\"}}", "{\"@metadata\":\"text\",\"a\":1}"}) {
+            assertEquals(null, Event.decodeLazily(notLazy.getBytes(StandardCharsets.UTF_8)), notLazy);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.logpipe.shipper.event;
 
+import io.logpipe.shipper.registry.FileIdentity;
 import java.util.Map;
 
 /**
@@ -30,10 +31,23 @@ public final class Event {
     public final boolean published;
     /** Told when the output acknowledged this event (the file's registry entry). */
     public final Acknowledgeable source;
+    /**
+     * The file as far as this event knows it: device, inode, and the fingerprint of its first
+     * {@code min(endOffset, FINGERPRINT_BYTES)} bytes, all of them read before or with the event, so reading the same
+     * bytes of the same file again gives the same value whatever was read after them. With {@link #offset} and the
+     * host it makes the event's id ({@link EventId}); null for an event without one.
+     */
+    public final FileIdentity file;
 
     public Event(long timestampMillis, String message, String path, long offset, long endOffset, int flags,
                  InputFields input, Map<String, Object> json, String jsonError, boolean published,
                  Acknowledgeable source) {
+        this(timestampMillis, message, path, offset, endOffset, flags, input, json, jsonError, published, source, null);
+    }
+
+    public Event(long timestampMillis, String message, String path, long offset, long endOffset, int flags,
+                 InputFields input, Map<String, Object> json, String jsonError, boolean published,
+                 Acknowledgeable source, FileIdentity file) {
         this.timestampMillis = timestampMillis;
         this.message = message;
         this.path = path;
@@ -45,6 +59,7 @@ public final class Event {
         this.jsonError = jsonError;
         this.published = published;
         this.source = source;
+        this.file = file;
     }
 
     /** Whoever must learn that the output acknowledged every event of a file up to an offset. */

@@ -24,8 +24,10 @@ import java.util.Map;
 public final class EventEncoder {
     private static final JsonFactory JSON = new JsonFactory();
     private static final byte[] TIMESTAMP_OPEN = ascii("{\"@timestamp\":\"");
-    private static final byte[] METADATA_AND_OFFSET = ascii("\",\"@metadata\":{\"beat\":\"" + AgentInfo.TYPE
-            + "\",\"type\":\"_doc\",\"version\":\"" + AgentInfo.COMPATIBLE_VERSION + "\"},\"log\":{\"offset\":");
+    private static final byte[] METADATA = ascii("\",\"@metadata\":{\"beat\":\"" + AgentInfo.TYPE
+            + "\",\"type\":\"_doc\",\"version\":\"" + AgentInfo.COMPATIBLE_VERSION + "\"");
+    private static final byte[] ID = ascii(",\"_id\":");
+    private static final byte[] OFFSET = ascii("},\"log\":{\"offset\":");
     private static final byte[] PATH = ascii(",\"file\":{\"path\":");
     private static final byte[] MESSAGE = ascii("},\"message\":");
     private static final byte[][] FLAGS = {
@@ -38,6 +40,7 @@ public final class EventEncoder {
     private final AgentInfo agent;
     private final Reusable buffer = new Reusable();
     private final JsonBytes bytes = new JsonBytes();
+    private final EventId ids = new EventId();
     private final Map<InputFields, byte[]> inputFragments = new IdentityHashMap<>();
     private final byte[] agentTail;
     private String lastPath;
@@ -59,7 +62,7 @@ public final class EventEncoder {
         }
         buffer.reset();
         try (JsonGenerator g = JSON.createGenerator(buffer)) {
-            writeMap(g, toMap(event));
+            writeMap(g, toMap(event), event);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -75,7 +78,12 @@ public final class EventEncoder {
         out.reset();
         out.raw(TIMESTAMP_OPEN);
         out.advance(Timestamps.write(e.timestampMillis, out.reserve(Timestamps.MAX_LENGTH), out.position()));
-        out.raw(METADATA_AND_OFFSET);
+        out.raw(METADATA);
+        if (e.file != null) {
+            out.raw(ID);
+            out.string(id(e));
+        }
+        out.raw(OFFSET);
         out.number(e.offset);
         out.raw(PATH);
         out.raw(pathJson(e.path));
@@ -158,11 +166,19 @@ public final class EventEncoder {
         return tail;
     }
 
-    private void writeMetadata(JsonGenerator g) throws IOException {
+    /** The event's {@code @metadata._id}: see {@link EventId}. */
+    public String id(Event e) {
+        return e.file == null ? null : ids.of(agent.name(), e.file, e.offset);
+    }
+
+    private void writeMetadata(JsonGenerator g, Event e) throws IOException {
         g.writeObjectFieldStart("@metadata");
         g.writeStringField("beat", AgentInfo.TYPE);
         g.writeStringField("type", "_doc");
         g.writeStringField("version", AgentInfo.COMPATIBLE_VERSION);
+        if (e.file != null) {
+            g.writeStringField("_id", id(e));
+        }
         g.writeEndObject();
     }
 
@@ -243,13 +259,13 @@ public final class EventEncoder {
         return root;
     }
 
-    private void writeMap(JsonGenerator g, Map<String, Object> root) throws IOException {
+    private void writeMap(JsonGenerator g, Map<String, Object> root, Event event) throws IOException {
         g.writeStartObject();
         for (Map.Entry<String, Object> entry : root.entrySet()) {
             g.writeFieldName(entry.getKey());
             writeValue(g, entry.getValue());
             if (entry.getKey().equals("@timestamp")) {
-                writeMetadata(g);
+                writeMetadata(g, event);
             }
         }
         g.writeEndObject();

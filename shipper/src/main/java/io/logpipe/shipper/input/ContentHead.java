@@ -56,9 +56,15 @@ final class ContentHead {
 
     /** The identity (fingerprint over the known bytes) of this file. */
     FileIdentity identity(long device, long inode) {
+        return identity(device, inode, length);
+    }
+
+    /** The identity with the fingerprint over the first {@code prefix} known bytes (at most {@link #length}). */
+    FileIdentity identity(long device, long inode, int prefix) {
+        int n = Math.min(prefix, length);
         CRC32C crc = new CRC32C();
-        crc.update(bytes, 0, length);
-        return new FileIdentity(device, inode, length, crc.getValue());
+        crc.update(bytes, 0, n);
+        return new FileIdentity(device, inode, n, crc.getValue());
     }
 
     private int readHead(FileChannel channel, int max) throws IOException {

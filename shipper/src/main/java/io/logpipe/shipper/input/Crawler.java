@@ -32,6 +32,8 @@ public final class Crawler implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Crawler.class);
     private static final int READS_PER_TURN = 16;
     private static final long MAX_IDLE_NANOS = 100_000_000L;
+    /** A directory where files keep appearing must not make the crawler scan without pause. */
+    private static final long MIN_EARLY_SCAN_GAP_NANOS = 100_000_000L;
 
     private final List<InputConfig> inputs;
     private final Registry registry;
@@ -40,6 +42,7 @@ public final class Crawler implements Runnable {
     private final long[] nextScan;
     private final boolean[] scannedOnce;
     private final AtomicLong scans = new AtomicLong();
+    private final FileChanges changes = FileChanges.open();
     private final Set<String> reported = new HashSet<>();
     private volatile boolean running = true;
 
@@ -84,16 +87,25 @@ public final class Crawler implements Runnable {
                     }
                 }
                 boolean progress = readRound();
-                if (progress) {
+                // Busy: only look whether a file appeared. Idle: wait for a change, at most the backoff (polling).
+                FileChanges.Change change = changes.await(progress ? 0 : idle);
+                if (change == FileChanges.Change.SCAN) {
+                    // a rotation's new file, or a closed one written again: scan now rather than at scan_frequency
+                    for (int i = 0; i < inputs.size(); i++) {
+                        long earliest = nextScan[i] - inputs.get(i).scanFrequency().toNanos() + MIN_EARLY_SCAN_GAP_NANOS;
+                        nextScan[i] = earliest - nextScan[i] < 0 ? earliest : nextScan[i];
+                    }
+                }
+                if (progress || change != FileChanges.Change.NONE) {
                     idle = 1_000_000L;
                 } else {
-                    Thread.sleep(idle / 1_000_000L, (int) (idle % 1_000_000L));
                     idle = Math.min(idle * 2, MAX_IDLE_NANOS);
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            changes.close();
             synchronized (this) {
                 for (Harvester h : open.values()) {
                     h.close(false);
@@ -151,6 +163,7 @@ public final class Crawler implements Runnable {
         synchronized (this) {
             open.remove(h.state.identity().key());
         }
+        changes.forget(h.watchedPaths);
         LOG.info("closed {} at offset {}: {}", h.path, h.readOffset(), why);
         if (h.removed && h.input.cleanRemoved()) {
             registry.remove(h.state);
@@ -266,6 +279,7 @@ public final class Crawler implements Runnable {
             synchronized (this) {
                 open.put(id.key(), h);
             }
+            h.watchedPaths = changes.watch(c.path());
             LOG.info("harvesting {}{} from offset {}", c.path(), c.target() == null ? "" : " (-> " + c.target() + ")",
                     start);
         } catch (IOException e) {

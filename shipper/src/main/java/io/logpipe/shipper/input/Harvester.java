@@ -14,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -41,9 +42,13 @@ final class Harvester {
     private InterruptedException interrupted;
     private Event.Acknowledgeable cursor;
     private long lastDataNanos = System.nanoTime();
+    /** The identity events past the fingerprint's full length carry (see {@link Event#file}); null until known. */
+    private FileIdentity fullIdentity;
     /** No scan found the file under any matched path any more (renamed away, removed, or a link re-pointed). */
     boolean gone;
     boolean removed;
+    /** What the crawler's {@link FileChanges} watches for this harvester. */
+    List<Path> watchedPaths = List.of();
 
     Harvester(InputConfig input, Path path, FileState state, FileChannel channel, long startOffset, EventSink sink)
             throws IOException {
@@ -132,6 +137,7 @@ final class Harvester {
             throw interrupted;
         }
         reader.seek(0);
+        fullIdentity = null;
         FileIdentity id = state.identity();
         // the fingerprint grows again from the bytes read from now on
         state.restart(reader.head().identity(id.device(), id.inode()));
@@ -195,12 +201,29 @@ final class Harvester {
         }
         boolean keep = passes(filterText);
         Event event = new Event(System.currentTimeMillis(), text, pathText, m.offset(), m.endOffset(), m.flags(),
-                input.event(), json, jsonError, keep, cursor);
+                input.event(), json, jsonError, keep, cursor, eventIdentity(m.endOffset()));
         try {
             sink.publish(event);
         } catch (InterruptedException e) {
             interrupted = e;
         }
+    }
+
+    /**
+     * The file as an event ending at {@code endOffset} knows it: the fingerprint over its first
+     * {@code min(endOffset, FINGERPRINT_BYTES)} bytes, which were all read by the time the event was, so it does not
+     * depend on how much of the file existed when it was first seen.
+     */
+    private FileIdentity eventIdentity(long endOffset) {
+        FileIdentity id = state.identity();
+        ContentHead head = reader.head();
+        if (endOffset < FileIdentity.FINGERPRINT_BYTES || head.length() < FileIdentity.FINGERPRINT_BYTES) {
+            return head.identity(id.device(), id.inode(), (int) Math.min(endOffset, FileIdentity.FINGERPRINT_BYTES));
+        }
+        if (fullIdentity == null || !fullIdentity.sameInode(id)) {
+            fullIdentity = head.identity(id.device(), id.inode());
+        }
+        return fullIdentity;
     }
 
     private boolean passes(String text) {

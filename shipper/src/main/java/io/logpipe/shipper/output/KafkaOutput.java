@@ -263,7 +263,7 @@ public final class KafkaOutput implements Output {
             int excess = value.length - limit;
             int keep = Math.max(0, current.message.length() - excess - 16);
             current = new Event(e.timestampMillis, current.message.substring(0, keep), e.path, e.offset, e.endOffset,
-                    e.flags | Event.FLAG_TRUNCATED, e.input, e.json, e.jsonError, true, e.source);
+                    e.flags | Event.FLAG_TRUNCATED, e.input, e.json, e.jsonError, true, e.source, e.file);
             value = encoder.encode(current);
             if (keep == 0) {
                 break;

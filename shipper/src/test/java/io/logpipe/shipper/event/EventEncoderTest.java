@@ -2,10 +2,13 @@ package io.logpipe.shipper.event;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.logpipe.shipper.registry.FileIdentity;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -99,9 +102,32 @@ class EventEncoderTest {
 
     @Test
     void aDateInAFormatStringIsTheCalendarYearAtNewYearNotTheWeekBasedOne() {
-        long lastDays = java.time.Instant.parse("2024-12-30T10:00:00Z").toEpochMilli(); // ISO week 1 of 2025
+        long lastDays = Instant.parse("2024-12-30T10:00:00Z").toEpochMilli(); // ISO week 1 of 2025
         Event e = new Event(lastDays, "m", "/var/log/app.log", 0, 1, 0, plain(), null, null, true, NOBODY);
         assertEquals("logs-2024.12.30", FormatString.parse("logs-%{+YYYY.MM.dd}").evaluate(e, encoder));
         assertEquals("logs-2024.12.30", FormatString.parse("logs-%{+yyyy.MM.dd}").evaluate(e, encoder));
+    }
+
+    @Test
+    void theEventIdGoesInMetadataWhereBeatsPutOne_stableForTheSameFileAndOffset() throws Exception {
+        FileIdentity file = new FileIdentity(8, 1234, 1024, 99);
+        Event e = new Event(0, "hello", "/a", 4096, 4102, 0, plain(), null, null, true, NOBODY, file);
+        String id = JSON.readTree(encoder.encode(e)).path("@metadata").path("_id").asText();
+        assertEquals(EventId.KEY_CHARS + Long.toString(4096, 36).length(), id.length(), id);
+
+        Event later = new Event(1, "hello again", "/renamed", 4096, 4200, 0, plain(), null, null, true, NOBODY, file);
+        assertEquals(id, new EventEncoder(agent).id(later), "a restart, a rename: the same bytes, the same id");
+        FileIdentity other = new FileIdentity(8, 1234, 1024, 98);
+        Event rewritten = new Event(0, "hello", "/a", 4096, 4102, 0, plain(), null, null, true, NOBODY, other);
+        assertNotEquals(id, encoder.id(rewritten), "other first bytes, other id");
+        Event otherHost = new Event(0, "hello", "/a", 4096, 4102, 0, plain(), null, null, true, NOBODY, file);
+        assertNotEquals(id,
+                new EventEncoder(new AgentInfo("web-2", "web-2", "id-1", "e", "7.17.0")).id(otherHost));
+
+        InputFields.JsonDecoding decoding = new InputFields.JsonDecoding(true, false, true, null, false, false);
+        InputFields json = new InputFields("log", Map.of(), Map.of(), List.of(), decoding);
+        Event decoded = new Event(0, "{}", "/a", 4096, 4102, 0, json, Map.of("k", "v"), null, true, NOBODY, file);
+        assertEquals(id, JSON.readTree(encoder.encode(decoded)).path("@metadata").path("_id").asText(),
+                "the general path writes it too");
     }
 }

@@ -119,4 +119,49 @@ class HarvesterTest {
         expected.addAll(Collections.nCopies(50, "bbbb"));
         assertEquals(expected, messages());
     }
+
+    /** What makes an event's id at the source: the file as the event knows it, and its first byte offset. */
+    private List<String> identities() {
+        List<String> out = new ArrayList<>();
+        for (Event e : events) {
+            out.add(e.file + "@" + e.offset);
+        }
+        return out;
+    }
+
+    @Test
+    void theSameBytesReadAgainGiveTheSameIdentities_howeverTheFileGrewWhenFirstRead() throws Exception {
+        Path app = Files.createFile(dir.resolve("app.log"));
+        Harvester growing = harvest(app);
+        for (String line : lines("a line that grows the file a little at a time, number ", 60)) {
+            Files.writeString(app, line + "\n", StandardOpenOption.APPEND);
+            pollToTheEnd(growing); // the fingerprint is shorter than its maximum for the first lines
+        }
+        List<String> firstRead = identities();
+        channel.close();
+
+        events.clear();
+        pollToTheEnd(harvest(app)); // read again from offset 0, the whole file there at once (a lost registry)
+        assertEquals(firstRead, identities());
+        assertEquals(60, new java.util.HashSet<>(firstRead).size(), "no two events share an identity");
+    }
+
+    @Test
+    void newContentAfterACopytruncateGetsNewIdentitiesAtTheSameOffsets() throws Exception {
+        Path app = dir.resolve("app.log");
+        rewrite(app, lines("old content line ", 100));
+        Harvester h = harvest(app);
+        pollToTheEnd(h);
+        rewrite(app, lines("new content line ", 100)); // the same sizes: only the bytes differ
+        h.verifyContent();
+        pollToTheEnd(h);
+
+        assertEquals(200, events.size());
+        for (int i = 0; i < 100; i++) {
+            Event before = events.get(i);
+            Event after = events.get(100 + i);
+            assertEquals(before.offset, after.offset);
+            org.junit.jupiter.api.Assertions.assertNotEquals(before.file, after.file, "line " + i);
+        }
+    }
 }

@@ -9,6 +9,7 @@ import co.elastic.clients.elasticsearch.core.bulk.BulkResponseItem;
 import co.elastic.clients.util.BinaryData;
 import io.logpipe.indexer.es.ElasticsearchConnection;
 import io.logpipe.indexer.event.Event;
+import io.logpipe.indexer.event.FieldReference;
 import io.logpipe.indexer.event.EventJson;
 import io.logpipe.indexer.event.Sprintf;
 import io.logpipe.indexer.pipeline.DeadLetterQueue;
@@ -27,11 +28,14 @@ import org.slf4j.LoggerFactory;
  * Logstash's elasticsearch output: bulk requests through elasticsearch-java to {@code hosts} (failover),
  * {@code index} sprintf'd per event (date-suffixed by default). Connection errors, 429 and 5xx are retried with
  * exponential backoff until they succeed; items that can never succeed (400/404: mapping conflicts) go to the
- * dead-letter queue. An event read from Kafka without {@code document_id} gets the id {@code topic-partition-offset},
- * so a replay after a crash overwrites the same documents.
+ * dead-letter queue. The document id: {@code document_id} when set; else the event's {@code [@metadata][_id]}, as
+ * Beats' own Elasticsearch output does (the shipper gives every line one that is the same when the line is read
+ * again, so a line the shipper sends twice is one document); else, for an event read from Kafka,
+ * {@code topic-partition-offset}, so a replay after a crash overwrites the same documents.
  */
 public final class ElasticsearchOutput implements Output {
     private static final Logger LOG = LoggerFactory.getLogger(ElasticsearchOutput.class);
+    private static final FieldReference METADATA_ID = FieldReference.of("[@metadata][_id]");
     /** Logstash's cap on one bulk request's body; bigger batches are split. */
     static final long MAX_BULK_BYTES = 20L * 1024 * 1024;
     private static final List<String> NOT_APPLICABLE = List.of("manage_template", "template", "template_name",
@@ -156,9 +160,7 @@ public final class ElasticsearchOutput implements Output {
     public void write(List<Event> events) throws InterruptedException {
         List<Pending> pending = new ArrayList<>(events.size());
         for (Event event : events) {
-            String docId = documentId != null ? documentId.apply(event)
-                    : event.source() != null ? event.source().documentId() : null;
-            pending.add(new Pending(event, index.apply(event), docId, EventJson.toJsonBytes(event)));
+            pending.add(new Pending(event, index.apply(event), documentId(event), EventJson.toJsonBytes(event)));
         }
         int from = 0;
         while (from < pending.size()) {
@@ -171,6 +173,17 @@ public final class ElasticsearchOutput implements Output {
             deliver(pending.subList(from, to));
             from = to;
         }
+    }
+
+    /** See the class: the pipeline's document_id, else the event's own id, else where it was read from. */
+    String documentId(Event event) {
+        if (documentId != null) {
+            return documentId.apply(event);
+        }
+        if (event.get(METADATA_ID) instanceof String own && !own.isEmpty()) {
+            return own;
+        }
+        return event.source() != null ? event.source().documentId() : null;
     }
 
     /** Sends until every document is written or dead-lettered; only an interrupt (shutdown) ends it early. */

@@ -90,6 +90,35 @@ class ElasticsearchOutputTest {
         }
     }
 
+    /** A shipped line as the kafka input's json codec reads it: lazily, with the shipper's id in @metadata. */
+    private static Event shipped(String id, String message, long offset) {
+        byte[] json = ("{\"@timestamp\":\"2024-12-31T12:00:00.000Z\",\"@metadata\":{\"beat\":\"filebeat\",\"_id\":\""
+                + id + "\"},\"message\":\"" + message + "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Event event = Event.decodeLazily(json);
+        event.setSource(new Position("app", 0, offset, new AtomicInteger()));
+        return event;
+    }
+
+    @Test
+    void theEventsOwnIdFromMetadataIsTheDocumentId_soALineShippedTwiceIsOneDocument() throws Exception {
+        try (ElasticsearchOutput output = output("hosts => [\"" + node.url() + "\"] index => \"t9\"")) {
+            output.write(List.of(shipped("line-a", "a", 10), shipped("line-b", "b", 11)));
+            // the shipper restarted before its registry was written: the same lines again, at new Kafka offsets
+            output.write(List.of(shipped("line-a", "a", 12), shipped("line-b", "b", 13)));
+            assertEquals(2, count("t9"));
+            Map<?, ?> doc = client.get(g -> g.index("t9").id("line-b"), Map.class).source();
+            assertEquals("b", doc.get("message"));
+            assertFalse(doc.containsKey("@metadata"), "metadata is never written");
+
+            Event withoutId = event("2024-12-31T12:00:00Z", "c", 14);
+            assertEquals("nginx.access-3-14", output.documentId(withoutId), "no id of its own: topic-partition-offset");
+        }
+        try (ElasticsearchOutput output = output("hosts => [\"" + node.url() + "\"] index => \"t9\""
+                + " document_id => \"%{message}\"")) {
+            assertEquals("a", output.documentId(shipped("line-a", "a", 10)), "the pipeline's document_id wins");
+        }
+    }
+
     @Test
     void documentIdSettingAndCreateActionTreatAnExistingDocumentAsWritten() throws Exception {
         try (ElasticsearchOutput output = output("hosts => \"" + node.url() + "\" index => \"t2\" action => create"
