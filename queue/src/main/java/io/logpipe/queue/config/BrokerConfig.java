@@ -375,7 +375,7 @@ public final class BrokerConfig {
             }
         }
 
-        /** The PLAINTEXT endpoints of a listener list; controller listeners are skipped with a warning, TLS/SASL fail. */
+        /** The PLAINTEXT endpoints of a listener list; controller listeners are skipped with a warning, others fail. */
         List<Endpoint> listeners(String key, String defaultValue, Map<String, String> protocols) throws ConfigException {
             String value = string(key, defaultValue);
             Set<String> controllerNames = new java.util.HashSet<>();
@@ -434,7 +434,8 @@ public final class BrokerConfig {
                     continue;
                 }
                 if (SecurityRequest.isHarmlessSecurityKey(key)) {
-                    warn(key, "only tunes TLS/SASL, which this broker does not have yet (issue 15); ignored");
+                    warn(key, "has no effect without TLS, SASL or ACLs, which this broker does not have yet (issue 15);"
+                            + " ignored");
                     continue;
                 }
                 boolean clusterOnly = CLUSTER_ONLY_PREFIXES.stream().anyMatch(key::startsWith);

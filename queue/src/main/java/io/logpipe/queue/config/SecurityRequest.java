@@ -15,7 +15,8 @@ import java.util.Set;
  * and {@code security.inter.broker.protocol} other than {@code PLAINTEXT}. Any other {@code ssl.*} or {@code sasl.*}
  * key (protocol versions, cipher suites, store types, passwords without a store, endpoint identification, Kerberos
  * and login tuning, {@code principal.builder.class}, {@code connections.max.reauth.ms}) only tunes a feature that is
- * off without the keys above, so it warns in one line and the broker starts. A blank value asks for nothing. Listeners
+ * off without the keys above, so it warns in one line and the broker starts; so does a key above with a blank value,
+ * which asks for nothing (Kafka reads it as unset). Listeners
  * whose protocol is not PLAINTEXT are refused where listeners are parsed ({@link BrokerConfig}).
  */
 final class SecurityRequest {
@@ -68,9 +69,10 @@ final class SecurityRequest {
         return null;
     }
 
-    /** A security key that asks for nothing by itself: it warns and the broker starts. */
+    /** A security key that {@link #requested} nothing: it warns and the broker starts. */
     static boolean isHarmlessSecurityKey(String key) {
-        return key.startsWith("ssl.") || key.startsWith("sasl.") || TUNING_KEYS.contains(key);
+        return key.startsWith("ssl.") || key.startsWith("sasl.") || TUNING_KEYS.contains(key)
+                || SASL_KEYS.contains(key) || ACL_KEYS.contains(key);
     }
 
     /** The reason of the failure for a key that {@link #requested} something. */

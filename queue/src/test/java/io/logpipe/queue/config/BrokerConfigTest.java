@@ -116,7 +116,8 @@ class BrokerConfigTest {
         assertTrue(e.getMessage().contains("listeners: '127.0.0.1:9092' is not NAME://host:port"), e.getMessage());
         e = assertThrows(ConfigException.class, () -> load("log.segment.bytes=-5\n"));
         assertTrue(e.getMessage().contains("log.segment.bytes: -5 is out of range"), e.getMessage());
-        e = assertThrows(ConfigException.class, () -> load("listeners=CONTROLLER://:9093\ncontroller.listener.names=CONTROLLER\n"));
+        e = assertThrows(ConfigException.class,
+                () -> load("listeners=CONTROLLER://:9093\ncontroller.listener.names=CONTROLLER\n"));
         assertTrue(e.getMessage().contains("no PLAINTEXT listener left"), e.getMessage());
     }
 
@@ -133,7 +134,8 @@ class BrokerConfigTest {
         assertTrue(m.contains("server.properties:2: listeners: entry SASL_SSL://127.0.0.1:9093 uses SASL_SSL, but"), m);
         for (String protocol : List.of("SSL", "SASL_PLAINTEXT")) {
             m = refusal("listeners=" + protocol + "://127.0.0.1:9093\n");
-            assertTrue(m.contains(":1: listeners: entry " + protocol + "://127.0.0.1:9093 uses " + protocol + ", but"), m);
+            assertTrue(m.contains(":1: listeners: entry " + protocol + "://127.0.0.1:9093 uses " + protocol + ", but"),
+                    m);
         }
         m = refusal("listeners=PLAINTEXT://127.0.0.1:9092,SECURE://:9093\n"
                 + "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SECURE:SSL\n");
@@ -166,7 +168,8 @@ class BrokerConfigTest {
         m = refusal("listener.name.sasl_plaintext.sasl.enabled.mechanisms=PLAIN\n");
         assertTrue(m.contains(":1: listener.name.sasl_plaintext.sasl.enabled.mechanisms: asks for SASL"), m);
         m = refusal("", "security.inter.broker.protocol=SASL_SSL");
-        assertTrue(m.startsWith("--override security.inter.broker.protocol: security.inter.broker.protocol: asks for SASL_SSL"), m);
+        assertTrue(m.startsWith(
+                "--override security.inter.broker.protocol: security.inter.broker.protocol: asks for SASL_SSL"), m);
     }
 
     @Test
@@ -203,10 +206,12 @@ class BrokerConfigTest {
                 """);
         assertEquals(List.of(new BrokerConfig.Endpoint("PLAINTEXT", "127.0.0.1", 9092)), config.listeners());
         for (String key : List.of("ssl.endpoint.identification.algorithm", "ssl.enabled.protocols", "ssl.client.auth",
-                "sasl.mechanism.inter.broker.protocol", "security.inter.broker.protocol")) {
+                "sasl.mechanism.inter.broker.protocol", "security.inter.broker.protocol", "authorizer.class.name")) {
             List<String> about = config.warnings().stream().filter(w -> w.contains(": " + key + " ")).toList();
             assertEquals(1, about.size(), key + " in " + config.warnings());
-            assertTrue(about.get(0).contains("only tunes TLS/SASL, which this broker does not have yet (issue 15)"), about.get(0));
+            assertTrue(about.get(0).contains(
+                    "has no effect without TLS, SASL or ACLs, which this broker does not have yet (issue 15)"),
+                    about.get(0));
         }
     }
 
@@ -214,7 +219,7 @@ class BrokerConfigTest {
     void theShippedServerPropertiesAsksForNoSecurity() throws Exception {
         Path shipped = Path.of(System.getProperty("user.dir")).resolveSibling("conf").resolve("server.properties");
         BrokerConfig config = BrokerConfig.load(PropertiesFile.read(shipped), List.of());
-        assertTrue(config.warnings().stream().noneMatch(w -> w.contains("TLS/SASL")), config.warnings().toString());
+        assertTrue(config.warnings().stream().noneMatch(w -> w.contains("issue 15")), config.warnings().toString());
     }
 
     @Test

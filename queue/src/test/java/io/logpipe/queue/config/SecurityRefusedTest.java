@@ -30,16 +30,17 @@ class SecurityRefusedTest {
                 """.formatted(work.resolve("data")));
         String[] result = ChildBroker.runToExit(file.toString());
         assertEquals("2", result[0], result[1]);
-        assertTrue(result[1].contains("queue-server: " + file + ":4: ssl.keystore.location: asks for TLS, but this broker"
-                + " has no TLS/SASL/ACLs yet (issue 15): remove ssl.keystore.location or use Apache Kafka"), result[1]);
+        assertTrue(result[1].contains("queue-server: " + file + ":4: ssl.keystore.location: asks for TLS, but this"
+                + " broker has no TLS/SASL/ACLs yet (issue 15): remove ssl.keystore.location or use Apache Kafka"),
+                result[1]);
         assertFalse(result[1].contains("listening on"), result[1]);
 
         Files.writeString(file, "listeners=PLAINTEXT://127.0.0.1:0,SASL_SSL://127.0.0.1:0\nlog.dirs="
                 + work.resolve("data") + "\n");
         result = ChildBroker.runToExit(file.toString());
         assertEquals("2", result[0], result[1]);
-        assertTrue(result[1].contains(file + ":1: listeners: entry SASL_SSL://127.0.0.1:0 uses SASL_SSL, but this broker"
-                + " has no TLS/SASL/ACLs yet (issue 15)"), result[1]);
+        assertTrue(result[1].contains(file + ":1: listeners: entry SASL_SSL://127.0.0.1:0 uses SASL_SSL, but this"
+                + " broker has no TLS/SASL/ACLs yet (issue 15)"), result[1]);
         assertFalse(result[1].contains("listening on"), result[1]);
     }
 }
