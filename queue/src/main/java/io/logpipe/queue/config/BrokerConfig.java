@@ -13,7 +13,8 @@ import java.util.Set;
 /**
  * The broker's settings, read from Apache Kafka's {@code server.properties} dialect. Keys that only make sense for a
  * Kafka cluster are accepted with one warning line each, so an existing Kafka install's file starts as is; a value
- * this broker cannot use fails with {@code file:line}, the key and the reason.
+ * this broker cannot use fails with {@code file:line}, the key and the reason. A setting that asks for TLS, SASL or
+ * ACLs, which this broker does not have yet, fails the start rather than being ignored ({@link SecurityRequest}).
  */
 public final class BrokerConfig {
     /** A socket to listen on: Kafka's {@code NAME://host:port}; an empty host means every interface. */
@@ -28,11 +29,10 @@ public final class BrokerConfig {
             "zookeeper.", "controller.", "process.roles", "num.network.threads", "num.io.threads",
             "num.recovery.threads.per.data.dir", "num.replica", "offsets.topic.", "transaction.state.log.",
             "replica.", "inter.broker.", "group.initial.rebalance.delay.ms", "socket.send.buffer.bytes",
-            "socket.receive.buffer.bytes", "metadata.", "sasl.", "ssl.", "confluent.", "metric.reporters",
+            "socket.receive.buffer.bytes", "metadata.", "confluent.", "metric.reporters",
             "auto.leader.rebalance.enable", "unclean.leader.election.enable", "min.insync.replicas",
             "delete.topic.enable", "listener.security.protocol.map", "log.cleaner.", "log.cleanup.policy",
-            "compression.type", "queued.max.requests", "background.threads", "quota.", "authorizer.",
-            "super.users", "broker.rack", "log.preallocate", "log.message.", "share.", "group.",
+            "compression.type", "queued.max.requests", "background.threads", "quota.", "broker.rack", "log.preallocate", "log.message.", "share.", "group.",
             "transactional.id.", "producer.id.expiration.", "log.local.retention.", "remote.log.");
 
     private final int nodeId;
@@ -67,6 +67,7 @@ public final class BrokerConfig {
         int brokerId = r.intValue("broker.id", -1, -1, Integer.MAX_VALUE);
         int node = r.intValue("node.id", brokerId, -1, Integer.MAX_VALUE);
         this.nodeId = node < 0 ? 1 : node;
+        r.refuseSecurityRequests();
         Map<String, String> protocols = r.protocolMap();
         this.listeners = r.listeners("listeners", "PLAINTEXT://127.0.0.1:9092", protocols);
         if (listeners.isEmpty()) {
@@ -364,7 +365,17 @@ public final class BrokerConfig {
             return map;
         }
 
-        /** The PLAINTEXT endpoints of a listener list; controller and TLS/SASL listeners are skipped with a warning. */
+        /** Fails on the first key, in file order, that asks for security this broker does not have. */
+        void refuseSecurityRequests() throws ConfigException {
+            for (PropertiesFile.Entry entry : entries.values()) {
+                String feature = SecurityRequest.requested(entry.key(), entry.value());
+                if (feature != null) {
+                    throw fail(entry.key(), SecurityRequest.refusal(entry.key(), feature));
+                }
+            }
+        }
+
+        /** The PLAINTEXT endpoints of a listener list; controller listeners are skipped with a warning, others fail. */
         List<Endpoint> listeners(String key, String defaultValue, Map<String, String> protocols) throws ConfigException {
             String value = string(key, defaultValue);
             Set<String> controllerNames = new java.util.HashSet<>();
@@ -408,8 +419,9 @@ public final class BrokerConfig {
                     throw fail(key, "listener name " + name + " has no entry in listener.security.protocol.map");
                 }
                 if (!protocol.equals("PLAINTEXT")) {
-                    warn(key, "entry " + text + " uses " + protocol + ", which this broker does not offer (PLAINTEXT only); ignored");
-                    continue;
+                    String through = protocol.equals(name) ? "" : " (through listener.security.protocol.map)";
+                    throw fail(key, "entry " + text + " uses " + protocol + through + ", but " + SecurityRequest.NOT_YET
+                            + ": remove this listener (PLAINTEXT listeners work) or use Apache Kafka");
                 }
                 result.add(new Endpoint(name, host, port));
             }
@@ -419,6 +431,11 @@ public final class BrokerConfig {
         void warnAboutUnused() {
             for (String key : entries.keySet()) {
                 if (consumed.contains(key)) {
+                    continue;
+                }
+                if (SecurityRequest.isHarmlessSecurityKey(key)) {
+                    warn(key, "has no effect without TLS, SASL or ACLs, which this broker does not have yet (issue 15);"
+                            + " ignored");
                     continue;
                 }
                 boolean clusterOnly = CLUSTER_ONLY_PREFIXES.stream().anyMatch(key::startsWith);

@@ -116,8 +116,110 @@ class BrokerConfigTest {
         assertTrue(e.getMessage().contains("listeners: '127.0.0.1:9092' is not NAME://host:port"), e.getMessage());
         e = assertThrows(ConfigException.class, () -> load("log.segment.bytes=-5\n"));
         assertTrue(e.getMessage().contains("log.segment.bytes: -5 is out of range"), e.getMessage());
-        e = assertThrows(ConfigException.class, () -> load("listeners=SSL://127.0.0.1:9093\n"));
+        e = assertThrows(ConfigException.class,
+                () -> load("listeners=CONTROLLER://:9093\ncontroller.listener.names=CONTROLLER\n"));
         assertTrue(e.getMessage().contains("no PLAINTEXT listener left"), e.getMessage());
+    }
+
+    private String refusal(String text, String... overrides) {
+        ConfigException e = assertThrows(ConfigException.class, () -> load(text, overrides));
+        assertTrue(e.getMessage().contains("this broker has no TLS/SASL/ACLs yet (issue 15)"), e.getMessage());
+        assertTrue(e.getMessage().contains("or use Apache Kafka"), e.getMessage());
+        return e.getMessage();
+    }
+
+    @Test
+    void aTlsOrSaslListenerFailsTheStartNamingIt() {
+        String m = refusal("node.id=1\nlisteners=PLAINTEXT://127.0.0.1:9092,SASL_SSL://127.0.0.1:9093\n");
+        assertTrue(m.contains("server.properties:2: listeners: entry SASL_SSL://127.0.0.1:9093 uses SASL_SSL, but"), m);
+        for (String protocol : List.of("SSL", "SASL_PLAINTEXT")) {
+            m = refusal("listeners=" + protocol + "://127.0.0.1:9093\n");
+            assertTrue(m.contains(":1: listeners: entry " + protocol + "://127.0.0.1:9093 uses " + protocol + ", but"),
+                    m);
+        }
+        m = refusal("listeners=PLAINTEXT://127.0.0.1:9092,SECURE://:9093\n"
+                + "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SECURE:SSL\n");
+        assertTrue(m.contains(":1: listeners: entry SECURE://:9093 uses SSL (through listener.security.protocol.map)"), m);
+        m = refusal("listeners=PLAINTEXT://127.0.0.1:9092\nadvertised.listeners=PLAINTEXT://a:9092,SSL://a:9093\n");
+        assertTrue(m.contains(":2: advertised.listeners: entry SSL://a:9093 uses SSL"), m);
+    }
+
+    @Test
+    void tlsMaterialAndClientAuthFailTheStartNamingTheKey() {
+        for (String key : List.of("ssl.keystore.location", "ssl.truststore.location", "ssl.keystore.key",
+                "ssl.keystore.certificate.chain", "ssl.truststore.certificates")) {
+            String m = refusal("node.id=1\n" + key + "=/etc/kafka/x\n");
+            assertTrue(m.contains("server.properties:2: " + key + ": asks for TLS, but"), m);
+            assertTrue(m.contains("remove " + key + " or use Apache Kafka"), m);
+        }
+        String m = refusal("ssl.client.auth=required\n");
+        assertTrue(m.contains(":1: ssl.client.auth: asks for TLS client authentication"), m);
+        m = refusal("listener.name.secure.ssl.keystore.type=PKCS12\n");
+        assertTrue(m.contains(":1: listener.name.secure.ssl.keystore.type: asks for TLS"), m);
+    }
+
+    @Test
+    void saslKeysFailTheStartNamingTheKey() {
+        String m = refusal("sasl.enabled.mechanisms=SCRAM-SHA-512\n");
+        assertTrue(m.contains(":1: sasl.enabled.mechanisms: asks for SASL"), m);
+        m = refusal("node.id=1\nlistener.name.sasl_ssl.scram-sha-512.sasl.jaas.config="
+                + "org.apache.kafka.common.security.scram.ScramLoginModule required;\n");
+        assertTrue(m.contains(":2: listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config: asks for SASL"), m);
+        m = refusal("listener.name.sasl_plaintext.sasl.enabled.mechanisms=PLAIN\n");
+        assertTrue(m.contains(":1: listener.name.sasl_plaintext.sasl.enabled.mechanisms: asks for SASL"), m);
+        m = refusal("", "security.inter.broker.protocol=SASL_SSL");
+        assertTrue(m.startsWith(
+                "--override security.inter.broker.protocol: security.inter.broker.protocol: asks for SASL_SSL"), m);
+    }
+
+    @Test
+    void authorizationKeysFailTheStartNamingTheKey() {
+        for (String line : List.of("authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                "super.users=User:admin", "allow.everyone.if.no.acl.found=false")) {
+            String key = line.substring(0, line.indexOf('='));
+            String m = refusal("node.id=1\n" + line + "\n");
+            assertTrue(m.contains("server.properties:2: " + key + ": asks for ACLs, but"), m);
+        }
+    }
+
+    @Test
+    void theFirstSecurityRequestInTheFileIsTheOneNamed() {
+        String m = refusal("""
+                listeners=PLAINTEXT://127.0.0.1:9092,SASL_SSL://127.0.0.1:9093
+                ssl.keystore.location=/etc/kafka/broker.p12
+                sasl.enabled.mechanisms=SCRAM-SHA-512
+                authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+                """);
+        assertTrue(m.contains(":2: ssl.keystore.location: asks for TLS"), m);
+    }
+
+    @Test
+    void securityKeysThatAskForNothingWarnInOneLineAndStart() throws Exception {
+        BrokerConfig config = load("""
+                ssl.endpoint.identification.algorithm=https
+                ssl.enabled.protocols=TLSv1.3,TLSv1.2
+                ssl.client.auth=none
+                sasl.mechanism.inter.broker.protocol=GSSAPI
+                security.inter.broker.protocol=PLAINTEXT
+                authorizer.class.name=
+                listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL
+                """);
+        assertEquals(List.of(new BrokerConfig.Endpoint("PLAINTEXT", "127.0.0.1", 9092)), config.listeners());
+        for (String key : List.of("ssl.endpoint.identification.algorithm", "ssl.enabled.protocols", "ssl.client.auth",
+                "sasl.mechanism.inter.broker.protocol", "security.inter.broker.protocol", "authorizer.class.name")) {
+            List<String> about = config.warnings().stream().filter(w -> w.contains(": " + key + " ")).toList();
+            assertEquals(1, about.size(), key + " in " + config.warnings());
+            assertTrue(about.get(0).contains(
+                    "has no effect without TLS, SASL or ACLs, which this broker does not have yet (issue 15)"),
+                    about.get(0));
+        }
+    }
+
+    @Test
+    void theShippedServerPropertiesAsksForNoSecurity() throws Exception {
+        Path shipped = Path.of(System.getProperty("user.dir")).resolveSibling("conf").resolve("server.properties");
+        BrokerConfig config = BrokerConfig.load(PropertiesFile.read(shipped), List.of());
+        assertTrue(config.warnings().stream().noneMatch(w -> w.contains("issue 15")), config.warnings().toString());
     }
 
     @Test
