@@ -24,8 +24,8 @@ public class ConfigParserTest {
         assertEquals(new BareWord("json"), setting(kafka, "codec"));
         PluginDefinition es = (PluginDefinition) config.outputs().get(0);
         assertEquals("nginx.access-%{+YYYY.MM.dd}", setting(es, "index"));
-        PluginDefinition stdout = (PluginDefinition) config.outputs().get(1);
-        assertEquals(new BareWord("rubydebug"), setting(stdout, "codec"));
+        // The default pipeline does not echo events (its log would grow without bound); stdout is a comment there.
+        assertEquals(1, config.outputs().size(), "outputs: " + config.outputs());
     }
 
     @Test
