@@ -1,5 +1,6 @@
 package io.logpipe.appliance;
 
+import io.logpipe.common.config.Variables;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -356,27 +357,16 @@ public final class ApplianceConfig {
 
     /** ${VAR} and ${VAR:default}, as in the other configs. */
     static final class Environment {
-        private static final Pattern REFERENCE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?}");
-
         private Environment() {
         }
 
         static String expand(String text, String where) {
-            Matcher m = REFERENCE.matcher(text);
-            StringBuilder out = new StringBuilder();
-            while (m.find()) {
-                String value = System.getenv(m.group(1));
-                if (value == null) {
-                    value = m.group(2);
-                }
-                if (value == null) {
-                    throw new ConfigException(where + ": environment variable " + m.group(1) + " is not set (write ${"
-                            + m.group(1) + ":default} for a default)");
-                }
-                m.appendReplacement(out, Matcher.quoteReplacement(value));
+            try {
+                return Variables.expand(text, System::getenv);
+            } catch (Variables.Unset e) {
+                throw new ConfigException(where + ": environment variable " + e.name() + " is not set (write ${"
+                        + e.name() + ":default} for a default)");
             }
-            m.appendTail(out);
-            return out.toString();
         }
     }
 }

@@ -6,7 +6,7 @@ import io.logpipe.indexer.config.PipelineConfig;
 import io.logpipe.indexer.config.PluginDefinition;
 import io.logpipe.indexer.config.Setting;
 import io.logpipe.indexer.config.Statement;
-import io.logpipe.console.config.Variables;
+import io.logpipe.common.config.Variables;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;

@@ -1,5 +1,6 @@
 package io.logpipe.indexer.prune;
 
+import io.logpipe.common.config.Variables;
 import io.logpipe.indexer.es.ElasticsearchConnection;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -15,8 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
@@ -39,7 +38,6 @@ public final class RetentionConfig {
             "elasticsearch");
     private static final Set<String> CONNECTION_KEYS = Set.of("hosts", "user", "password", "api_key",
             "ssl_certificate_authorities", "cacert");
-    private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?}");
     /** Daily at 04:00 local time, the old deleteWhen=04 habit, when the file names no schedule. */
     public static final LocalTime DEFAULT_SCHEDULE = LocalTime.of(4, 0);
 
@@ -257,21 +255,11 @@ public final class RetentionConfig {
         if (!(node instanceof ScalarNode scalar)) {
             throw error(node, what + " must be a single value");
         }
-        Matcher m = VARIABLE.matcher(scalar.getValue());
-        StringBuilder out = new StringBuilder();
-        while (m.find()) {
-            String value = environment.apply(m.group(1));
-            if (value == null) {
-                value = m.group(2);
-            }
-            if (value == null) {
-                throw error(node, "${" + m.group(1) + "} is not set in the environment and has no default (${"
-                        + m.group(1) + ":default})");
-            }
-            m.appendReplacement(out, Matcher.quoteReplacement(value));
+        try {
+            return Variables.expand(scalar.getValue(), environment);
+        } catch (Variables.Unset e) {
+            throw error(node, e.getMessage());
         }
-        m.appendTail(out);
-        return out.toString();
     }
 
     private String position(Node node) {

@@ -1,10 +1,13 @@
-package io.logpipe.console.config;
+package io.logpipe.common.config;
 
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** {@code ${VAR}} and {@code ${VAR:default}} in a setting, as Logstash, Filebeat and the other components write them. */
+/**
+ * {@code ${VAR}} and {@code ${VAR:default}} in a setting, as Logstash and Filebeat write them: one expansion for
+ * every config the components read (each says where in its file the setting stood when a variable is unset).
+ */
 public final class Variables {
     private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?::([^}]*))?}");
 
@@ -13,8 +16,16 @@ public final class Variables {
 
     /** Thrown for a variable that is neither set nor given a default. */
     public static final class Unset extends Exception {
+        private final String name;
+
         Unset(String name) {
             super("${" + name + "} is not set in the environment and has no default (${" + name + ":default})");
+            this.name = name;
+        }
+
+        /** The variable's name. */
+        public String name() {
+            return name;
         }
     }
 
