@@ -60,16 +60,65 @@ public final class KafkaBroker implements AutoCloseable {
         }
     }
 
+    /**
+     * What a test asks of its own broker beyond the defaults: more listeners (each on a free port, advertised as
+     * 127.0.0.1, with its security protocol added to {@code listener.security.protocol.map}) and more
+     * server.properties keys. Both kinds get the same keys, so one test runs against both the same way. The first
+     * listener stays {@code PLAINTEXT}: {@link #admin()} and the readiness check use it.
+     */
+    public static final class Options {
+        private final Kind kind;
+        private final Map<String, String> listeners = new java.util.LinkedHashMap<>();
+        private final Map<String, String> properties = new java.util.LinkedHashMap<>();
+
+        private Options(Kind kind) {
+            this.kind = kind;
+        }
+
+        /** Adds listener {@code name} (e.g. {@code SECURE}) speaking {@code protocol} (SSL, SASL_PLAINTEXT, SASL_SSL). */
+        public Options listener(String name, String protocol) {
+            String upper = name.toUpperCase(java.util.Locale.ROOT);
+            if (upper.equals("PLAINTEXT") || upper.equals("CONTROLLER")) {
+                throw new IllegalArgumentException("listener name " + name + " is taken by the testkit");
+            }
+            listeners.put(upper, protocol);
+            return this;
+        }
+
+        /** Sets a server.properties key, e.g. {@code ssl.keystore.location}. */
+        public Options property(String key, String value) {
+            properties.put(key, value);
+            return this;
+        }
+
+        public KafkaBroker start() {
+            return KafkaBroker.start(this);
+        }
+    }
+
+    /** Options for a broker of the kind {@value #KIND_PROPERTY} names. */
+    public static Options with() {
+        return new Options(Kind.fromProperty());
+    }
+
+    /** Options for a broker of {@code kind}. */
+    public static Options with(Kind kind) {
+        return new Options(kind);
+    }
+
     private final Kind kind;
     private final int port;
+    private final Map<String, Integer> listenerPorts;
     private final Path dir;
     private final Process process;
     private final Process watchdog;
     private volatile boolean stopped;
 
-    private KafkaBroker(Kind kind, int port, Path dir, Process process, Process watchdog) {
+    private KafkaBroker(Kind kind, int port, Map<String, Integer> listenerPorts, Path dir, Process process,
+            Process watchdog) {
         this.kind = kind;
         this.port = port;
+        this.listenerPorts = Map.copyOf(listenerPorts);
         this.dir = dir;
         this.process = process;
         this.watchdog = watchdog;
@@ -90,8 +139,13 @@ public final class KafkaBroker implements AutoCloseable {
 
     /** Starts a broker of its own; close it when done (or leave it to the shutdown hook). */
     public static KafkaBroker start(Kind kind) {
+        return start(new Options(kind));
+    }
+
+    private static KafkaBroker start(Options options) {
+        Kind kind = options.kind;
         try {
-            return launch(kind);
+            return launch(options);
         } catch (IOException e) {
             throw new UncheckedIOException("could not start " + name(kind), e);
         } catch (InterruptedException e) {
@@ -107,6 +161,15 @@ public final class KafkaBroker implements AutoCloseable {
     /** e.g. {@code 127.0.0.1:39092} */
     public String bootstrapServers() {
         return "127.0.0.1:" + port;
+    }
+
+    /** The address of the listener {@code name} given to {@link Options#listener}, e.g. {@code 127.0.0.1:39093}. */
+    public String bootstrapServers(String name) {
+        Integer listenerPort = listenerPorts.get(name.toUpperCase(java.util.Locale.ROOT));
+        if (listenerPort == null) {
+            throw new IllegalArgumentException("no listener " + name + "; this broker has PLAINTEXT and " + listenerPorts.keySet());
+        }
+        return "127.0.0.1:" + listenerPort;
     }
 
     /** Where the broker keeps its data and its log ({@code broker.log}). */
@@ -158,8 +221,20 @@ public final class KafkaBroker implements AutoCloseable {
         return kind == Kind.QUEUE ? "the bundled queue" : "Apache Kafka";
     }
 
-    private static KafkaBroker launch(Kind kind) throws IOException, InterruptedException {
+    private static KafkaBroker launch(Options options) throws IOException, InterruptedException {
+        Kind kind = options.kind;
         int port = FreePorts.pick();
+        Map<String, Integer> listenerPorts = new java.util.LinkedHashMap<>();
+        StringBuilder extraListeners = new StringBuilder();
+        StringBuilder extraAdvertised = new StringBuilder();
+        StringBuilder extraProtocols = new StringBuilder();
+        for (Map.Entry<String, String> listener : options.listeners.entrySet()) {
+            int listenerPort = FreePorts.pick();
+            listenerPorts.put(listener.getKey(), listenerPort);
+            extraListeners.append(',').append(listener.getKey()).append("://127.0.0.1:").append(listenerPort);
+            extraAdvertised.append(',').append(listener.getKey()).append("://127.0.0.1:").append(listenerPort);
+            extraProtocols.append(',').append(listener.getKey()).append(':').append(listener.getValue());
+        }
         Path base = Path.of(System.getProperty(Distribution.DIR_PROPERTY, "target/testkit")).toAbsolutePath();
         Path dir = base.resolve(kind.name().toLowerCase(java.util.Locale.ROOT) + "-" + port);
         Files.createDirectories(dir.resolve("data"));
@@ -167,7 +242,7 @@ public final class KafkaBroker implements AutoCloseable {
         Properties settings = new Properties();
         settings.putAll(Map.of(
                 "node.id", "1",
-                "advertised.listeners", "PLAINTEXT://127.0.0.1:" + port,
+                "advertised.listeners", "PLAINTEXT://127.0.0.1:" + port + extraAdvertised,
                 "log.dirs", dir.resolve("data").toString(),
                 "num.partitions", "1",
                 "auto.create.topics.enable", "true",
@@ -180,16 +255,19 @@ public final class KafkaBroker implements AutoCloseable {
             settings.putAll(Map.ofEntries(
                     Map.entry("process.roles", "broker,controller"),
                     Map.entry("controller.quorum.voters", "1@127.0.0.1:" + controllerPort),
-                    Map.entry("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort),
+                    Map.entry("listeners", "PLAINTEXT://127.0.0.1:" + port + extraListeners
+                            + ",CONTROLLER://127.0.0.1:" + controllerPort),
                     Map.entry("controller.listener.names", "CONTROLLER"),
                     Map.entry("inter.broker.listener.name", "PLAINTEXT"),
-                    Map.entry("listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"),
+                    Map.entry("listener.security.protocol.map",
+                            "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT" + extraProtocols),
                     Map.entry("offsets.topic.replication.factor", "1"),
                     Map.entry("offsets.topic.num.partitions", "4"),
                     Map.entry("transaction.state.log.replication.factor", "1"),
                     Map.entry("transaction.state.log.min.isr", "1"),
                     Map.entry("share.coordinator.state.topic.replication.factor", "1"),
                     Map.entry("share.coordinator.state.topic.min.isr", "1")));
+            settings.putAll(options.properties);
             store(settings, config);
             String classpath = kafkaClasspath();
             Processes.run(List.of(java, "-Xmx256m", "-cp", classpath, "kafka.tools.StorageTool", "format",
@@ -203,7 +281,11 @@ public final class KafkaBroker implements AutoCloseable {
                 throw new IOException("the bundled queue (" + QUEUE_MAIN + ") is not on this module's test classpath: "
                         + "add io.logpipe:queue as a test dependency, or run with -D" + KIND_PROPERTY + "=kafka");
             }
-            settings.put("listeners", "PLAINTEXT://127.0.0.1:" + port);
+            settings.put("listeners", "PLAINTEXT://127.0.0.1:" + port + extraListeners);
+            if (!options.listeners.isEmpty()) {
+                settings.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT" + extraProtocols);
+            }
+            settings.putAll(options.properties);
             store(settings, config);
             command = List.of(java, "-Xms64m", "-Xmx256m", "-cp", System.getProperty("java.class.path"), QUEUE_MAIN,
                     config.toString());
@@ -216,7 +298,7 @@ public final class KafkaBroker implements AutoCloseable {
                 .redirectOutput(log.toFile())
                 .start();
         Process watchdog = Watchdog.guard(process.pid());
-        KafkaBroker broker = new KafkaBroker(kind, port, dir, process, watchdog);
+        KafkaBroker broker = new KafkaBroker(kind, port, listenerPorts, dir, process, watchdog);
         RUNNING.add(broker);
         try {
             broker.awaitReady(log);

@@ -20,20 +20,28 @@ import javax.net.ssl.TrustManagerFactory;
 /**
  * A throw-away certificate authority and a server certificate it signed for {@code 127.0.0.1} and {@code localhost},
  * made with the JDK's keytool, as PEM files: {@link #caCertificate()} (what a client trusts), {@link #serverKey()}
- * (unencrypted PKCS#8) and {@link #serverCertificate()} (what the server presents).
+ * (unencrypted PKCS#8) and {@link #serverCertificate()} (what the server presents); for Java servers and clients also
+ * {@link #serverKeystore()} (PKCS12: the server key with the chain CA-signed certificate, CA) and {@link #truststore()}
+ * (PKCS12: the CA), both with password {@link #STORE_PASSWORD}.
  */
 public final class TestCertificates {
-    private static final String STORE_PASSWORD = "logpipe-test";
+    /** The password of {@link #serverKeystore()}, {@link #truststore()} and the key inside the keystore. */
+    public static final String STORE_PASSWORD = "logpipe-test";
     private static final Duration KEYTOOL_TIMEOUT = Duration.ofMinutes(1);
 
     private final Path caCertificate;
     private final Path serverKey;
     private final Path serverCertificate;
+    private final Path serverKeystore;
+    private final Path truststore;
 
-    private TestCertificates(Path caCertificate, Path serverKey, Path serverCertificate) {
+    private TestCertificates(Path caCertificate, Path serverKey, Path serverCertificate, Path serverKeystore,
+            Path truststore) {
         this.caCertificate = caCertificate;
         this.serverKey = serverKey;
         this.serverCertificate = serverCertificate;
+        this.serverKeystore = serverKeystore;
+        this.truststore = truststore;
     }
 
     /** Generates a new CA and server certificate into {@code directory} (created if missing). */
@@ -46,7 +54,8 @@ public final class TestCertificates {
             Path ca = directory.resolve("ca.crt");
             Path certificate = directory.resolve("server.crt");
             Path key = directory.resolve("server.key");
-            for (Path file : List.of(caStore, serverStore, request, ca, certificate, key)) {
+            Path trust = directory.resolve("truststore.p12");
+            for (Path file : List.of(caStore, serverStore, request, ca, certificate, key, trust)) {
                 Files.deleteIfExists(file);
             }
             keytool("-genkeypair", "-alias", "ca", "-keyalg", "RSA", "-keysize", "2048", "-validity", "30",
@@ -59,6 +68,10 @@ public final class TestCertificates {
                     "-infile", request.toString(), "-outfile", certificate.toString(),
                     "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-ext", "KU=digitalSignature,keyEncipherment",
                     "-ext", "EKU=serverAuth");
+            // The keystore a Java server presents: its key with the CA-signed certificate and the CA behind it.
+            keytool("-importcert", "-alias", "ca", "-file", ca.toString(), "-keystore", serverStore.toString());
+            keytool("-importcert", "-alias", "server", "-file", certificate.toString(), "-keystore", serverStore.toString());
+            keytool("-importcert", "-alias", "ca", "-file", ca.toString(), "-keystore", trust.toString());
             KeyStore store = KeyStore.getInstance("PKCS12");
             try (InputStream in = Files.newInputStream(serverStore)) {
                 store.load(in, STORE_PASSWORD.toCharArray());
@@ -68,7 +81,7 @@ public final class TestCertificates {
                     + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(privateKey.getEncoded())
                     + "\n-----END PRIVATE KEY-----\n";
             Files.writeString(key, pem);
-            return new TestCertificates(ca, key, certificate);
+            return new TestCertificates(ca, key, certificate, serverStore, trust);
         } catch (IOException e) {
             throw new UncheckedIOException("could not generate test certificates in " + directory, e);
         } catch (GeneralSecurityException e) {
@@ -101,6 +114,16 @@ public final class TestCertificates {
     /** The server certificate (PEM) for IP 127.0.0.1 and DNS localhost. */
     public Path serverCertificate() {
         return serverCertificate;
+    }
+
+    /** PKCS12 keystore (password {@link #STORE_PASSWORD}): the server key, its CA-signed certificate and the CA. */
+    public Path serverKeystore() {
+        return serverKeystore;
+    }
+
+    /** PKCS12 truststore (password {@link #STORE_PASSWORD}) holding only the CA certificate. */
+    public Path truststore() {
+        return truststore;
     }
 
     /** A TLS context that trusts only this CA. */

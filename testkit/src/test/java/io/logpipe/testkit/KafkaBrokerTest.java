@@ -108,4 +108,28 @@ class KafkaBrokerTest {
             org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> nodes.get());
         }
     }
+
+    @Test
+    void anExtraSslListenerServesTheTestCertificatesChain(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        TestCertificates certificates = TestCertificates.generate(dir);
+        try (KafkaBroker secured = KafkaBroker.with(KafkaBroker.Kind.KAFKA)
+                .listener("SECURE", "SSL")
+                .property("listener.name.secure.ssl.keystore.location", certificates.serverKeystore().toString())
+                .property("listener.name.secure.ssl.keystore.password", TestCertificates.STORE_PASSWORD)
+                .property("listener.name.secure.ssl.key.password", TestCertificates.STORE_PASSWORD)
+                .start()) {
+            assertFalse(secured.bootstrapServers("SECURE").equals(secured.bootstrapServers()));
+            secured.createTopic("testkit-tls", 1);
+            try (var producer = new KafkaProducer<String, String>(Map.of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, secured.bootstrapServers("secure"),
+                    "security.protocol", "SSL",
+                    "ssl.truststore.location", certificates.truststore().toString(),
+                    "ssl.truststore.password", TestCertificates.STORE_PASSWORD,
+                    ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                    ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
+                var sent = producer.send(new ProducerRecord<>("testkit-tls", "k", "over tls")).get();
+                assertEquals(0, sent.offset());
+            }
+        }
+    }
 }
