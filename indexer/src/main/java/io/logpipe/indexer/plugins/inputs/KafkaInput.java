@@ -3,8 +3,6 @@ package io.logpipe.indexer.plugins.inputs;
 import io.logpipe.indexer.event.Event;
 import io.logpipe.indexer.event.SourcePosition;
 import io.logpipe.indexer.event.Sprintf;
-import io.logpipe.indexer.pipeline.FetchedRange;
-import io.logpipe.indexer.pipeline.PartitionWatermark;
 import io.logpipe.indexer.plugins.Codec;
 import io.logpipe.indexer.plugins.Input;
 import io.logpipe.indexer.plugins.PluginContext;

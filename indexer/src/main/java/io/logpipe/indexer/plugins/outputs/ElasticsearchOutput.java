@@ -12,7 +12,7 @@ import io.logpipe.indexer.event.Event;
 import io.logpipe.indexer.event.FieldReference;
 import io.logpipe.indexer.event.EventJson;
 import io.logpipe.indexer.event.Sprintf;
-import io.logpipe.indexer.pipeline.DeadLetterQueue;
+import io.logpipe.indexer.dlq.DeadLetterQueue;
 import io.logpipe.indexer.plugins.Output;
 import io.logpipe.indexer.plugins.PluginContext;
 import io.logpipe.indexer.plugins.PluginSettings;

@@ -1,4 +1,4 @@
-package io.logpipe.indexer.pipeline;
+package io.logpipe.indexer.plugins.inputs;
 
 import java.util.Map;
 import java.util.TreeMap;

@@ -1,4 +1,4 @@
-package io.logpipe.indexer.pipeline;
+package io.logpipe.indexer.plugins.inputs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package io.logpipe.indexer.pipeline;
+package io.logpipe.indexer.dlq;
 
 import io.logpipe.indexer.event.Event;
 import io.logpipe.indexer.event.EventJson;
