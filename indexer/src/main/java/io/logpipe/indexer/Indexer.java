@@ -4,6 +4,7 @@ import io.logpipe.common.log.RotatingLog;
 import io.logpipe.indexer.config.ConfigException;
 import io.logpipe.indexer.config.ConfigSource;
 import io.logpipe.indexer.config.PipelineConfig;
+import io.logpipe.indexer.dlq.DeadLetterQueue;
 import io.logpipe.indexer.pipeline.MonitoringApi;
 import io.logpipe.indexer.pipeline.Pipeline;
 import io.logpipe.indexer.pipeline.PipelineSettings;
@@ -33,7 +34,9 @@ Runs Logstash pipeline files: Kafka in, filters, Elasticsearch out.
                            test the configuration (parse, build every plugin) and exit
   --path.settings DIR      where indexer.yml (logstash.yml keys; a logstash.yml is read when there is no
                            indexer.yml) and pipelines.yml live (default: $LOGPIPE_HOME/conf when it has an indexer.yml)
-  --path.data DIR          where the dead-letter queue lives (default: path.data of indexer.yml, else data)
+  --path.data DIR          where the dead-letter queues live (default: path.data of indexer.yml, else data)
+  --path.dead_letter_queue DIR
+                           one dead-letter queue per pipeline, in DIR/<pipeline.id>/ (default: path.data/dead_letter_queue)
   -w, --pipeline.workers N        worker threads (default: number of cores)
   -b, --pipeline.batch.size N     events per batch (default 125)
   -u, --pipeline.batch.delay MS   how long to wait for a batch to fill (default 50)
@@ -106,7 +109,7 @@ what an output could not write by then stays uncommitted and is read again at th
                 case "-f", "--path.config" -> cli.set("path.config", inline != null ? inline : value(args, ++i, arg));
                 case "-e", "--config.string" -> cli.set("config.string", inline != null ? inline : value(args, ++i, arg));
                 case "--path.settings" -> settingsDir = inline != null ? inline : value(args, ++i, arg);
-                case "--path.data", "--http.host", "--http.port", "--api.http.host", "--api.http.port", "--log.level",
+                case "--path.data", "--path.dead_letter_queue", "--http.host", "--http.port", "--api.http.host", "--api.http.port", "--log.level",
                         "--pipeline.workers", "--pipeline.batch.size", "--pipeline.batch.delay", "--pipeline.id",
                         "--prune.config", "--pipeline.shutdown_timeout", "--pipeline.ordered", "--node.name", "--path.logs" ->
                         cli.set(name.substring(2), inline != null ? inline : value(args, ++i, arg));
@@ -163,11 +166,14 @@ what an output could not write by then stays uncommitted and is read again at th
                 PipelineConfig config = p.values.containsKey("config.string")
                         ? ConfigSource.fromString(p.string("config.string", ""))
                         : ConfigSource.fromPath(p.string("path.config", ""));
+                Path pipelineData = Path.of(p.string("path.data", dataDir.toString()));
                 PipelineSettings ps = new PipelineSettings(id,
                         p.workers(Math.max(1, Runtime.getRuntime().availableProcessors())),
                         p.integer("pipeline.batch.size", 125, 1), p.integer("pipeline.batch.delay", 50, 0),
-                        Path.of(p.string("path.data", dataDir.toString())),
-                        p.duration("pipeline.shutdown_timeout", PipelineSettings.DEFAULT_SHUTDOWN_TIMEOUT));
+                        pipelineData,
+                        p.duration("pipeline.shutdown_timeout", PipelineSettings.DEFAULT_SHUTDOWN_TIMEOUT),
+                        Path.of(p.string("path.dead_letter_queue",
+                                pipelineData.resolve(DeadLetterQueue.DIRECTORY).toString())));
                 pipelines.add(new Pipeline(config, ps));
                 built.add(ps);
             }

@@ -31,8 +31,8 @@ public final class IndexerSettings {
     }
 
     static final List<String> KNOWN = List.of("pipeline.id", "pipeline.workers", "pipeline.batch.size",
-            "pipeline.batch.delay", "path.data", "path.config", "config.string", "http.host", "http.port",
-            "api.http.host", "api.http.port", "log.level", "config.test_and_exit", "prune.config",
+            "pipeline.batch.delay", "path.data", "path.dead_letter_queue", "path.config", "config.string", "http.host",
+            "http.port", "api.http.host", "api.http.port", "log.level", "config.test_and_exit", "prune.config",
             "pipeline.shutdown_timeout", "pipeline.ordered", "node.name", "path.logs");
 
     final Map<String, Value> values = new LinkedHashMap<>();

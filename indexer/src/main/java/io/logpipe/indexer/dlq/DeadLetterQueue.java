@@ -9,24 +9,44 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Events an output can never deliver (a mapping conflict, say), kept under
- * {@code path.data/dead_letter_queue/<pipeline>/} as JSON lines: the event, where it was going and why it failed.
- * Appended and forced to disk before the event counts as handled, so its Kafka offset may be committed.
+ * Events the outputs of one pipeline can never deliver (a mapping conflict, say), kept as Logstash keeps them, one
+ * queue per pipeline under {@code path.dead_letter_queue/<pipeline id>/} (default
+ * {@code path.data/dead_letter_queue}), as JSON lines: the event, where it was going and why it failed. Every output
+ * of the pipeline writes through the pipeline's one instance, so entries never interleave within a line. Appended
+ * and forced to disk before the event counts as handled, so its Kafka offset may be committed.
  */
 public final class DeadLetterQueue implements AutoCloseable {
+    /** The directory under {@code path.data} that holds every pipeline's queue when path.dead_letter_queue is unset. */
+    public static final String DIRECTORY = "dead_letter_queue";
     public static final String FILE_NAME = "dlq.jsonl";
 
     private final Path file;
     private final AtomicLong count = new AtomicLong();
     private FileOutputStream out;
 
+    /** The queue of pipeline {@code pipelineId} under {@code path.data}: {@code dataDir/dead_letter_queue/<id>/}. */
     public DeadLetterQueue(Path dataDir, String pipelineId) {
-        this.file = dataDir.resolve("dead_letter_queue").resolve(pipelineId).resolve(FILE_NAME);
+        this(file(dataDir.resolve(DIRECTORY), pipelineId));
+    }
+
+    private DeadLetterQueue(Path file) {
+        this.file = file;
+    }
+
+    /** The queue of pipeline {@code pipelineId} under {@code path.dead_letter_queue}. */
+    public static DeadLetterQueue in(Path queuesDir, String pipelineId) {
+        return new DeadLetterQueue(file(queuesDir, pipelineId));
+    }
+
+    /** Where pipeline {@code pipelineId} keeps its entries, for what reads them. */
+    public static Path file(Path queuesDir, String pipelineId) {
+        return queuesDir.resolve(pipelineId).resolve(FILE_NAME);
     }
 
     public Path file() {
@@ -39,7 +59,7 @@ public final class DeadLetterQueue implements AutoCloseable {
     }
 
     /** Appends one entry per event, then forces the file to disk. */
-    public synchronized void write(String pluginType, String pluginId, java.util.List<Entry> entries) {
+    public synchronized void write(String pluginType, String pluginId, List<Entry> entries) {
         try {
             if (out == null) {
                 Files.createDirectories(file.getParent());

@@ -1,10 +1,10 @@
 package io.logpipe.indexer.pipeline;
 
 import io.logpipe.indexer.event.EventJson;
+import io.logpipe.indexer.plugins.PluginStats;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +13,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Logstash's monitoring API on {@code http.host:http.port}: {@code GET /_node/stats/pipelines[/<id>]} gives events
  * in, filtered and out per pipeline and per plugin, consumer lag per Kafka partition and the dead-letter queue count.
+ * Each plugin's entry is its own {@link PluginStats#toJson()}: Logstash's fields plus retries, failures and the last
+ * failure's reason.
  */
 public final class MonitoringApi implements AutoCloseable {
     private final Vertx vertx;
@@ -89,25 +91,17 @@ public final class MonitoringApi implements AutoCloseable {
         stats.put("events", Map.of("in", pipeline.eventsIn(), "filtered", pipeline.eventsFiltered(),
                 "out", pipeline.eventsOut(), "queued", pipeline.queued()));
         Map<String, Object> plugins = new LinkedHashMap<>();
-        plugins.put("inputs", plugins(pipeline.inputMetrics()));
-        plugins.put("filters", plugins(pipeline.filterMetrics()));
-        plugins.put("outputs", plugins(pipeline.outputMetrics()));
+        plugins.put("inputs", plugins(pipeline.inputStats()));
+        plugins.put("filters", plugins(pipeline.filterStats()));
+        plugins.put("outputs", plugins(pipeline.outputStats()));
         stats.put("plugins", plugins);
         stats.put("consumer_lag", pipeline.consumerLag());
         stats.put("dead_letter_queue", Map.of("count", pipeline.deadLetterCount()));
         return stats;
     }
 
-    private static List<Map<String, Object>> plugins(List<PluginMetrics> metrics) {
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (PluginMetrics m : metrics) {
-            Map<String, Object> plugin = new LinkedHashMap<>();
-            plugin.put("id", m.id());
-            plugin.put("name", m.name());
-            plugin.put("events", Map.of("in", m.in(), "out", m.out(), "duration_in_millis", m.durationMillis()));
-            out.add(plugin);
-        }
-        return out;
+    private static List<Map<String, Object>> plugins(List<PluginStats> stats) {
+        return stats.stream().map(PluginStats::toJson).toList();
     }
 
     @Override

@@ -1,25 +1,19 @@
 package io.logpipe.indexer.pipeline;
 
-import io.logpipe.indexer.config.ConfigException;
-import io.logpipe.indexer.config.Conditional;
-import io.logpipe.indexer.config.Expression;
 import io.logpipe.indexer.config.PipelineConfig;
-import io.logpipe.indexer.config.PluginDefinition;
-import io.logpipe.indexer.config.Statement;
 import io.logpipe.indexer.event.Event;
-import io.logpipe.indexer.plugins.Filter;
+import io.logpipe.indexer.pipeline.CompiledPipeline.ConditionalStep;
+import io.logpipe.indexer.pipeline.CompiledPipeline.FilterStep;
+import io.logpipe.indexer.pipeline.CompiledPipeline.InputStep;
+import io.logpipe.indexer.pipeline.CompiledPipeline.OutputStep;
+import io.logpipe.indexer.pipeline.CompiledPipeline.Step;
 import io.logpipe.indexer.plugins.Input;
-import io.logpipe.indexer.plugins.Output;
-import io.logpipe.indexer.plugins.PluginContext;
-import io.logpipe.indexer.plugins.PluginSettings;
-import io.logpipe.indexer.plugins.Plugins;
-import io.logpipe.indexer.plugins.filters.CommonFilterOptions;
-import io.logpipe.indexer.plugins.inputs.KafkaInput;
-import io.logpipe.indexer.plugins.outputs.ElasticsearchOutput;
+import io.logpipe.indexer.plugins.PluginStats;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
@@ -29,7 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running pipeline: inputs feed a bounded queue; {@code workers} threads take batches of up to
+ * The runtime of one {@link CompiledPipeline}: inputs feed a bounded queue; {@code workers} threads take batches of up to
  * {@code batchSize} events (waiting at most {@code batchDelay} for a batch to fill), run the filters, hand each
  * output its events, and acknowledge the batch only when every output has returned. Inputs commit only what was
  * acknowledged, so nothing is lost when the process dies at any moment.
@@ -37,31 +31,15 @@ import org.slf4j.LoggerFactory;
  * <p>A stop drains for at most {@link PipelineSettings#shutdownTimeout()}: past it the workers are interrupted, the
  * batches they held and the events still queued stay unacknowledged (read again at the next start), and the stop
  * says how many that was. An output that cannot write (Elasticsearch unreachable) therefore never stalls a stop.
+ *
+ * <p>It records on each plugin's own {@link PluginStats} the events it handed the plugin and got back and the time
+ * spent; the monitoring API reads those, whatever the plugin.
  */
 public final class Pipeline {
     private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
 
-    /** A compiled step: a filter or output plugin, or a conditional. */
-    private sealed interface Step permits FilterStep, OutputStep, ConditionalStep {
-    }
-
-    private record FilterStep(Filter filter, CommonFilterOptions options, PluginMetrics metrics) implements Step {
-    }
-
-    private record OutputStep(Output output, PluginMetrics metrics) implements Step {
-    }
-
-    private record ConditionalStep(List<Expression> conditions, List<List<Step>> branches, List<Step> otherwise)
-            implements Step {
-    }
-
+    private final CompiledPipeline compiled;
     private final PipelineSettings settings;
-    private final List<Input> inputs = new ArrayList<>();
-    private final List<PluginMetrics> inputMetrics = new ArrayList<>();
-    private final List<Step> filters;
-    private final List<Step> outputs;
-    private final List<OutputStep> allOutputs = new ArrayList<>();
-    private final List<PluginMetrics> filterMetrics = new ArrayList<>();
     private final BlockingQueue<Event> queue;
     private final LongAdder eventsIn = new LongAdder();
     private final LongAdder eventsFiltered = new LongAdder();
@@ -76,81 +54,16 @@ public final class Pipeline {
     private final LongAdder leftUnacknowledged = new LongAdder();
     private volatile boolean started;
     private volatile String failure;
-    private int pluginCounter;
 
-    /** Builds every plugin: unknown plugins or settings and wrong values fail here, before any event. */
+    /** Compiles {@code config} (see {@link PipelineCompiler}: wrong plugins or settings fail here) to run it. */
     public Pipeline(PipelineConfig config, PipelineSettings settings) {
-        this.settings = settings;
-        PluginContext context = new PluginContext(settings.id(), settings.dataDir());
-        List<AutoCloseable> built = new ArrayList<>();
-        try {
-            for (Statement statement : config.inputs()) {
-                if (!(statement instanceof PluginDefinition definition)) {
-                    throw new ConfigException(((Conditional) statement).branches().get(0).location(),
-                            "conditionals are not allowed in the input section");
-                }
-                Plugins.checkKnown("input", definition);
-                PluginSettings pluginSettings = new PluginSettings("input", definition);
-                Input input = Plugins.input(definition, pluginSettings, context);
-                pluginSettings.rejectUnknown();
-                inputs.add(input);
-                built.add(input::close);
-                inputMetrics.add(new PluginMetrics(pluginSettings.string("id", definition.name() + "_" + (++pluginCounter)),
-                        definition.name()));
-            }
-            this.filters = compile(config.filters(), "filter", context, built);
-            this.outputs = compile(config.outputs(), "output", context, built);
-        } catch (RuntimeException e) {
-            for (AutoCloseable closeable : built) {
-                try {
-                    closeable.close();
-                } catch (Exception ignored) {
-                    // already failing; the configuration error is what matters
-                }
-            }
-            throw e;
-        }
-        if (inputs.isEmpty()) {
-            LOG.warn("pipeline {}: no input section: the pipeline will receive no events", settings.id());
-        }
-        this.queue = new ArrayBlockingQueue<>(Math.max(16, settings.workers() * settings.batchSize() * 2));
+        this(PipelineCompiler.compile(config, settings));
     }
 
-    private List<Step> compile(List<Statement> statements, String kind, PluginContext context, List<AutoCloseable> built) {
-        List<Step> steps = new ArrayList<>();
-        for (Statement statement : statements) {
-            if (statement instanceof PluginDefinition definition) {
-                Plugins.checkKnown(kind, definition);
-                PluginSettings pluginSettings = new PluginSettings(kind, definition);
-                String defaultId = definition.name() + "_" + (++pluginCounter);
-                if (kind.equals("filter")) {
-                    CommonFilterOptions options = new CommonFilterOptions(pluginSettings, defaultId);
-                    Filter filter = Plugins.filter(definition, pluginSettings);
-                    pluginSettings.rejectUnknown();
-                    PluginMetrics metrics = new PluginMetrics(options.id(), definition.name());
-                    filterMetrics.add(metrics);
-                    steps.add(new FilterStep(filter, options, metrics));
-                } else {
-                    Output output = Plugins.output(definition, pluginSettings, context);
-                    built.add(output);
-                    pluginSettings.rejectUnknown();
-                    OutputStep step = new OutputStep(output, new PluginMetrics(pluginSettings.string("id", defaultId),
-                            definition.name()));
-                    allOutputs.add(step);
-                    steps.add(step);
-                }
-            } else {
-                Conditional conditional = (Conditional) statement;
-                List<Expression> conditions = new ArrayList<>();
-                List<List<Step>> branches = new ArrayList<>();
-                for (Conditional.Branch branch : conditional.branches()) {
-                    conditions.add(branch.condition());
-                    branches.add(compile(branch.body(), kind, context, built));
-                }
-                steps.add(new ConditionalStep(conditions, branches, compile(conditional.otherwise(), kind, context, built)));
-            }
-        }
-        return steps;
+    public Pipeline(CompiledPipeline compiled) {
+        this.compiled = compiled;
+        this.settings = compiled.settings();
+        this.queue = new ArrayBlockingQueue<>(Math.max(16, settings.workers() * settings.batchSize() * 2));
     }
 
     public String id() {
@@ -165,16 +78,16 @@ public final class Pipeline {
             workers.add(worker);
             worker.start();
         }
-        for (int i = 0; i < inputs.size(); i++) {
-            PluginMetrics metrics = inputMetrics.get(i);
-            inputs.get(i).start(new Input.Sink() {
+        for (InputStep input : compiled.inputs()) {
+            PluginStats stats = input.stats();
+            input.input().start(new Input.Sink() {
                 @Override
                 public void accept(Event event) throws InterruptedException {
                     if (abandoned) {
                         leftUnacknowledged.increment();
                         return;
                     }
-                    metrics.out.increment();
+                    stats.emitted(1);
                     eventsIn.increment();
                     queue.put(event);
                 }
@@ -237,7 +150,7 @@ public final class Pipeline {
     void process(List<Event> batch) throws InterruptedException {
         List<Event> survivors = new ArrayList<>(batch.size());
         for (Event event : batch) {
-            runFilters(filters, event);
+            runFilters(compiled.filters(), event);
             if (!event.isCancelled()) {
                 survivors.add(event);
             }
@@ -245,18 +158,18 @@ public final class Pipeline {
         eventsFiltered.add(survivors.size());
         Map<OutputStep, List<Event>> routed = new IdentityHashMap<>();
         for (Event event : survivors) {
-            route(outputs, event, routed);
+            route(compiled.outputs(), event, routed);
         }
-        for (OutputStep step : allOutputs) {
+        for (OutputStep step : compiled.allOutputs()) {
             List<Event> events = routed.get(step);
             if (events == null || events.isEmpty()) {
                 continue;
             }
-            step.metrics().in.add(events.size());
+            step.stats().received(events.size());
             long start = System.nanoTime();
             writeUntilDone(step, events);
-            step.metrics().nanos.add(System.nanoTime() - start);
-            step.metrics().out.add(events.size());
+            step.stats().spent(System.nanoTime() - start);
+            step.stats().emitted(events.size());
         }
         eventsOut.add(survivors.size());
         for (Event event : batch) {
@@ -276,8 +189,9 @@ public final class Pipeline {
             } catch (InterruptedException e) {
                 throw e;
             } catch (RuntimeException e) {
+                step.stats().retried(events.size(), e.toString());
                 LOG.error("pipeline {}: output {} failed ({}); retrying the batch in {} ms", settings.id(),
-                        step.metrics().id(), e.toString(), backoff);
+                        step.stats().id(), e.toString(), backoff);
                 Thread.sleep(backoff);
                 backoff = Math.min(backoff * 2, 60_000);
             }
@@ -290,7 +204,7 @@ public final class Pipeline {
                 return;
             }
             if (step instanceof FilterStep filter) {
-                filter.metrics().in.increment();
+                filter.stats().received(1);
                 long start = System.nanoTime();
                 try {
                     if (filter.filter().filter(event)) {
@@ -298,12 +212,12 @@ public final class Pipeline {
                     }
                 } catch (RuntimeException e) {
                     // A filter bug must not lose the event: it goes on, tagged.
-                    LOG.warn("pipeline {}: filter {} failed on an event: {}", settings.id(), filter.metrics().id(), e.toString());
+                    LOG.warn("pipeline {}: filter {} failed on an event: {}", settings.id(), filter.stats().id(), e.toString());
                     event.tag("_filter_exception");
                 }
-                filter.metrics().nanos.add(System.nanoTime() - start);
+                filter.stats().spent(System.nanoTime() - start);
                 if (!event.isCancelled()) {
-                    filter.metrics().out.increment();
+                    filter.stats().emitted(1);
                 }
             } else if (step instanceof ConditionalStep conditional) {
                 runFilters(choose(conditional, event), event);
@@ -346,7 +260,7 @@ public final class Pipeline {
         draining = true;
         // Inputs stop fetching while the workers drain: an input blocked on a full queue must not eat the deadline.
         Thread inputStopper = new Thread(() -> {
-            inputs.forEach(Input::stopFetching);
+            compiled.inputs().forEach(input -> input.input().stopFetching());
             inputsStopped = true;
         }, "pipeline-" + settings.id() + "-input-stopper");
         inputStopper.start();
@@ -374,10 +288,7 @@ public final class Pipeline {
         leftUnacknowledged.add(queue.size());
         queue.clear();
         joinUninterruptibly(inputStopper);
-        inputs.forEach(Input::close);
-        for (OutputStep step : allOutputs) {
-            step.output().close();
-        }
+        compiled.close();
         if (started) {
             LOG.info("pipeline {} stopped: {} in, {} filtered, {} out", settings.id(), eventsIn.sum(),
                     eventsFiltered.sum(), eventsOut.sum());
@@ -441,38 +352,30 @@ public final class Pipeline {
         return eventsOut.sum();
     }
 
-    public List<PluginMetrics> inputMetrics() {
-        return inputMetrics;
+    public List<PluginStats> inputStats() {
+        return compiled.inputs().stream().map(InputStep::stats).toList();
     }
 
-    public List<PluginMetrics> filterMetrics() {
-        return filterMetrics;
+    public List<PluginStats> filterStats() {
+        return compiled.allFilters().stream().map(FilterStep::stats).toList();
     }
 
-    public List<PluginMetrics> outputMetrics() {
-        return allOutputs.stream().map(OutputStep::metrics).toList();
+    public List<PluginStats> outputStats() {
+        return compiled.allOutputs().stream().map(OutputStep::stats).toList();
     }
 
-    /** Consumer lag per partition of every kafka input. */
+    /** Consumer lag per partition, over every input that reports one. */
     public Map<String, Long> consumerLag() {
-        Map<String, Long> lag = new java.util.TreeMap<>();
-        for (Input input : inputs) {
-            if (input instanceof KafkaInput kafka) {
-                lag.putAll(kafka.lag());
-            }
+        Map<String, Long> lag = new TreeMap<>();
+        for (InputStep input : compiled.inputs()) {
+            lag.putAll(input.stats().lag());
         }
         return lag;
     }
 
-    /** Events in the dead-letter queue since start, over every elasticsearch output. */
+    /** Events the pipeline's outputs put in its dead-letter queue since start. */
     public long deadLetterCount() {
-        long count = 0;
-        for (OutputStep step : allOutputs) {
-            if (step.output() instanceof ElasticsearchOutput es) {
-                count += es.deadLetterQueue().count();
-            }
-        }
-        return count;
+        return compiled.deadLetterQueue().count();
     }
 
     public int queued() {

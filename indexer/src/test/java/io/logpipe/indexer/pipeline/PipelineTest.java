@@ -6,10 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.logpipe.indexer.config.ConfigSource;
 import io.logpipe.indexer.event.Event;
 import io.logpipe.indexer.event.SourcePosition;
+import io.logpipe.indexer.plugins.PluginStats;
+import io.logpipe.testkit.Wait;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,9 +71,45 @@ class PipelineTest {
         assertEquals(5, acks.get(), "the dropped event is acknowledged too, or its offset could never be committed");
         assertEquals(4, pipeline.eventsFiltered());
         assertEquals(4, pipeline.eventsOut());
-        PluginMetrics grok = pipeline.filterMetrics().get(0);
+        PluginStats grok = pipeline.filterStats().get(0);
         assertEquals(5, grok.in());
-        assertTrue(pipeline.outputMetrics().stream().mapToLong(PluginMetrics::out).sum() == 4);
+        assertTrue(pipeline.outputStats().stream().mapToLong(PluginStats::out).sum() == 4);
+        pipeline.stop();
+    }
+
+    @Test
+    void anOutputThatCannotWriteIsRetriedUntilItCanAndItsStatsSaySo() throws Exception {
+        Path blocker = dir.resolve("not-a-directory");
+        Files.writeString(blocker, "a file where the output wants a directory");
+        Pipeline pipeline = new Pipeline(ConfigSource.fromString("output { file { id => \"out\" path => \""
+                + blocker.resolve("events.log") + "\" } }"), new PipelineSettings("main", 1, 10, 5, dir));
+        AtomicInteger acks = new AtomicInteger();
+        Event event = Event.withMessage("kept");
+        event.setSource(new Position(0, acks));
+        Thread worker = new Thread(() -> {
+            try {
+                pipeline.process(List.of(event));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        worker.start();
+        PluginStats out = pipeline.outputStats().get(0);
+        Wait.until("a retry of the file output", Duration.ofSeconds(10), () -> out.retries() >= 1);
+        assertEquals(0, acks.get(), "nothing is acknowledged while the output fails");
+        assertTrue(out.lastFailure().contains("file output"), out.lastFailure());
+        Files.delete(blocker);
+        worker.join(10_000);
+        assertEquals(1, acks.get());
+        List<String> written = Files.readAllLines(blocker.resolve("events.log"));
+        assertEquals(1, written.size());
+        assertTrue(written.get(0).contains("\"message\":\"kept\""), written.get(0));
+        Map<?, ?> json = (Map<?, ?>) ((List<?>) ((Map<?, ?>) MonitoringApi.stats(pipeline).get("plugins"))
+                .get("outputs")).get(0);
+        assertEquals("out", json.get("id"));
+        assertTrue((Long) json.get("retries") >= 1, json.toString());
+        assertEquals(0L, json.get("failures"));
+        assertEquals(1L, ((Map<?, ?>) json.get("events")).get("out"));
         pipeline.stop();
     }
 }

@@ -7,6 +7,7 @@ import io.logpipe.indexer.plugins.Codec;
 import io.logpipe.indexer.plugins.Input;
 import io.logpipe.indexer.plugins.PluginContext;
 import io.logpipe.indexer.plugins.PluginSettings;
+import io.logpipe.indexer.plugins.PluginStats;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.kafka.client.common.TopicPartition;
@@ -60,13 +61,14 @@ public final class KafkaInput implements Input {
     private final String type;
 
     private final List<Consumer> consumers = new ArrayList<>();
-    private final Map<String, Long> lag = new ConcurrentHashMap<>();
+    private final PluginStats stats;
     private volatile boolean fetching = true;
     private Vertx vertx;
 
     public KafkaInput(PluginSettings settings, Codec codec, PluginContext context) {
         this.codec = codec;
-        this.id = settings.string("id", "kafka");
+        this.stats = context.stats();
+        this.id = stats.id();
         String bootstrap = settings.string("bootstrap_servers", "localhost:9092");
         this.topics = settings.strings("topics", List.of("logstash"));
         String pattern = settings.string("topics_pattern", null);
@@ -141,9 +143,9 @@ public final class KafkaInput implements Input {
         }
     }
 
-    /** Consumer lag per partition ({@code topic-partition} → end offset minus next offset to fetch). */
+    /** Consumer lag per partition ({@code topic-partition} → end offset minus next offset to commit). */
     public Map<String, Long> lag() {
-        return Map.copyOf(lag);
+        return stats.lag();
     }
 
     public String id() {
@@ -364,7 +366,7 @@ public final class KafkaInput implements Input {
                     PartitionWatermark watermark = watermarks.get(partition);
                     if (watermark != null) {
                         long next = Math.max(watermark.committable(), 0);
-                        lag.put(partition.getTopic() + "-" + partition.getPartition(), Math.max(0, end - next));
+                        stats.lag(partition.getTopic() + "-" + partition.getPartition(), Math.max(0, end - next));
                     }
                 });
             } catch (Exception e) {

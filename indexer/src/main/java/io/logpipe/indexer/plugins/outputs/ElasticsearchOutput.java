@@ -16,6 +16,7 @@ import io.logpipe.indexer.dlq.DeadLetterQueue;
 import io.logpipe.indexer.plugins.Output;
 import io.logpipe.indexer.plugins.PluginContext;
 import io.logpipe.indexer.plugins.PluginSettings;
+import io.logpipe.indexer.plugins.PluginStats;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,7 +44,6 @@ public final class ElasticsearchOutput implements Output {
             "sniffing_delay", "pool_max", "pool_max_per_route", "validate_after_inactivity", "http_compression",
             "ecs_compatibility", "data_stream", "ssl_verification_mode", "resurrect_delay", "healthcheck_path");
 
-    private final String id;
     private static final String BULK_RESPONSE_FIELDS = "took,errors,items.*._index,items.*.status,items.*.error";
     private final ElasticsearchClient client;
     private final Sprintf index;
@@ -52,15 +52,16 @@ public final class ElasticsearchOutput implements Output {
     private final String ingestPipeline;
     private final long initialBackoffMillis;
     private final long maxBackoffMillis;
+    private final String id;
+    private final PluginStats stats;
     private final DeadLetterQueue deadLetterQueue;
     private final AtomicLong written = new AtomicLong();
-    private final AtomicLong retries = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
-    private volatile String lastFailure;
     private volatile boolean closed;
 
     public ElasticsearchOutput(PluginSettings settings, PluginContext context) {
-        this.id = settings.string("id", "elasticsearch");
+        this.stats = context.stats();
+        this.id = stats.id();
         List<String> hosts = settings.strings("hosts", List.of("http://127.0.0.1:9200"));
         String user = settings.string("user", null);
         String password = settings.string("password", null);
@@ -95,7 +96,7 @@ public final class ElasticsearchOutput implements Output {
                         settings.location(key), key);
             }
         }
-        this.deadLetterQueue = new DeadLetterQueue(context.dataDir(), context.pipelineId());
+        this.deadLetterQueue = context.deadLetterQueue();
         // Like Logstash's output, ask only for what is read back of each item: Elasticsearch then serializes, and
         // this client parses, a fraction of the bulk response (took and _index stay: the typed response needs them).
         this.client = connection.openClient()
@@ -103,6 +104,7 @@ public final class ElasticsearchOutput implements Output {
         LOG.info("elasticsearch output {}: {} index {}", id, connection.describe(), index);
     }
 
+    /** The pipeline's dead-letter queue, where this output puts what Elasticsearch can never accept. */
     public DeadLetterQueue deadLetterQueue() {
         return deadLetterQueue;
     }
@@ -111,13 +113,14 @@ public final class ElasticsearchOutput implements Output {
         return written.get();
     }
 
+    /** Documents sent again after a failed request or a retryable item status. */
     public long retries() {
-        return retries.get();
+        return stats.retries();
     }
 
-    /** Why the last retried request or documents were not written, or null if nothing had to be retried yet. */
+    /** Why the last documents were retried or dead-lettered, or null if every document was written first time. */
     public String lastFailure() {
-        return lastFailure;
+        return stats.lastFailure();
     }
 
     private static boolean causedByInterrupt(Throwable e) {
@@ -232,14 +235,14 @@ public final class ElasticsearchOutput implements Output {
             }
             if (!dead.isEmpty()) {
                 deadLetterQueue.write("elasticsearch", id, dead);
+                stats.failed(dead.size(), dead.get(0).reason());
                 LOG.warn("elasticsearch output {}: {} event(s) could not be indexed and went to the dead-letter queue"
                         + " {} (first: {})", id, dead.size(), deadLetterQueue.file(), dead.get(0).reason());
             }
             if (retry.isEmpty()) {
                 return;
             }
-            retries.addAndGet(retry.size());
-            lastFailure = failure;
+            stats.retried(retry.size(), failure);
             LOG.warn("elasticsearch output {}: {} of {} document(s) not written ({}); retrying in {} ms", id,
                     retry.size(), remaining.size(), failure, backoff);
             Thread.sleep(backoff);
@@ -284,7 +287,6 @@ public final class ElasticsearchOutput implements Output {
     @Override
     public void close() {
         closed = true;
-        deadLetterQueue.close();
         try {
             client._transport().close();
         } catch (Exception e) {

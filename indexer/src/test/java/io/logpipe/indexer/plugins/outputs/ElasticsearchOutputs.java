@@ -2,9 +2,11 @@ package io.logpipe.indexer.plugins.outputs;
 
 import io.logpipe.indexer.config.ConfigParser;
 import io.logpipe.indexer.config.PluginDefinition;
+import io.logpipe.indexer.dlq.DeadLetterQueue;
 import io.logpipe.indexer.event.Event;
 import io.logpipe.indexer.plugins.PluginContext;
 import io.logpipe.indexer.plugins.PluginSettings;
+import io.logpipe.indexer.plugins.PluginStats;
 import io.logpipe.indexer.plugins.Plugins;
 import io.logpipe.testkit.Wait;
 import java.nio.file.Path;
@@ -23,7 +25,7 @@ final class ElasticsearchOutputs {
                 "output { elasticsearch { " + settings + " } }").outputs().get(0);
         PluginSettings pluginSettings = new PluginSettings("output", definition);
         ElasticsearchOutput output = (ElasticsearchOutput) Plugins.output(definition, pluginSettings,
-                new PluginContext("main", data));
+                new PluginContext("main", new DeadLetterQueue(data, "main"), new PluginStats("elasticsearch_1", "elasticsearch")));
         pluginSettings.rejectUnknown();
         return output;
     }
