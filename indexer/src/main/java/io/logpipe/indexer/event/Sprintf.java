@@ -1,76 +1,37 @@
 package io.logpipe.indexer.event;
 
+import io.logpipe.common.template.Template;
 import io.logpipe.common.time.Timestamps;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
  * A Logstash sprintf template: {@code %{[a][b]}} inserts a field, {@code %{+YYYY.MM.dd}} formats {@code @timestamp}
  * in UTC with a Joda-Time pattern, {@code %{+%s}} gives epoch seconds. A missing field stays as written, as in Logstash.
- * Compiled once per setting, applied per event.
+ * Compiled once per setting, applied per event; the engine is common's {@link Template}, which the shipper's Beats
+ * format strings use too.
  */
 public final class Sprintf {
-    private interface Part {
-        void append(Event event, StringBuilder out);
-    }
-
-    private final String template;
-    private final Part[] parts;
+    private final Template<FieldReference> template;
     private final String constant;
 
-    private Sprintf(String template, List<Part> parts) {
+    private Sprintf(Template<FieldReference> template) {
         this.template = template;
-        this.parts = parts.toArray(new Part[0]);
-        this.constant = template.contains("%{") ? null : template;
+        this.constant = template.isConstant() ? template.render(null) : null;
     }
 
     public static Sprintf compile(String template) {
-        List<Part> parts = new ArrayList<>();
-        int i = 0;
-        while (i < template.length()) {
-            int open = template.indexOf("%{", i);
-            int close = open < 0 ? -1 : template.indexOf('}', open + 2);
-            if (open < 0 || close < 0) {
-                String literal = template.substring(i);
-                parts.add((event, out) -> out.append(literal));
-                break;
-            }
-            if (open > i) {
-                String literal = template.substring(i, open);
-                parts.add((event, out) -> out.append(literal));
-            }
-            String inner = template.substring(open + 2, close);
-            String original = template.substring(open, close + 1);
-            parts.add(placeholder(inner, original));
-            i = close + 1;
-        }
-        return new Sprintf(template, parts);
+        return new Sprintf(Template.parse(template, Template.Dialect.LOGSTASH, Sprintf::reference));
     }
 
-    private static Part placeholder(String inner, String original) {
-        if (inner.equals("+%s")) {
-            return (event, out) -> out.append(event.timestamp().getEpochSecond());
-        }
-        if (inner.startsWith("+")) {
-            TimestampFormat format = TimestampFormat.of(inner.substring(1));
-            return (event, out) -> out.append(format.format(event.timestamp()));
-        }
-        FieldReference reference;
+    /** A field reference, or null for text that is not one (the placeholder is then printed as written). */
+    private static FieldReference reference(String text) {
         try {
-            reference = FieldReference.of(inner);
+            return FieldReference.of(text);
         } catch (IllegalArgumentException e) {
-            return (event, out) -> out.append(original);
+            return null;
         }
-        return (event, out) -> {
-            Object value = event.get(reference);
-            if (value == null) {
-                out.append(original);
-            } else {
-                out.append(Sprintf.toText(value));
-            }
-        };
     }
 
     /** A field value as sprintf prints it: strings as is, arrays comma-joined, hashes as JSON, timestamps ISO-8601. */
@@ -105,15 +66,22 @@ public final class Sprintf {
         if (constant != null) {
             return constant;
         }
-        StringBuilder out = new StringBuilder(template.length() + 16);
-        for (Part part : parts) {
-            part.append(event, out);
-        }
-        return out.toString();
+        return template.render(new Template.Values<>() {
+            @Override
+            public Instant timestamp() {
+                return event.timestamp();
+            }
+
+            @Override
+            public String text(FieldReference reference) {
+                Object value = event.get(reference);
+                return value == null ? null : toText(value);
+            }
+        });
     }
 
     @Override
     public String toString() {
-        return template;
+        return template.toString();
     }
 }

@@ -1,15 +1,14 @@
-package io.logpipe.indexer.event;
+package io.logpipe.common.time;
 
-import io.logpipe.common.time.JodaPattern;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 
 /**
- * A {@code %{+pattern}} formatter (Joda pattern, UTC) that formats each period of its pattern once: a pattern
- * down to the day ({@code YYYY.MM.dd}, the usual index suffix) gives the same text for a whole UTC day. A few recent
- * periods are kept, because a batch interleaves partitions that can be at different days.
+ * The formatter of a template's {@code %{+pattern}} (Joda pattern, UTC) that formats each period of its pattern once:
+ * a pattern down to the day ({@code YYYY.MM.dd}, the usual index suffix) gives the same text for a whole UTC day. A
+ * few recent periods are kept, because a batch interleaves partitions that can be at different days.
  */
-final class TimestampFormat {
+public final class TimestampFormat {
     private static final int CACHED_PERIODS = 8;
     private final DateTimeFormatter formatter;
     /** Length of the pattern's smallest unit in milliseconds; 0 when it prints fractions of a second. */
@@ -24,7 +23,7 @@ final class TimestampFormat {
         this.periodMillis = periodMillis;
     }
 
-    static TimestampFormat of(String jodaPattern) {
+    public static TimestampFormat of(String jodaPattern) {
         return new TimestampFormat(JodaPattern.formatter(jodaPattern), periodMillis(jodaPattern));
     }
 
@@ -50,7 +49,7 @@ final class TimestampFormat {
         return 86_400_000; // years, months, weeks, days: constant over a UTC day
     }
 
-    String format(Instant timestamp) {
+    public String format(Instant timestamp) {
         if (periodMillis == 0) {
             return formatter.format(timestamp);
         }

@@ -1,8 +1,7 @@
-package io.logpipe.indexer.event;
+package io.logpipe.common.time;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.logpipe.common.time.JodaPattern;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.util.Random;
