@@ -7,6 +7,7 @@ import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 
 import org.apache.kafka.common.utils.ByteBufferUnmapper;
 
@@ -21,7 +22,8 @@ import org.apache.kafka.common.utils.ByteBufferUnmapper;
  * where a full disk is an ordinary IOException, before any entry lands on it.
  */
 abstract class AbstractIndex implements AutoCloseable {
-    protected final Path file;
+    /** Volatile: a segment removed by retention renames its files to {@code .deleted} while fetches may read it. */
+    protected volatile Path file;
     protected final long baseOffset;
     private final int maxIndexSize;
     // Readers on other threads take this reference once per lookup; a replaced mapping is left to the GC to unmap
@@ -134,6 +136,14 @@ abstract class AbstractIndex implements AutoCloseable {
     public synchronized void close() throws IOException {
         trimToValidSize();
         ByteBufferUnmapper.unmap(file.toString(), mmap);
+    }
+
+    /** Renames the file (the mapping stays valid); later trims and the delete act on the new name. */
+    public synchronized void renameTo(Path target) throws IOException {
+        if (Files.exists(file)) {
+            Files.move(file, target, StandardCopyOption.ATOMIC_MOVE);
+        }
+        file = target;
     }
 
     /** Deletes the file; the mapping goes with the GC, as a fetch may still be reading it. */

@@ -179,10 +179,18 @@ public final class LogManager implements AutoCloseable {
         }
         // always scheduled: a topic may override retention even when the broker keeps everything
         maintenance.scheduleWithFixedDelay(Supervised.task("log retention", () -> forEachLog("retention", log -> {
+            log.deleteRenamedSegments(System.currentTimeMillis());
             int deleted = log.deleteExpiredSegments(System.currentTimeMillis());
             if (deleted > 0) {
-                LOG.info("{}: retention deleted {} segment(s); log now starts at offset {}", log, deleted,
-                        log.logStartOffset());
+                LOG.info("{}: retention deleted {} segment(s); log now starts at offset {}; their files go in {} ms",
+                        log, deleted, log.logStartOffset(), log.config().fileDeleteDelayMs());
+                maintenance.schedule(Supervised.task("segment deletion", () -> {
+                    try {
+                        log.deleteRenamedSegments(System.currentTimeMillis());
+                    } catch (IOException e) {
+                        LOG.error("{}: deleting removed segments failed: {}", log, e.toString());
+                    }
+                }), log.config().fileDeleteDelayMs(), TimeUnit.MILLISECONDS);
             }
         })), retentionCheckIntervalMs, retentionCheckIntervalMs, TimeUnit.MILLISECONDS);
         maintenance.scheduleWithFixedDelay(Supervised.task("log dir probe", () -> dirs.values().forEach(LogDir::probe)),

@@ -16,6 +16,12 @@ import org.apache.kafka.common.InvalidRecordException;
  * (with the broker's offsets written in), plus its {@code .index} and {@code .timeindex}.
  */
 public final class LogSegment implements AutoCloseable {
+    /**
+     * Kafka's suffix for the files of a segment that retention removed from the log but that fetches may still be
+     * sending from; they are deleted after {@code file.delete.delay.ms}, or at the next start if the broker stops first.
+     */
+    public static final String DELETED_SUFFIX = ".deleted";
+
     private final long baseOffset;
     private final FileRecords log;
     private final OffsetIndex offsetIndex;
@@ -304,6 +310,16 @@ public final class LogSegment implements AutoCloseable {
         offsetIndex.close();
         timeIndex.close();
         log.close();
+    }
+
+    /**
+     * Renames the segment's files to {@code *.deleted}, keeping them open: a fetch that was handed a slice of the log
+     * or reads the indexes goes on reading until {@link #delete()} closes and removes them.
+     */
+    public void renameForDeletion() throws IOException {
+        log.renameTo(new java.io.File(log.file().getPath() + DELETED_SUFFIX));
+        offsetIndex.renameTo(offsetIndex.file.resolveSibling(offsetIndex.file.getFileName() + DELETED_SUFFIX));
+        timeIndex.renameTo(timeIndex.file.resolveSibling(timeIndex.file.getFileName() + DELETED_SUFFIX));
     }
 
     public void delete() throws IOException {

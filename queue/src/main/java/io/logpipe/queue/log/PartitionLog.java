@@ -25,6 +25,10 @@ import org.slf4j.LoggerFactory;
 /**
  * One partition's log: a directory {@code <topic>-<partition>} of segments. Appends are serialised by the partition's
  * lock; reads take no lock, they read up to the end position published after each append.
+ *
+ * <p>A segment retention removes leaves the log at once but keeps its files, renamed {@code *.deleted} and still
+ * open, for {@code file.delete.delay.ms}: a fetch already handed a slice of it sends it whole. Only then are the
+ * files closed and deleted ({@link #deleteRenamedSegments}); what a stop leaves renamed is deleted at the next open.
  */
 public final class PartitionLog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PartitionLog.class);
@@ -61,6 +65,11 @@ public final class PartitionLog implements AutoCloseable {
     private volatile long lastFlushMs = System.currentTimeMillis();
     /** Set when a failed append could not be rolled back: the active segment's tail is recovered before the next. */
     private boolean tornTail;
+    /** Segments out of the log, renamed, waiting for their delete time; oldest first. Guarded by this. */
+    private final java.util.ArrayDeque<RenamedSegment> renamed = new java.util.ArrayDeque<>();
+
+    private record RenamedSegment(LogSegment segment, long deleteAtMs) {
+    }
 
     private PartitionLog(TopicPartition topicPartition, Uuid topicId, Path dir, LogDir logDir, LogConfig config) {
         this.topicPartition = topicPartition;
@@ -90,13 +99,22 @@ public final class PartitionLog implements AutoCloseable {
 
     private void load(boolean cleanShutdown) throws IOException {
         List<Long> baseOffsets = new ArrayList<>();
+        int leftovers = 0;
         try (Stream<Path> files = Files.list(dir)) {
             for (Path file : (Iterable<Path>) files::iterator) {
                 String name = file.getFileName().toString();
-                if (name.endsWith(".log") && name.length() == 24) {
+                if (name.endsWith(LogSegment.DELETED_SUFFIX)) {
+                    // removed by retention before the stop, its delete delay cut short by it: no fetch reads it now
+                    Files.deleteIfExists(file);
+                    leftovers++;
+                } else if (name.endsWith(".log") && name.length() == 24) {
                     baseOffsets.add(Long.parseLong(name.substring(0, 20)));
                 }
             }
+        }
+        if (leftovers > 0) {
+            LOG.info("{}: deleted {} file(s) of segments retention had removed before the stop", topicPartition,
+                    leftovers);
         }
         baseOffsets.sort(null);
         for (int i = 0; i < baseOffsets.size(); i++) {
@@ -285,7 +303,10 @@ public final class PartitionLog implements AutoCloseable {
         return best;
     }
 
-    /** Deletes whole segments that fall out of the retention time or size (never the active one). */
+    /**
+     * Removes from the log the whole segments that fall out of the retention time or size (never the active one):
+     * the log starts after them at once; their files are renamed and deleted {@code file.delete.delay.ms} later.
+     */
     public synchronized int deleteExpiredSegments(long nowMs) throws IOException {
         LogConfig config = this.config;
         int deleted = 0;
@@ -303,10 +324,26 @@ public final class PartitionLog implements AutoCloseable {
             }
             segments.remove(oldest.baseOffset());
             totalBytes -= oldest.sizeInBytes();
-            oldest.delete();
+            oldest.renameForDeletion();
+            renamed.addLast(new RenamedSegment(oldest, nowMs + config.fileDeleteDelayMs()));
             deleted++;
         }
         return deleted;
+    }
+
+    /** Closes and deletes the files of removed segments whose delete delay has passed; returns how many. */
+    public synchronized int deleteRenamedSegments(long nowMs) throws IOException {
+        int deleted = 0;
+        while (!renamed.isEmpty() && renamed.peekFirst().deleteAtMs() <= nowMs) {
+            renamed.removeFirst().segment().delete();
+            deleted++;
+        }
+        return deleted;
+    }
+
+    /** Segments removed from the log whose files are not deleted yet. */
+    public synchronized int renamedSegmentCount() {
+        return renamed.size();
     }
 
     /** Switches to new settings (a topic's altered overrides); the next append and retention check use them. */
@@ -402,6 +439,8 @@ public final class PartitionLog implements AutoCloseable {
 
     @Override
     public synchronized void close() throws IOException {
+        // a stop ends the fetches the delay was for
+        deleteRenamedSegments(Long.MAX_VALUE);
         for (LogSegment segment : segments.values()) {
             segment.flush();
             segment.close();
@@ -411,6 +450,7 @@ public final class PartitionLog implements AutoCloseable {
 
     /** Deletes every segment and the directory. */
     public synchronized void delete() throws IOException {
+        deleteRenamedSegments(Long.MAX_VALUE);
         for (LogSegment segment : segments.values()) {
             segment.delete();
         }

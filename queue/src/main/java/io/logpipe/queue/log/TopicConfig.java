@@ -26,9 +26,10 @@ public final class TopicConfig {
     public static final String SEGMENT_BYTES = "segment.bytes";
     public static final String SEGMENT_MS = "segment.ms";
     public static final String CLEANUP_POLICY = "cleanup.policy";
+    public static final String FILE_DELETE_DELAY_MS = "file.delete.delay.ms";
     /** The overrides a topic can store; Kafka's other topic keys are not implemented here. */
     public static final Set<String> SUPPORTED = Set.of(RETENTION_MS, RETENTION_BYTES, SEGMENT_BYTES, SEGMENT_MS,
-            CLEANUP_POLICY);
+            CLEANUP_POLICY, FILE_DELETE_DELAY_MS);
     public static final TopicConfig NONE = new TopicConfig(Map.of());
 
     private final Map<String, String> overrides;
@@ -61,6 +62,7 @@ public final class TopicConfig {
             case RETENTION_MS, RETENTION_BYTES -> number(key, value, -1, Long.MAX_VALUE);
             case SEGMENT_BYTES -> number(key, value, 1024, Integer.MAX_VALUE);
             case SEGMENT_MS -> number(key, value, 1, Long.MAX_VALUE);
+            case FILE_DELETE_DELAY_MS -> number(key, value, 0, Long.MAX_VALUE);
             case CLEANUP_POLICY -> {
                 if (!value.strip().equals("delete")) {
                     throw new InvalidConfigurationException("topic config " + key + "=" + value
@@ -114,6 +116,9 @@ public final class TopicConfig {
         }
         if ((v = overrides.get(SEGMENT_MS)) != null) {
             config = config.withRollMs(Long.parseLong(v));
+        }
+        if ((v = overrides.get(FILE_DELETE_DELAY_MS)) != null) {
+            config = config.withFileDeleteDelayMs(Long.parseLong(v));
         }
         long retentionMs = (v = overrides.get(RETENTION_MS)) != null ? Long.parseLong(v) : config.retentionMs();
         long retentionBytes = (v = overrides.get(RETENTION_BYTES)) != null ? Long.parseLong(v) : config.retentionBytes();
