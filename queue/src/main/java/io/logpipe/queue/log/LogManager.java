@@ -136,7 +136,7 @@ public final class LogManager implements AutoCloseable {
                     }
                     ids.put(topic, id);
                     PartitionLog log = PartitionLog.open(child, dirs.get(dir), new TopicPartition(topic, partition), id,
-                            config, clean);
+                            config, clean, maintenance);
                     found.computeIfAbsent(topic, t -> new TreeMap<>()).put(partition, log);
                     TopicConfig stored = TopicConfig.read(child);
                     storedConfigs.computeIfAbsent(topic, t -> new TreeMap<>())
@@ -329,7 +329,7 @@ public final class LogManager implements AutoCloseable {
         PartitionMetadata.write(dir, id);
         overrides.write(dir);
         return PartitionLog.open(dir, dirs.get(logDir), new TopicPartition(topic, partition), id,
-                overrides.applyTo(config), true);
+                overrides.applyTo(config), true, maintenance);
     }
 
     /** Grows a topic to {@code total} partitions. */
@@ -383,6 +383,12 @@ public final class LogManager implements AutoCloseable {
     @Override
     public synchronized void close() throws IOException {
         maintenance.shutdownNow();
+        try {
+            // a roll's fsync or a retention pass still running must not race the close of its files
+            maintenance.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         IOException failure = null;
         for (Topic topic : topics.values()) {
             for (PartitionLog log : topic.partitions()) {

@@ -9,6 +9,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 import org.apache.kafka.common.TopicPartition;
@@ -25,6 +27,12 @@ import org.slf4j.LoggerFactory;
 /**
  * One partition's log: a directory {@code <topic>-<partition>} of segments. Appends are serialised by the partition's
  * lock; reads take no lock, they read up to the end position published after each append.
+ *
+ * <p>Appends run on the network event loops, so the fsync of a segment that rolls is not theirs: it runs on the
+ * {@code flusher} (the log manager's maintenance thread, as Kafka's roll schedules its flush on the scheduler), and
+ * the recovery point passes the segment once that fsync is done. At most one rolled segment waits for its fsync: a
+ * roll that finds the previous one still waiting fsyncs it itself. So after an unclean stop only the active segment
+ * and the one before it can hold unsynced bytes, and those two are what recovery re-validates.
  *
  * <p>A segment retention removes leaves the log at once but keeps its files, renamed {@code *.deleted} and still
  * open, for {@code file.delete.delay.ms}: a fetch already handed a slice of it sends it whole. Only then are the
@@ -71,7 +79,17 @@ public final class PartitionLog implements AutoCloseable {
     private record RenamedSegment(LogSegment segment, long deleteAtMs) {
     }
 
-    private PartitionLog(TopicPartition topicPartition, Uuid topicId, Path dir, LogDir logDir, LogConfig config) {
+    /** Runs the fsync of rolled segments. */
+    private final Executor flusher;
+    /** The rolled segment whose fsync has not finished yet, and the offset the recovery point may pass after it. */
+    private final AtomicReference<RolledSegment> unsyncedRoll = new AtomicReference<>();
+
+    private record RolledSegment(LogSegment segment, long endOffset) {
+    }
+
+    private PartitionLog(TopicPartition topicPartition, Uuid topicId, Path dir, LogDir logDir, LogConfig config,
+                         Executor flusher) {
+        this.flusher = flusher;
         this.topicPartition = topicPartition;
         this.topicId = topicId;
         this.dir = dir;
@@ -81,7 +99,8 @@ public final class PartitionLog implements AutoCloseable {
 
     /**
      * Opens the partition in {@code dir}, creating it when missing. After an unclean stop ({@code cleanShutdown}
-     * false) the active segment is re-validated batch by batch, a torn tail is cut off and its indexes rebuilt.
+     * false) the active segment and the one before it are re-validated batch by batch, a torn tail is cut off and
+     * their indexes rebuilt. A roll's fsync runs on the rolling thread (see the class for the flusher).
      */
     public static PartitionLog open(Path dir, TopicPartition tp, Uuid topicId, LogConfig config, boolean cleanShutdown)
             throws IOException {
@@ -91,8 +110,14 @@ public final class PartitionLog implements AutoCloseable {
     /** As {@link #open(Path, TopicPartition, Uuid, LogConfig, boolean)}, inside {@code logDir}'s health. */
     public static PartitionLog open(Path dir, LogDir logDir, TopicPartition tp, Uuid topicId, LogConfig config,
                                     boolean cleanShutdown) throws IOException {
+        return open(dir, logDir, tp, topicId, config, cleanShutdown, Runnable::run);
+    }
+
+    /** As {@link #open(Path, LogDir, TopicPartition, Uuid, LogConfig, boolean)}, rolled segments fsynced on {@code flusher}. */
+    public static PartitionLog open(Path dir, LogDir logDir, TopicPartition tp, Uuid topicId, LogConfig config,
+                                    boolean cleanShutdown, Executor flusher) throws IOException {
         Files.createDirectories(dir);
-        PartitionLog log = new PartitionLog(tp, topicId, dir, logDir, config);
+        PartitionLog log = new PartitionLog(tp, topicId, dir, logDir, config, flusher);
         log.load(cleanShutdown);
         return log;
     }
@@ -122,11 +147,15 @@ public final class PartitionLog implements AutoCloseable {
             boolean active = i == baseOffsets.size() - 1;
             LogSegment segment = LogSegment.open(dir, base, config.indexIntervalBytes(), config.maxIndexSize());
             long nextBase = active ? Long.MAX_VALUE : baseOffsets.get(i + 1);
-            if (active && !cleanShutdown) {
+            if (!cleanShutdown && i >= baseOffsets.size() - 2) {
+                // the active segment, and the last rolled one, whose fsync may not have run (see the class)
                 int cut = segment.recover();
                 if (cut > 0) {
                     LOG.warn("{}: recovery cut {} bytes of torn or corrupt data off the tail of {}", topicPartition,
                             cut, segment);
+                }
+                if (!active) {
+                    segment.flush();
                 }
             } else if (!segment.offsetIndex().isConsistent(nextBase, segment.sizeInBytes())
                     || segment.offsetIndex().entries() == 0 && segment.sizeInBytes() > config.indexIntervalBytes()) {
@@ -238,11 +267,45 @@ public final class PartitionLog implements AutoCloseable {
         }
         long base = end.nextOffset();
         active.onBecomeInactive();
-        recoveryPoint = Math.max(recoveryPoint, base);
+        RolledSegment previous = unsyncedRoll.getAndSet(new RolledSegment(active, base));
+        if (previous != null) {
+            // its fsync has not run yet: at most one rolled segment may wait for one
+            syncRolled(previous);
+        }
+        flusher.execute(this::syncPendingRoll);
         LogSegment rolled = LogSegment.open(dir, base, config.indexIntervalBytes(), config.maxIndexSize());
         segments.put(base, rolled);
         LOG.debug("{}: rolled to a new segment at offset {}", topicPartition, base);
         return rolled;
+    }
+
+    /** On the flusher: fsyncs the rolled segment still waiting, if a later roll has not done it already. */
+    private void syncPendingRoll() {
+        RolledSegment pending = unsyncedRoll.get();
+        if (pending == null) {
+            return;
+        }
+        try {
+            syncRolled(pending);
+            unsyncedRoll.compareAndSet(pending, null);
+        } catch (IOException e) {
+            logDir.markOffline(topicPartition, e);
+            LOG.error("{}: fsync of the rolled segment {} failed: {}", topicPartition, pending.segment(), e.toString());
+        }
+    }
+
+    private void syncRolled(RolledSegment rolled) throws IOException {
+        if (segments.get(rolled.segment().baseOffset()) == rolled.segment()) {
+            // (a segment retention already removed needs no fsync: its data is gone from the log)
+            rolled.segment().flush();
+        }
+        advanceRecoveryPoint(rolled.endOffset());
+    }
+
+    private void advanceRecoveryPoint(long offset) {
+        synchronized (unsyncedRoll) {
+            recoveryPoint = Math.max(recoveryPoint, offset);
+        }
     }
 
     /**
@@ -433,7 +496,13 @@ public final class PartitionLog implements AutoCloseable {
             logDir.markOffline(topicPartition, e);
             throw e;
         }
-        recoveryPoint = flushed.nextOffset();
+        // the active segment's fsync covers only it: a rolled segment still waiting for its own keeps the point
+        RolledSegment pending = unsyncedRoll.get();
+        if (pending != null) {
+            syncRolled(pending);
+            unsyncedRoll.compareAndSet(pending, null);
+        }
+        advanceRecoveryPoint(flushed.nextOffset());
         lastFlushMs = System.currentTimeMillis();
     }
 
@@ -445,7 +514,8 @@ public final class PartitionLog implements AutoCloseable {
             segment.flush();
             segment.close();
         }
-        recoveryPoint = end.nextOffset();
+        unsyncedRoll.set(null);
+        advanceRecoveryPoint(end.nextOffset());
     }
 
     /** Deletes every segment and the directory. */
