@@ -36,7 +36,8 @@ Runs Logstash pipeline files: Kafka in, filters, Elasticsearch out.
                            indexer.yml) and pipelines.yml live (default: $LOGPIPE_HOME/conf when it has an indexer.yml)
   --path.data DIR          where the dead-letter queues live (default: path.data of indexer.yml, else data)
   --path.dead_letter_queue DIR
-                           one dead-letter queue per pipeline, in DIR/<pipeline.id>/ (default: path.data/dead_letter_queue)
+                           one dead-letter queue per pipeline, in DIR/<pipeline.id>/
+                           (default: path.data/dead_letter_queue)
   -w, --pipeline.workers N        worker threads (default: number of cores)
   -b, --pipeline.batch.size N     events per batch (default 125)
   -u, --pipeline.batch.delay MS   how long to wait for a batch to fill (default 50)
@@ -109,7 +110,8 @@ what an output could not write by then stays uncommitted and is read again at th
                 case "-f", "--path.config" -> cli.set("path.config", inline != null ? inline : value(args, ++i, arg));
                 case "-e", "--config.string" -> cli.set("config.string", inline != null ? inline : value(args, ++i, arg));
                 case "--path.settings" -> settingsDir = inline != null ? inline : value(args, ++i, arg);
-                case "--path.data", "--path.dead_letter_queue", "--http.host", "--http.port", "--api.http.host", "--api.http.port", "--log.level",
+                case "--path.data", "--path.dead_letter_queue", "--http.host", "--http.port", "--api.http.host",
+                        "--api.http.port", "--log.level",
                         "--pipeline.workers", "--pipeline.batch.size", "--pipeline.batch.delay", "--pipeline.id",
                         "--prune.config", "--pipeline.shutdown_timeout", "--pipeline.ordered", "--node.name", "--path.logs" ->
                         cli.set(name.substring(2), inline != null ? inline : value(args, ++i, arg));

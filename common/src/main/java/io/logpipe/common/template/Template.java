@@ -31,7 +31,7 @@ public final class Template<R> {
     public record Literal<R>(String text) implements Part<R> {
     }
 
-    /** {@code %{reference}} or, in Beats, {@code %{reference:fallback}}; {@code original} is the placeholder as written. */
+    /** {@code %{reference}}, in Beats also {@code %{reference:fallback}}; {@code original} is it as written. */
     public record Field<R>(R reference, String fallback, String original) implements Part<R> {
     }
 
@@ -78,7 +78,8 @@ public final class Template<R> {
         return new Template<>(text, dialect, parts);
     }
 
-    private static <R> Part<R> placeholder(String inner, String original, Dialect dialect, Function<String, R> compile) {
+    private static <R> Part<R> placeholder(String inner, String original, Dialect dialect,
+                                           Function<String, R> compile) {
         if (inner.equals("+%s")) {
             return new EpochSeconds<>();
         }

@@ -23,8 +23,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The runtime of one {@link CompiledPipeline}: inputs feed a bounded queue; {@code workers} threads take batches of up to
- * {@code batchSize} events (waiting at most {@code batchDelay} for a batch to fill), run the filters, hand each
+ * The runtime of one {@link CompiledPipeline}: inputs feed a bounded queue; {@code workers} threads take batches of
+ * up to {@code batchSize} events (waiting at most {@code batchDelay} for a batch to fill), run the filters, hand each
  * output its events, and acknowledge the batch only when every output has returned. Inputs commit only what was
  * acknowledged, so nothing is lost when the process dies at any moment.
  *
@@ -212,7 +212,8 @@ public final class Pipeline {
                     }
                 } catch (RuntimeException e) {
                     // A filter bug must not lose the event: it goes on, tagged.
-                    LOG.warn("pipeline {}: filter {} failed on an event: {}", settings.id(), filter.stats().id(), e.toString());
+                    LOG.warn("pipeline {}: filter {} failed on an event: {}", settings.id(), filter.stats().id(),
+                            e.toString());
                     event.tag("_filter_exception");
                 }
                 filter.stats().spent(System.nanoTime() - start);

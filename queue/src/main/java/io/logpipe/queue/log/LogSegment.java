@@ -18,7 +18,7 @@ import org.apache.kafka.common.InvalidRecordException;
 public final class LogSegment implements AutoCloseable {
     /**
      * Kafka's suffix for the files of a segment that retention removed from the log but that fetches may still be
-     * sending from; they are deleted after {@code file.delete.delay.ms}, or at the next start if the broker stops first.
+     * sending from; they are deleted after {@code file.delete.delay.ms}, or at the next start after a crash.
      */
     public static final String DELETED_SUFFIX = ".deleted";
 

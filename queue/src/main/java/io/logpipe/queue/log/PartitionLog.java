@@ -113,7 +113,7 @@ public final class PartitionLog implements AutoCloseable {
         return open(dir, logDir, tp, topicId, config, cleanShutdown, Runnable::run);
     }
 
-    /** As {@link #open(Path, LogDir, TopicPartition, Uuid, LogConfig, boolean)}, rolled segments fsynced on {@code flusher}. */
+    /** As the open above, with the fsync of each roll run on {@code flusher}. */
     public static PartitionLog open(Path dir, LogDir logDir, TopicPartition tp, Uuid topicId, LogConfig config,
                                     boolean cleanShutdown, Executor flusher) throws IOException {
         Files.createDirectories(dir);

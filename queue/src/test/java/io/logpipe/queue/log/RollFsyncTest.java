@@ -4,14 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.logpipe.testkit.Wait;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.stream.Stream;
 
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.record.RecordBatch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -92,6 +96,41 @@ class RollFsyncTest {
             long rolledAt = log.segments().get(1).baseOffset();
             Wait.until("the rolled segment fsynced", Duration.ofSeconds(10), () -> log.recoveryPoint() >= rolledAt);
             assertEquals(rolledAt, log.recoveryPoint(), "the active segment is not fsynced without a flush policy");
+        }
+    }
+
+    @Test
+    void anUncleanStartCutsATornTailOffTheRolledSegmentWhoseFsyncMayNotHaveRun() throws IOException {
+        HeldFlusher flusher = new HeldFlusher();
+        Path afterCrash = dir.resolve("crashed").resolve("logs-0");
+        long end;
+        long rolledAt;
+        try (PartitionLog log = open(flusher)) {
+            appendUntilSegments(log, 2);
+            append(log, "in the active segment");
+            end = log.logEndOffset();
+            rolledAt = log.segments().get(1).baseOffset();
+            // a crash before the flusher ran: the rolled segment's tail reached the disk torn
+            Files.createDirectories(afterCrash);
+            try (Stream<Path> files = Files.list(log.dir())) {
+                for (Path file : files.toList()) {
+                    Files.copy(file, afterCrash.resolve(file.getFileName()));
+                }
+            }
+            byte[] torn = {0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 99, 1};
+            Files.write(afterCrash.resolve(LogSegment.fileName(0, ".log")), torn, StandardOpenOption.APPEND);
+        }
+        try (PartitionLog reopened = PartitionLog.open(afterCrash, new LogDir(afterCrash.getParent()), TP,
+                Uuid.randomUuid(), SMALL, false, Runnable::run)) {
+            assertEquals(end, reopened.logEndOffset());
+            assertEquals(rolledAt, reopened.recoveryPoint(), "the re-validated rolled segment is fsynced again");
+            long next = 0;
+            while (next < rolledAt) {
+                for (RecordBatch batch : reopened.read(next, 1000, true).records().batches()) {
+                    next = batch.lastOffset() + 1;
+                }
+            }
+            assertEquals(rolledAt, next, "the torn bytes were cut off the rolled segment, its batches read to its end");
         }
     }
 }

@@ -85,7 +85,8 @@ class SegmentDeletionTest {
             assertEquals(removed, log.renamedSegmentCount());
             assertEquals(removed, log.deleteRenamedSegments(NOW + 60_000));
             assertEquals(0, log.renamedSegmentCount());
-            assertTrue(files(partitionDir).stream().noneMatch(n -> n.endsWith(".deleted")), files(partitionDir).toString());
+            List<String> left = files(partitionDir);
+            assertTrue(left.stream().noneMatch(n -> n.endsWith(".deleted")), left.toString());
             long start = log.logStartOffset();
             assertEquals("value-" + start, values(log.read(start, 1000, true).records()).get(0));
         }

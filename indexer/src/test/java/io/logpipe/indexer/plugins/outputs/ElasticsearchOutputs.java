@@ -25,7 +25,8 @@ final class ElasticsearchOutputs {
                 "output { elasticsearch { " + settings + " } }").outputs().get(0);
         PluginSettings pluginSettings = new PluginSettings("output", definition);
         ElasticsearchOutput output = (ElasticsearchOutput) Plugins.output(definition, pluginSettings,
-                new PluginContext("main", new DeadLetterQueue(data, "main"), new PluginStats("elasticsearch_1", "elasticsearch")));
+                new PluginContext("main", new DeadLetterQueue(data, "main"),
+                        new PluginStats("elasticsearch_1", "elasticsearch")));
         pluginSettings.rejectUnknown();
         return output;
     }
