@@ -38,8 +38,15 @@ public final class KafkaApis {
     }
 
     private final Map<ApiKeys, Registration> handlers = new EnumMap<>(ApiKeys.class);
+    private final long maxRequestEntries;
 
     public KafkaApis() {
+        this(Long.MAX_VALUE);
+    }
+
+    /** @param maxRequestEntries most entries (topics, partitions, ...) one request may declare; see {@link RequestEntries} */
+    public KafkaApis(long maxRequestEntries) {
+        this.maxRequestEntries = maxRequestEntries;
         register(ApiKeys.API_VERSIONS, (request, body) -> CompletableFuture.completedFuture(apiVersions(Errors.NONE)));
     }
 
@@ -107,6 +114,13 @@ public final class KafkaApis {
             return null;
         }
         int frameBytes = frame.limit();
+        RequestEntries.Count entries = RequestEntries.count(key, version, frame, maxRequestEntries);
+        if (entries.overLimit()) {
+            connection.closeWithError(key.name + " v" + version + " request of " + frameBytes + " bytes declares at least "
+                    + entries.entries()
+                    + " entries (topics, partitions, ...), above request.max.entries " + maxRequestEntries);
+            return null;
+        }
         AbstractRequest body;
         try {
             body = AbstractRequest.parseRequest(key, version, new ByteBufferAccessor(frame)).request;

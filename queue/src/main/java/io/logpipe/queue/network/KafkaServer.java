@@ -84,7 +84,7 @@ public final class KafkaServer implements AutoCloseable {
     }
 
     private KafkaApis buildApis(BrokerEndpoint self) throws java.io.IOException {
-        KafkaApis api = new KafkaApis();
+        KafkaApis api = new KafkaApis(config.requestMaxEntries());
         MetadataHandler metadata = new MetadataHandler(config, logs, self);
         ProduceHandler produce = new ProduceHandler(logs, config.messageMaxBytes());
         FetchHandler fetch = new FetchHandler(logs, config.fetchMaxBytes());
