@@ -52,6 +52,7 @@ final class Connection {
         socket.closeHandler(v -> {
             closed = true;
             releaseAll();
+            apis.connectionClosed(name);
         });
         socket.exceptionHandler(e -> LOG.debug("connection {}: {}", name, e.toString()));
     }

@@ -39,6 +39,7 @@ public final class KafkaApis {
 
     private final Map<ApiKeys, Registration> handlers = new EnumMap<>(ApiKeys.class);
     private final long maxRequestEntries;
+    private final List<java.util.function.Consumer<String>> closeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public KafkaApis() {
         this(Long.MAX_VALUE);
@@ -69,6 +70,17 @@ public final class KafkaApis {
             throw new IllegalStateException(key + " has no handler to intercept");
         }
         handlers.put(key, new Registration(current.minVersion(), current.maxVersion(), wrapper.apply(current.handler())));
+    }
+
+    /** {@code listener} gets the name of every connection that closes (on that connection's event loop). */
+    public void onConnectionClosed(java.util.function.Consumer<String> listener) {
+        closeListeners.add(listener);
+    }
+
+    void connectionClosed(String connection) {
+        for (java.util.function.Consumer<String> listener : closeListeners) {
+            listener.accept(connection);
+        }
     }
 
     private ApiVersionsResponse apiVersions(Errors error) {
