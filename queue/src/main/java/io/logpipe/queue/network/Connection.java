@@ -231,6 +231,11 @@ final class Connection {
         return context;
     }
 
+    /** Whether responses may carry file regions ({@code sendfile}); a TLS socket must encrypt copies of the bytes. */
+    boolean sendsFileRegions() {
+        return !socket.isSsl();
+    }
+
     boolean isClosed() {
         return closed;
     }

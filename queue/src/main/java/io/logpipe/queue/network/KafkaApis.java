@@ -159,7 +159,8 @@ public final class KafkaApis {
                 return null;
             }
             try {
-                return new Reply(ResponseWriter.toMessages(answer.toSend(header.toResponseHeader(), version)));
+                return new Reply(ResponseWriter.toMessages(answer.toSend(header.toResponseHeader(), version),
+                        connection.sendsFileRegions()));
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
