@@ -11,7 +11,6 @@ import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
 import io.logpipe.queue.ChildBroker;
@@ -22,7 +21,6 @@ import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.requests.FetchRequest;
 import org.apache.kafka.common.requests.RequestHeader;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -132,11 +130,7 @@ class RequestEntriesTest {
         Files.writeString(config, "listeners=PLAINTEXT://127.0.0.1:0\nlog.dirs=" + work.resolve("data") + "\n");
         try (ChildBroker broker = ChildBroker.start(config, work)) {
             sendFetchNaming(3_000_000, broker.port());
-            Properties props = new Properties();
-            props.put("bootstrap.servers", broker.bootstrap());
-            props.put("key.serializer", StringSerializer.class.getName());
-            props.put("value.serializer", StringSerializer.class.getName());
-            try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
+            try (KafkaProducer<String, String> producer = broker.producer()) {
                 producer.send(new ProducerRecord<>("after-the-flood", "still serving")).get(30, TimeUnit.SECONDS);
             }
             String log = broker.stderr();
