@@ -220,6 +220,22 @@ class FetchSessionTest {
         }
     }
 
+    @Test
+    void librdkafkaFetchesWithoutASession() throws Exception {
+        FetchSessionCache cache = broker.server().network().fetchSessions();
+        long createdBefore = cache.counters().created();
+        Process kcat = new ProcessBuilder("kcat", "-b", broker.bootstrap(), "-C", "-t", "sessions", "-o", "beginning",
+                "-e", "-q", "-f", "%s\\n").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        kcat.getOutputStream().close();
+        String out = new String(kcat.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(kcat.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, kcat.exitValue());
+        for (int p = 0; p < PARTITIONS; p++) {
+            assertTrue(out.lines().anyMatch(("first of " + p)::equals), "kcat read partition " + p + ":\n" + out);
+        }
+        assertEquals(createdBefore, cache.counters().created(), "kcat (librdkafka) opened no fetch session");
+    }
+
     private static long[] allAt(long offset) {
         long[] all = new long[PARTITIONS * 2];
         for (int p = 0; p < PARTITIONS; p++) {
