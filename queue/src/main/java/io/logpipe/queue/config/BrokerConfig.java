@@ -202,10 +202,6 @@ public final class BrokerConfig {
         return socketRequestMaxBytes;
     }
 
-    /**
-     * Kafka's {@code queued.max.request.bytes}: the bytes of requests all connections may hold at once. Kafka's
-     * default -1 means no bound there; here it means a quarter of the heap (at least one request).
-     */
     /** Most entries (topics, partitions, ...) one request may declare; not a Kafka key (Kafka has no such bound). */
     public long requestMaxEntries() {
         return requestMaxEntries;
@@ -216,6 +212,10 @@ public final class BrokerConfig {
         return fetchSessionCacheSlots;
     }
 
+    /**
+     * Kafka's {@code queued.max.request.bytes}: the bytes of requests all connections may hold at once. Kafka's
+     * default -1 means no bound there; here it means a quarter of the heap (at least one request).
+     */
     public long queuedMaxRequestBytes() {
         return queuedMaxRequestBytes;
     }

@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
@@ -39,7 +41,7 @@ public final class KafkaApis {
 
     private final Map<ApiKeys, Registration> handlers = new EnumMap<>(ApiKeys.class);
     private final long maxRequestEntries;
-    private final List<java.util.function.Consumer<String>> closeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Consumer<String>> closeListeners = new CopyOnWriteArrayList<>();
 
     public KafkaApis() {
         this(Long.MAX_VALUE);
@@ -73,12 +75,12 @@ public final class KafkaApis {
     }
 
     /** {@code listener} gets the name of every connection that closes (on that connection's event loop). */
-    public void onConnectionClosed(java.util.function.Consumer<String> listener) {
+    public void onConnectionClosed(Consumer<String> listener) {
         closeListeners.add(listener);
     }
 
     void connectionClosed(String connection) {
-        for (java.util.function.Consumer<String> listener : closeListeners) {
+        for (Consumer<String> listener : closeListeners) {
             listener.accept(connection);
         }
     }
@@ -129,8 +131,8 @@ public final class KafkaApis {
         RequestEntries.Count entries = RequestEntries.count(key, version, frame, maxRequestEntries);
         if (entries.overLimit()) {
             connection.closeWithError(key.name + " v" + version + " request of " + frameBytes + " bytes declares at least "
-                    + entries.entries()
-                    + " entries (topics, partitions, ...), above request.max.entries " + maxRequestEntries);
+                    + entries.entries() + " entries (topics, partitions, ...), above request.max.entries "
+                    + maxRequestEntries);
             return null;
         }
         AbstractRequest body;

@@ -2,6 +2,7 @@ package io.logpipe.queue.network;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedOutputStream;
@@ -11,15 +12,19 @@ import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import io.logpipe.queue.ChildBroker;
+import io.logpipe.queue.RawClient;
+import io.logpipe.queue.TestBroker;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.requests.FetchRequest;
+import org.apache.kafka.common.requests.FetchResponse;
 import org.apache.kafka.common.requests.RequestHeader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -83,6 +88,21 @@ class RequestEntriesTest {
         assertTrue(count.overLimit(), "the declared partitions count before the missing bytes are noticed");
         RequestEntries.Count lying = RequestEntries.count(ApiKeys.FETCH, (short) 12, body, 1000);
         assertFalse(lying.overLimit());
+    }
+
+    @Test
+    void theLimitIsRequestMaxEntriesFromServerProperties() throws Exception {
+        try (TestBroker broker = TestBroker.start(work.resolve("data"), Map.of("request.max.entries", "50"))) {
+            try (RawClient client = new RawClient("127.0.0.1", broker.port())) {
+                FetchRequestData data = fetchOf(1, 100);
+                assertThrows(IOException.class, () -> client.send(new FetchRequest(data, (short) 12)),
+                        "101 entries: the connection is closed unanswered");
+            }
+            try (RawClient client = new RawClient("127.0.0.1", broker.port())) {
+                FetchResponse answered = client.send(new FetchRequest(fetchOf(1, 40), (short) 12));
+                assertEquals(1, answered.data().responses().size(), "41 entries are answered");
+            }
+        }
     }
 
     /** Fetch v4 by hand (16 bytes per partition), streamed, so the test JVM never holds the partitions as objects. */
