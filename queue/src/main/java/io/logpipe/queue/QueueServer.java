@@ -64,6 +64,10 @@ Prints "queue-server: listening on NAME://host:port" once clients can connect; S
         return endpoints;
     }
 
+    public KafkaServer network() {
+        return server;
+    }
+
     public LogManager logs() {
         return logs;
     }

@@ -82,6 +82,15 @@ public final class ChildBroker implements AutoCloseable {
         return "127.0.0.1:" + port;
     }
 
+    /** A producer with the client's defaults and string serializers; close it when done. */
+    public org.apache.kafka.clients.producer.KafkaProducer<String, String> producer() {
+        java.util.Properties props = new java.util.Properties();
+        props.put("bootstrap.servers", bootstrap());
+        props.put("key.serializer", org.apache.kafka.common.serialization.StringSerializer.class.getName());
+        props.put("value.serializer", org.apache.kafka.common.serialization.StringSerializer.class.getName());
+        return new org.apache.kafka.clients.producer.KafkaProducer<>(props);
+    }
+
     public String stderr() throws IOException {
         return Files.readString(stderr, StandardCharsets.UTF_8);
     }

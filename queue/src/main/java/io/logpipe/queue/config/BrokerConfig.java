@@ -45,6 +45,8 @@ public final class BrokerConfig {
     private final int socketRequestMaxBytes;
     private final int fetchMaxBytes;
     private final long queuedMaxRequestBytes;
+    private final long requestMaxEntries;
+    private final int fetchSessionCacheSlots;
     private final int logSegmentBytes;
     private final long logRollMs;
     private final int logIndexIntervalBytes;
@@ -102,6 +104,8 @@ public final class BrokerConfig {
         this.socketRequestMaxBytes = r.intValue("socket.request.max.bytes", 104857600, 1, Integer.MAX_VALUE);
         this.fetchMaxBytes = r.intValue("fetch.max.bytes", 57671680, 1024, Integer.MAX_VALUE);
         this.queuedMaxRequestBytes = r.longValue("queued.max.request.bytes", -1, -1, Long.MAX_VALUE);
+        this.requestMaxEntries = r.longValue("request.max.entries", 200_000, 1, Long.MAX_VALUE);
+        this.fetchSessionCacheSlots = r.intValue("max.incremental.fetch.session.cache.slots", 1000, 0, Integer.MAX_VALUE);
         this.logSegmentBytes = r.intValue("log.segment.bytes", 1073741824, 1024, Integer.MAX_VALUE);
         long rollHours = r.longValue("log.roll.hours", 168, 1, Long.MAX_VALUE / 3_600_000L);
         this.logRollMs = r.longValue("log.roll.ms", rollHours * 3_600_000L, 1, Long.MAX_VALUE);
@@ -196,6 +200,16 @@ public final class BrokerConfig {
 
     public int socketRequestMaxBytes() {
         return socketRequestMaxBytes;
+    }
+
+    /** Most entries (topics, partitions, ...) one request may declare; not a Kafka key (Kafka has no such bound). */
+    public long requestMaxEntries() {
+        return requestMaxEntries;
+    }
+
+    /** Kafka's {@code max.incremental.fetch.session.cache.slots}: fetch sessions kept at once. */
+    public int fetchSessionCacheSlots() {
+        return fetchSessionCacheSlots;
     }
 
     /**

@@ -446,9 +446,13 @@ public final class PartitionLog implements AutoCloseable {
         return end.nextOffset();
     }
 
+    /** Allocates nothing (a fetch asks it of every partition, idle ones included); {@code firstEntry()} would. */
     public long logStartOffset() {
-        Map.Entry<Long, LogSegment> first = segments.firstEntry();
-        return first == null ? end.nextOffset() : first.getKey();
+        try {
+            return segments.firstKey();
+        } catch (java.util.NoSuchElementException empty) {
+            return end.nextOffset();
+        }
     }
 
     public int segmentCount() {

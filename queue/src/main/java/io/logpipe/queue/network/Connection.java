@@ -52,6 +52,7 @@ final class Connection {
         socket.closeHandler(v -> {
             closed = true;
             releaseAll();
+            apis.connectionClosed(name);
         });
         socket.exceptionHandler(e -> LOG.debug("connection {}: {}", name, e.toString()));
     }
@@ -228,6 +229,11 @@ final class Connection {
 
     Context context() {
         return context;
+    }
+
+    /** Whether responses may carry file regions ({@code sendfile}); a TLS socket must encrypt copies of the bytes. */
+    boolean sendsFileRegions() {
+        return !socket.isSsl();
     }
 
     boolean isClosed() {

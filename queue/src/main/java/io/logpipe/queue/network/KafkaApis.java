@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
@@ -38,8 +40,16 @@ public final class KafkaApis {
     }
 
     private final Map<ApiKeys, Registration> handlers = new EnumMap<>(ApiKeys.class);
+    private final long maxRequestEntries;
+    private final List<Consumer<String>> closeListeners = new CopyOnWriteArrayList<>();
 
     public KafkaApis() {
+        this(Long.MAX_VALUE);
+    }
+
+    /** @param maxRequestEntries most entries (topics, partitions, ...) one request may declare; see {@link RequestEntries} */
+    public KafkaApis(long maxRequestEntries) {
+        this.maxRequestEntries = maxRequestEntries;
         register(ApiKeys.API_VERSIONS, (request, body) -> CompletableFuture.completedFuture(apiVersions(Errors.NONE)));
     }
 
@@ -62,6 +72,17 @@ public final class KafkaApis {
             throw new IllegalStateException(key + " has no handler to intercept");
         }
         handlers.put(key, new Registration(current.minVersion(), current.maxVersion(), wrapper.apply(current.handler())));
+    }
+
+    /** {@code listener} gets the name of every connection that closes (on that connection's event loop). */
+    public void onConnectionClosed(Consumer<String> listener) {
+        closeListeners.add(listener);
+    }
+
+    void connectionClosed(String connection) {
+        for (Consumer<String> listener : closeListeners) {
+            listener.accept(connection);
+        }
     }
 
     private ApiVersionsResponse apiVersions(Errors error) {
@@ -107,6 +128,13 @@ public final class KafkaApis {
             return null;
         }
         int frameBytes = frame.limit();
+        RequestEntries.Count entries = RequestEntries.count(key, version, frame, maxRequestEntries);
+        if (entries.overLimit()) {
+            connection.closeWithError(key.name + " v" + version + " request of " + frameBytes + " bytes declares at least "
+                    + entries.entries() + " entries (topics, partitions, ...), above request.max.entries "
+                    + maxRequestEntries);
+            return null;
+        }
         AbstractRequest body;
         try {
             body = AbstractRequest.parseRequest(key, version, new ByteBufferAccessor(frame)).request;
@@ -133,7 +161,8 @@ public final class KafkaApis {
                 return null;
             }
             try {
-                return new Reply(ResponseWriter.toMessages(answer.toSend(header.toResponseHeader(), version)));
+                return new Reply(ResponseWriter.toMessages(answer.toSend(header.toResponseHeader(), version),
+                        connection.sendsFileRegions()));
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }

@@ -32,6 +32,7 @@ public final class KafkaServer implements AutoCloseable {
     private final Vertx vertx;
     private final List<BrokerConfig.Endpoint> bound = new ArrayList<>();
     private final RequestMemoryPool requestMemory;
+    private final FetchSessionCache fetchSessions;
     private volatile KafkaApis apis;
     private volatile GroupCoordinator groups;
 
@@ -39,6 +40,7 @@ public final class KafkaServer implements AutoCloseable {
         this.config = config;
         this.logs = logs;
         this.requestMemory = RequestMemoryPool.of(config.queuedMaxRequestBytes(), config.socketRequestMaxBytes());
+        this.fetchSessions = FetchSessionCache.of(config.fetchSessionCacheSlots());
         int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
         // Appends and fsyncs (log.flush.interval.*) run on the event loops on purpose: warn only when one takes
         // seconds, not at Vert.x's default of 2 s, which a loaded machine reaches during start-up alone.
@@ -84,10 +86,11 @@ public final class KafkaServer implements AutoCloseable {
     }
 
     private KafkaApis buildApis(BrokerEndpoint self) throws java.io.IOException {
-        KafkaApis api = new KafkaApis();
+        KafkaApis api = new KafkaApis(config.requestMaxEntries());
         MetadataHandler metadata = new MetadataHandler(config, logs, self);
         ProduceHandler produce = new ProduceHandler(logs, config.messageMaxBytes());
-        FetchHandler fetch = new FetchHandler(logs, config.fetchMaxBytes());
+        FetchHandler fetch = new FetchHandler(logs, config.fetchMaxBytes(), fetchSessions);
+        api.onConnectionClosed(fetchSessions::connectionClosed);
         ListOffsetsHandler listOffsets = new ListOffsetsHandler(logs);
         AdminHandler admin = new AdminHandler(config, logs, config.nodeId());
         InitProducerIdHandler producerIds = new InitProducerIdHandler(logs.producerIds());
@@ -147,6 +150,11 @@ public final class KafkaServer implements AutoCloseable {
             });
             return server.listen().onSuccess(s -> actualPort.tryComplete(s.actualPort()));
         }
+    }
+
+    /** The incremental fetch sessions (KIP-227) the broker keeps. */
+    public FetchSessionCache fetchSessions() {
+        return fetchSessions;
     }
 
     @Override

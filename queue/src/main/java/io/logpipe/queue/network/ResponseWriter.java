@@ -17,15 +17,31 @@ import org.apache.kafka.common.network.TransferableChannel;
 /**
  * Turns a response {@link Send} built by kafka-clients into Netty messages: the serialized header and fields as
  * buffers wrapped without copying, and record data that lives in segment files as file regions, which the socket
- * sends with {@code sendfile} (zero copy) instead of passing the bytes through the heap.
+ * sends with {@code sendfile} (zero copy) instead of passing the bytes through the heap. Every response goes
+ * through here, and kafka-clients hands over every {@code FileRecords} (Fetch's records) by
+ * {@link #transferFrom}, so no response path copies record bytes on a plain socket. A transport that must see the
+ * bytes (TLS encrypts them in memory) asks for copies instead: the file slices are read into buffers.
  */
 final class ResponseWriter implements TransferableChannel {
     private final List<Object> messages = new ArrayList<>();
     private final List<ByteBuffer> pending = new ArrayList<>();
+    private final boolean fileRegions;
 
-    /** The messages to write, in order, for {@code send}. */
+    private ResponseWriter(boolean fileRegions) {
+        this.fileRegions = fileRegions;
+    }
+
+    /** The messages to write, in order, for {@code send}, record data as file regions. */
     static List<Object> toMessages(Send send) throws IOException {
-        ResponseWriter writer = new ResponseWriter();
+        return toMessages(send, true);
+    }
+
+    /**
+     * The messages to write, in order, for {@code send}: record data in segment files as file regions when
+     * {@code fileRegions}, else copied into buffers (for a transport that cannot send file regions, such as TLS).
+     */
+    static List<Object> toMessages(Send send, boolean fileRegions) throws IOException {
+        ResponseWriter writer = new ResponseWriter(fileRegions);
         int guard = 0;
         while (!send.completed()) {
             send.writeTo(writer);
@@ -71,10 +87,21 @@ final class ResponseWriter implements TransferableChannel {
     }
 
     @Override
-    public long transferFrom(FileChannel fileChannel, long position, long count) {
-        if (count > 0) {
+    public long transferFrom(FileChannel fileChannel, long position, long count) throws IOException {
+        if (count <= 0) {
+            return 0;
+        }
+        if (fileRegions) {
             flushBuffers();
             messages.add(new SharedFileRegion(fileChannel, position, count));
+        } else {
+            ByteBuffer copy = ByteBuffer.allocate(Math.toIntExact(count));
+            while (copy.hasRemaining()) {
+                if (fileChannel.read(copy, position + copy.position()) < 0) {
+                    throw new IOException("segment file shrank under a fetch response");
+                }
+            }
+            pending.add(copy.flip());
         }
         return count;
     }
