@@ -49,9 +49,13 @@ final class Parts {
                 Appliance.stopBoundOfIndexer(config));
         if (config.shipperEnabled()) {
             // -e: to stderr whatever logging.to_files says, as Filebeat's -e; the appliance rotates var/log/shipper.log.
+            // Its stats endpoint on loopback, whatever the user's filebeat.yml says: status and the console read it.
+            int stats = config.shipperApiPort();
             supervisor.add(child(config, layout, logs, "shipper", List.of(bin.resolve("shipper").toString(),
-                    "-c", shipperConfig.toString(), "-e", "--path.data", data.resolve("shipper").toString()), env,
-                    new ChildPart.LogLine("shipper started"), where("config", shipperConfig)), STOP_BOUND);
+                    "-c", shipperConfig.toString(), "-e", "--path.data", data.resolve("shipper").toString(),
+                    "-E", "http.enabled=true", "-E", "http.host=127.0.0.1", "-E", "http.port=" + stats), env,
+                    new ChildPart.HttpOk("http://127.0.0.1:" + stats + "/"),
+                    where("config", shipperConfig, "stats", "http://127.0.0.1:" + stats + "/stats")), STOP_BOUND);
         }
         Path console = bin.resolve("console");
         if (config.consoleEnabled() && Files.isExecutable(console)) {
