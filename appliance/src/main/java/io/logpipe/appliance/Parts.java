@@ -26,11 +26,7 @@ final class Parts {
         }
         if (config.bundledQueue()) {
             int port = config.queuePort();
-            String listener = "PLAINTEXT://127.0.0.1:" + port;
-            supervisor.add(child(config, layout, logs, "queue", List.of(bin.resolve("queue-server").toString(),
-                    config.queueConfig().toString(), "--override", "listeners=" + listener,
-                    "--override", "advertised.listeners=" + listener,
-                    "--override", "log.dirs=" + data.resolve("queue")), env,
+            supervisor.add(child(config, layout, logs, "queue", queueCommand(config), env,
                     new ChildPart.PortOpen(port), where("address", "127.0.0.1:" + port, "data", data.resolve("queue"))),
                     STOP_BOUND);
         }
@@ -64,6 +60,14 @@ final class Parts {
                     config.consoleConfig().toString()), env, new ChildPart.HttpOk(url + "/api/status"),
                     where("url", url)), STOP_BOUND);
         }
+    }
+
+    /** bin/queue-server with the appliance's server.properties and what the appliance overrides of it. */
+    static List<String> queueCommand(ApplianceConfig config) {
+        String listener = "PLAINTEXT://127.0.0.1:" + config.queuePort();
+        return List.of(config.home().resolve("bin").resolve("queue-server").toString(), config.queueConfig().toString(),
+                "--override", "listeners=" + listener, "--override", "advertised.listeners=" + listener,
+                "--override", "log.dirs=" + config.dataDir().resolve("data").resolve("queue"));
     }
 
     private static Map<String, String> where(Object... keyValues) {

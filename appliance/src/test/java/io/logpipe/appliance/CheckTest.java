@@ -1,6 +1,7 @@
 package io.logpipe.appliance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.logpipe.testkit.FreePorts;
@@ -90,5 +91,51 @@ class CheckTest {
             assertTrue(all.contains("pipeline " + dir.resolve("pipeline.conf") + " is invalid"), all);
             assertTrue(all.contains("pipeline.conf:"), "the component's file:line error: " + all);
         }
+    }
+
+    @Test
+    void theRetentionRulesAndTheQueuesServerPropertiesAreValidatedByTheirComponents() throws Exception {
+        write("nginx.access", "nginx.access", "nginx.access-*", "http://127.0.0.1:1", "127.0.0.1:1");
+        Files.writeString(dir.resolve("retention.yml"), """
+                elasticsearch:
+                  hosts: ["${ELASTICSEARCH_URL}"]
+                rules:
+                  - name: logs
+                    pattern: "nginx.access-*"
+                    date_format: "yyyy.MM.dd"
+                    keep: forever
+                """);
+        Files.writeString(dir.resolve("server.properties"), "node.id=1\nnum.partitions=many\n");
+        // the bundled queue (no kafka.bootstrap_servers), run with this server.properties
+        Files.writeString(dir.resolve("appliance.yml"), """
+                path.data: %s
+                elasticsearch:
+                  hosts: ["http://127.0.0.1:1"]
+                queue:
+                  port: %d
+                  config: %s
+                indexer:
+                  pipeline: %s
+                  settings: %s
+                shipper:
+                  config: %s
+                retention:
+                  config: %s
+                """.formatted(dir.resolve("var"), FreePorts.pick(), dir.resolve("server.properties"),
+                dir.resolve("pipeline.conf"), dir.resolve("settings"), dir.resolve("shipper.yml"),
+                dir.resolve("retention.yml")));
+        ApplianceConfig config = ApplianceConfig.load(ApplianceProcessTest.home(), dir.resolve("appliance.yml"));
+        String all = String.join("\n", Check.problemsOf(config));
+        assertTrue(all.contains("retention config " + dir.resolve("retention.yml") + " is invalid"), all);
+        assertTrue(all.contains("retention.yml:7"), "prune's own file:line error: " + all);
+        assertTrue(all.contains("queue config " + dir.resolve("server.properties") + " is invalid"), all);
+        assertTrue(all.contains("server.properties:2"), "the queue's own file:line error: " + all);
+
+        Files.writeString(dir.resolve("retention.yml"), Files.readString(dir.resolve("retention.yml"))
+                .replace("forever", "5d"));
+        Files.writeString(dir.resolve("server.properties"), "node.id=1\nnum.partitions=3\n");
+        all = String.join("\n", Check.problemsOf(config));
+        assertFalse(all.contains("retention config"), all);
+        assertFalse(all.contains("queue config"), all);
     }
 }
