@@ -124,21 +124,28 @@ class LogpipeDebIT {
                     ShipperDebIT.SYSTEMD_ENV, dir.resolve("console.out"));
             HttpClient http = HttpClient.newHttpClient();
             URI pipeline = URI.create("http://127.0.0.1:" + consolePort + "/api/pipeline");
+            StringBuilder last = new StringBuilder();
             // the pipelines (conf/ and pipelines/ links) name the index; the document is counted there
-            daemons.waitFor("the installed console counting the document in nginx.access-*", Duration.ofSeconds(90),
-                    () -> {
-                        try {
-                            String body = http.send(HttpRequest.newBuilder(pipeline).build(),
-                                    HttpResponse.BodyHandlers.ofString()).body();
-                            return body.contains("\"title\":\"indices nginx.access-*\"")
-                                    && body.matches("(?s).*\"documents\":[1-9].*");
-                        } catch (java.io.IOException e) {
-                            return false;
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                            return false;
-                        }
-                    });
+            try {
+                daemons.waitFor("the installed console counting the document in nginx.access-*",
+                        Duration.ofSeconds(90), () -> {
+                            try {
+                                String body = http.send(HttpRequest.newBuilder(pipeline).build(),
+                                        HttpResponse.BodyHandlers.ofString()).body();
+                                last.setLength(0);
+                                last.append(body);
+                                return body.contains("\"title\":\"indices nginx.access-*\"")
+                                        && body.matches("(?s).*\"documents\":[1-9].*");
+                            } catch (java.io.IOException e) {
+                                return false;
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                                return false;
+                            }
+                        });
+            } catch (AssertionError e) {
+                throw new AssertionError("last /api/pipeline: " + last, e);
+            }
         }
         assertTrue(hasFiles(QUEUE_DATA.resolve("nginx.access-0")), "the topic's log is in " + QUEUE_DATA + ": "
                 + run("ls", "-R", QUEUE_DATA.toString()));
