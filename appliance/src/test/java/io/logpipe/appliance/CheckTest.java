@@ -42,12 +42,16 @@ class CheckTest {
                     keep: 5d
                 """.formatted(rulePattern));
         Files.createDirectories(dir.resolve("settings"));
+        return appliance(elasticsearch, "kafka:\n  bootstrap_servers: \"" + kafka + "\"");
+    }
+
+    /** appliance.yml for the files above; {@code broker} is its kafka: or queue: section. */
+    private ApplianceConfig appliance(String elasticsearch, String broker) throws Exception {
         Files.writeString(dir.resolve("appliance.yml"), """
                 path.data: %s
                 elasticsearch:
                   hosts: ["%s"]
-                kafka:
-                  bootstrap_servers: "%s"
+                %s
                 indexer:
                   pipeline: %s
                   settings: %s
@@ -55,7 +59,7 @@ class CheckTest {
                   config: %s
                 retention:
                   config: %s
-                """.formatted(dir.resolve("var"), elasticsearch, kafka, dir.resolve("pipeline.conf"),
+                """.formatted(dir.resolve("var"), elasticsearch, broker, dir.resolve("pipeline.conf"),
                 dir.resolve("settings"), dir.resolve("shipper.yml"), dir.resolve("retention.yml")));
         return ApplianceConfig.load(ApplianceProcessTest.home(), dir.resolve("appliance.yml"));
     }
@@ -107,24 +111,8 @@ class CheckTest {
                 """);
         Files.writeString(dir.resolve("server.properties"), "node.id=1\nnum.partitions=many\n");
         // the bundled queue (no kafka.bootstrap_servers), run with this server.properties
-        Files.writeString(dir.resolve("appliance.yml"), """
-                path.data: %s
-                elasticsearch:
-                  hosts: ["http://127.0.0.1:1"]
-                queue:
-                  port: %d
-                  config: %s
-                indexer:
-                  pipeline: %s
-                  settings: %s
-                shipper:
-                  config: %s
-                retention:
-                  config: %s
-                """.formatted(dir.resolve("var"), FreePorts.pick(), dir.resolve("server.properties"),
-                dir.resolve("pipeline.conf"), dir.resolve("settings"), dir.resolve("shipper.yml"),
-                dir.resolve("retention.yml")));
-        ApplianceConfig config = ApplianceConfig.load(ApplianceProcessTest.home(), dir.resolve("appliance.yml"));
+        ApplianceConfig config = appliance("http://127.0.0.1:1", "queue:\n  port: " + FreePorts.pick()
+                + "\n  config: " + dir.resolve("server.properties"));
         String all = String.join("\n", Check.problemsOf(config));
         assertTrue(all.contains("retention config " + dir.resolve("retention.yml") + " is invalid"), all);
         assertTrue(all.contains("retention.yml:7"), "prune's own file:line error: " + all);

@@ -52,14 +52,24 @@ class SupervisorTest {
         return supervisor.parts().get(0);
     }
 
-    @Test
-    void aCleanExitIsNoCrash() throws Exception {
-        Supervisor.Tracked tracked = part("clean", "sleep 0.5; exit 0");
+    /** Runs {@code script} as a part until it ends by itself; the supervisor has looked once since. */
+    private Supervisor.Tracked endedOnItsOwn(String name, String script) throws Exception {
+        Supervisor.Tracked tracked = part(name, script);
         Wait.until("the part exited", () -> !tracked.part.isAlive());
         supervisor.check(tracked);
+        return tracked;
+    }
+
+    private static void assertStoppedNotCrashed(Supervisor.Tracked tracked) {
         assertEquals("stopped", tracked.state);
         assertEquals(0, tracked.restarts);
         assertNull(tracked.lastFailure);
+    }
+
+    @Test
+    void aCleanExitIsNoCrash() throws Exception {
+        Supervisor.Tracked tracked = endedOnItsOwn("clean", "sleep 0.5; exit 0");
+        assertStoppedNotCrashed(tracked);
         supervisor.check(tracked);
         assertFalse(tracked.part.isAlive(), "not restarted");
         String said = out.toString(StandardCharsets.UTF_8);
@@ -73,19 +83,14 @@ class SupervisorTest {
 
     @Test
     void endedBySigtermIsACleanStopToo() throws Exception {
-        Supervisor.Tracked tracked = part("termed", "sleep 0.5; kill -TERM $$; sleep 5");
-        Wait.until("the part exited", () -> !tracked.part.isAlive());
-        supervisor.check(tracked);
-        assertEquals("stopped", tracked.state);
-        assertEquals(0, tracked.restarts);
+        Supervisor.Tracked tracked = endedOnItsOwn("termed", "sleep 0.5; kill -TERM $$; sleep 5");
+        assertStoppedNotCrashed(tracked);
         assertTrue(out.toString(StandardCharsets.UTF_8).contains("termed: stopped cleanly (exit status 143)"));
     }
 
     @Test
     void aCrashIsRestartedAndCounted() throws Exception {
-        Supervisor.Tracked tracked = part("crashy", "sleep 0.5; exit 3");
-        Wait.until("the part exited", () -> !tracked.part.isAlive());
-        supervisor.check(tracked);
+        Supervisor.Tracked tracked = endedOnItsOwn("crashy", "sleep 0.5; exit 3");
         assertEquals("restarting", tracked.state);
         assertTrue(tracked.lastFailure.startsWith("crashy exited with status 3 at "), tracked.lastFailure);
         Wait.until("restarted after its backoff", () -> {
