@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.logpipe.shipper.config.ConfigException;
 import io.logpipe.shipper.config.ConfigFile;
 import io.logpipe.shipper.config.ShipperConfig;
+import io.logpipe.shipper.testing.ShipperProcess;
 import io.logpipe.shipper.testing.TopicReader;
 import io.logpipe.testkit.FreePorts;
 import io.logpipe.testkit.KafkaBroker;
@@ -53,7 +54,7 @@ class StatsEndpointTest {
                 + "/*.log']\n    scan_frequency: 100ms\npath.data: " + work.resolve("data") + "\n"
                 + "http.enabled: true\nhttp.host: 127.0.0.1\nhttp.port: " + port + "\n"
                 + "output.kafka:\n  hosts: ['" + broker.bootstrapServers() + "']\n  topic: " + topic + "\n");
-        Process shipper = shipperProcess(config, work.resolve("shipper.log"));
+        Process shipper = ShipperProcess.start(config, work.resolve("shipper.log"));
         try (TopicReader reader = new TopicReader(broker.bootstrapServers(), topic)) {
             String base = "http://127.0.0.1:" + port;
             Wait.until("600 events acknowledged in /stats", Duration.ofSeconds(90),
@@ -132,7 +133,7 @@ class StatsEndpointTest {
             Files.writeString(config, "filebeat.inputs:\n  - paths: ['" + work + "/*.log']\npath.data: "
                     + work.resolve("data") + "\nhttp.enabled: true\nhttp.host: 127.0.0.1\nhttp.port: "
                     + taken.getLocalPort() + "\noutput.console: {}\n");
-            Process shipper = shipperProcess(config, work.resolve("shipper.log"));
+            Process shipper = ShipperProcess.start(config, work.resolve("shipper.log"));
             assertTrue(shipper.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
             assertEquals(1, shipper.exitValue());
             String log = Files.readString(work.resolve("shipper.log"));
@@ -163,14 +164,5 @@ class StatsEndpointTest {
             sb.append(prefix).append(" line ").append(i).append('\n');
         }
         Files.writeString(file, sb, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-    }
-
-    private static Process shipperProcess(Path config, Path log) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx64m", "-XX:+UseSerialGC", "-cp",
-                System.getProperty("java.class.path"), "io.logpipe.shipper.Shipper", "-c", config.toString(), "-e");
-        pb.redirectErrorStream(true);
-        pb.redirectOutput(log.toFile());
-        return pb.start();
     }
 }
