@@ -269,7 +269,10 @@ async function loadPipeline() {
   const flow = $("flow");
   flow.replaceChildren();
   const metrics = {
-    shipper: (s) => [["lines/s in", fmt.rate(s.lines_per_s)], ["lines shipped", fmt.num(s.lines)]],
+    shipper: (s) => [["lines/s in", fmt.rate(s.lines_per_s)], ["lines shipped", fmt.num(s.lines)]].concat(!s.own ? []
+      : s.own.reachable ? [["this host's shipper", fmt.rate(s.own.lines_per_s) + "/s"], ["acked", fmt.num(s.own.acked)],
+        ["in flight", fmt.num(s.own.active)], ["files open", fmt.num(s.own.open_files)]]
+      : [["this host's shipper", "not reachable"]]),
     topic: (s) => [["partitions", s.partitions.length], ["messages", fmt.num(s.messages)]],
     group: (s) => [["state", s.state || "—"], ["lag", fmt.num(s.lag)]],
     indexer: (s) => [["events/s out", fmt.rate(s.events_per_s)], ["in / out", fmt.num(s.events_in) + " / " + fmt.num(s.events_out)],

@@ -210,6 +210,9 @@ a part that dies is restarted with backoff.
         supervisor.info("elasticsearch_url", config.elasticsearchUrl());
         supervisor.info("kafka_bootstrap_servers", config.kafkaBootstrap());
         supervisor.info("indexer_api", "http://127.0.0.1:" + config.indexerApiPort());
+        if (config.shipperEnabled()) {
+            supervisor.info("shipper_api", "http://127.0.0.1:" + config.shipperApiPort());
+        }
         supervisor.info("indices", indices(config.indexerPipeline()));
         supervisor.info("ready", false);
 
@@ -302,6 +305,9 @@ a part that dies is restarted with backoff.
         env.put("ELASTICSEARCH_URL", config.elasticsearchUrl());
         env.put("KAFKA_BOOTSTRAP_SERVERS", config.kafkaBootstrap());
         env.put("INDEXER_API", "http://127.0.0.1:" + config.indexerApiPort());
+        if (config.shipperEnabled()) {
+            env.put("SHIPPER_API", "http://127.0.0.1:" + config.shipperApiPort());
+        }
         return env;
     }
 

@@ -42,6 +42,7 @@ public final class ApplianceConfig {
     static final List<String> KNOWN = List.of("path.data", "elasticsearch.hosts", "elasticsearch.heap",
             "elasticsearch.port", "kafka.bootstrap_servers", "queue.port", "queue.config", "indexer.pipeline",
             "indexer.settings", "indexer.api_port", "indexer.shutdown_timeout", "shipper.enabled", "shipper.config",
+            "shipper.api_port",
             "console.enabled", "console.port", "console.config", "retention.config", "logs.max_size", "logs.max_files");
 
     private final Path home;
@@ -130,6 +131,7 @@ public final class ApplianceConfig {
         indexerShutdownDuration();
         shipperEnabled();
         shipperConfig();
+        shipperApiPort();
         consoleEnabled();
         consolePort();
         consoleConfig();
@@ -309,6 +311,11 @@ public final class ApplianceConfig {
 
     public Path shipperConfig() {
         return path("shipper.config", "conf/shipper.yml");
+    }
+
+    /** The shipper's stats endpoint (filebeat's http.port), on loopback, for status and the console. */
+    public int shipperApiPort() {
+        return port("shipper.api_port", 5066);
     }
 
     public boolean consoleEnabled() {

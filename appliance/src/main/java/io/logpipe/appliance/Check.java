@@ -21,8 +21,9 @@ import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 
 /**
- * {@code check}: each config validated by its own component (file:line errors as they give them), then the
- * cross-checks no single component can make: a topic the shipper writes that no pipeline reads, or the other way
+ * {@code check}: each config validated by its own component (file:line errors as they give them): the pipeline,
+ * the shipper's filebeat.yml, the retention rules, the queue's server.properties with the appliance's overrides.
+ * Then the cross-checks no single component can make: a topic the shipper writes that no pipeline reads, or the other way
  * round; an external broker or Elasticsearch that does not answer; an index the pipeline writes that no retention
  * rule covers (it would grow for ever); a data dir on a nearly full disk. Exit status 1 when anything is wrong.
  */
@@ -66,6 +67,16 @@ final class Check {
         if (config.shipperEnabled()) {
             validate("shipper config " + config.shipperConfig(), List.of(bin.resolve("shipper").toString(), "test",
                     "config", "-c", config.shipperConfig().toString()));
+        }
+        if (Files.exists(config.retentionConfig())) {
+            validate("retention config " + config.retentionConfig(), List.of(bin.resolve("prune").toString(),
+                    "--check", "-c", config.retentionConfig().toString()));
+        }
+        if (config.bundledQueue()) {
+            // the file as the queue runs with it: with the listeners and log.dirs the appliance gives it
+            List<String> queue = new ArrayList<>(Parts.queueCommand(config));
+            queue.add("--check");
+            validate("queue config " + config.queueConfig(), queue);
         }
         topics();
         reachability();

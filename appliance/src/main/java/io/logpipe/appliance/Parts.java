@@ -26,11 +26,7 @@ final class Parts {
         }
         if (config.bundledQueue()) {
             int port = config.queuePort();
-            String listener = "PLAINTEXT://127.0.0.1:" + port;
-            supervisor.add(child(config, layout, logs, "queue", List.of(bin.resolve("queue-server").toString(),
-                    config.queueConfig().toString(), "--override", "listeners=" + listener,
-                    "--override", "advertised.listeners=" + listener,
-                    "--override", "log.dirs=" + data.resolve("queue")), env,
+            supervisor.add(child(config, layout, logs, "queue", queueCommand(config), env,
                     new ChildPart.PortOpen(port), where("address", "127.0.0.1:" + port, "data", data.resolve("queue"))),
                     STOP_BOUND);
         }
@@ -49,9 +45,13 @@ final class Parts {
                 Appliance.stopBoundOfIndexer(config));
         if (config.shipperEnabled()) {
             // -e: to stderr whatever logging.to_files says, as Filebeat's -e; the appliance rotates var/log/shipper.log.
+            // Its stats endpoint on loopback, whatever the user's filebeat.yml says: status and the console read it.
+            int stats = config.shipperApiPort();
             supervisor.add(child(config, layout, logs, "shipper", List.of(bin.resolve("shipper").toString(),
-                    "-c", shipperConfig.toString(), "-e", "--path.data", data.resolve("shipper").toString()), env,
-                    new ChildPart.LogLine("shipper started"), where("config", shipperConfig)), STOP_BOUND);
+                    "-c", shipperConfig.toString(), "-e", "--path.data", data.resolve("shipper").toString(),
+                    "-E", "http.enabled=true", "-E", "http.host=127.0.0.1", "-E", "http.port=" + stats), env,
+                    new ChildPart.HttpOk("http://127.0.0.1:" + stats + "/"),
+                    where("config", shipperConfig, "stats", "http://127.0.0.1:" + stats + "/stats")), STOP_BOUND);
         }
         Path console = bin.resolve("console");
         if (config.consoleEnabled() && Files.isExecutable(console)) {
@@ -60,6 +60,14 @@ final class Parts {
                     config.consoleConfig().toString()), env, new ChildPart.HttpOk(url + "/api/status"),
                     where("url", url)), STOP_BOUND);
         }
+    }
+
+    /** bin/queue-server with the appliance's server.properties and what the appliance overrides of it. */
+    static List<String> queueCommand(ApplianceConfig config) {
+        String listener = "PLAINTEXT://127.0.0.1:" + config.queuePort();
+        return List.of(config.home().resolve("bin").resolve("queue-server").toString(), config.queueConfig().toString(),
+                "--override", "listeners=" + listener, "--override", "advertised.listeners=" + listener,
+                "--override", "log.dirs=" + config.dataDir().resolve("data").resolve("queue"));
     }
 
     private static Map<String, String> where(Object... keyValues) {

@@ -104,6 +104,12 @@ final class Status {
             status.put("queue", queue);
         }
 
+        if (config.shipperEnabled()) {
+            Map<String, Object> shipper = shipper("http://127.0.0.1:" + config.shipperApiPort() + "/stats");
+            healthy &= !"unreachable".equals(shipper.get("state"));
+            status.put("shipper", shipper);
+        }
+
         String api = "http://127.0.0.1:" + config.indexerApiPort() + "/_node/stats/pipelines";
         Optional<JsonNode> first = get(api);
         Map<String, Object> indexer = new LinkedHashMap<>();
@@ -155,6 +161,26 @@ final class Status {
         return status;
     }
 
+    /** The shipper's figures from its stats endpoint (filebeat's GET /stats). */
+    static Map<String, Object> shipper(String stats) {
+        Map<String, Object> shipper = new LinkedHashMap<>();
+        shipper.put("api", stats);
+        Optional<JsonNode> now = get(stats);
+        if (now.isEmpty()) {
+            shipper.put("state", "unreachable");
+            return shipper;
+        }
+        JsonNode s = now.get();
+        shipper.put("state", "reachable");
+        shipper.put("events_per_second", s.at("/logpipe/events_per_second").asDouble());
+        shipper.put("acked", s.at("/libbeat/output/events/acked").asLong());
+        shipper.put("failed", s.at("/libbeat/output/events/failed").asLong());
+        shipper.put("active", s.at("/libbeat/output/events/active").asLong());
+        shipper.put("open_files", s.at("/filebeat/harvester/open_files").asLong());
+        shipper.put("registry_files", s.at("/registrar/states/current").asLong());
+        return shipper;
+    }
+
     private static long bytes(Path dir) throws IOException {
         try (Stream<Path> files = Files.walk(dir)) {
             return files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
@@ -199,6 +225,15 @@ final class Status {
                     .append(Boolean.TRUE.equals(queue.get("listening")) ? "listening" : "NOT listening").append('\n');
             ((Map<String, Long>) queue.get("partitions_bytes_on_disk")).forEach((partition, bytes) ->
                     text.append(String.format("  %-40s %12s bytes on disk%n", partition, bytes)));
+        }
+        if (status.get("shipper") instanceof Map<?, ?> shipper) {
+            if ("unreachable".equals(shipper.get("state"))) {
+                text.append("shipper ").append(shipper.get("api")).append(": unreachable\n");
+            } else {
+                text.append(String.format("shipper: %s lines/s, %s acked, %s in flight, %s retried, %s file(s) open%n",
+                        shipper.get("events_per_second"), shipper.get("acked"), shipper.get("active"),
+                        shipper.get("failed"), shipper.get("open_files")));
+            }
         }
         Map<String, Object> indexer = (Map<String, Object>) status.get("indexer");
         if (indexer.get("pipelines") instanceof List<?> pipelines) {

@@ -2,11 +2,11 @@ package io.logpipe.appliance;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.logpipe.common.io.AtomicFile;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -120,8 +120,17 @@ final class Supervisor {
                 }
                 return;
             }
-            String exit = tracked.part instanceof ChildPart child && child.exitStatus() != null
-                    ? "exited with status " + child.exitStatus() : "is gone";
+            Integer status = tracked.part instanceof ChildPart child ? child.exitStatus() : null;
+            if (cleanExit(status)) {
+                // A clean stop someone else asked for (kill PID, a part's own end): no crash, so no restart, as
+                // systemd's Restart=on-failure; status shows the part stopped.
+                tracked.state = "stopped";
+                out.println(tracked.part.name() + ": stopped cleanly (exit status " + status + ") without the appliance asking; "
+                        + "not restarted (bin/appliance down, then up, starts it again)");
+                writeState();
+                return;
+            }
+            String exit = status != null ? "exited with status " + status : "is gone";
             tracked.lastFailure = tracked.part.name() + " " + exit + " at " + now;
             tracked.state = "restarting";
             tracked.nextStart = now.plusMillis(tracked.backoffMillis);
@@ -166,8 +175,11 @@ final class Supervisor {
             long started = System.nanoTime();
             tracked.part.stop(tracked.stopBound);
             tracked.state = "stopped";
+            Integer status = tracked.part instanceof ChildPart child ? child.exitStatus() : null;
             out.println(tracked.part.name() + ": stopped after "
-                    + Duration.ofNanos(System.nanoTime() - started).toMillis() / 1000.0 + " s");
+                    + Duration.ofNanos(System.nanoTime() - started).toMillis() / 1000.0 + " s"
+                    + (status == null || cleanExit(status) ? "" : " (exit status " + status + ": not a clean stop; see "
+                    + tracked.part.where().get("log") + ")"));
             writeState();
         }
     }
@@ -193,13 +205,19 @@ final class Supervisor {
         state.put("parts", list);
         try {
             Files.createDirectories(stateFile.getParent());
-            // Written beside and renamed over: status never reads half a file.
-            Path temp = stateFile.resolveSibling(stateFile.getFileName() + ".tmp");
-            JSON.writeValue(temp.toFile(), state);
-            Files.move(temp, stateFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            // status never reads half a file
+            AtomicFile.write(stateFile, JSON.writeValueAsBytes(state));
         } catch (IOException e) {
             out.println("appliance: cannot write " + stateFile + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * Clean as systemd counts it: exit status 0, or ended by the SIGTERM it was sent (128 + 15, a JVM's status after
+     * its shutdown hooks ran). The indexer says more than that: 0 after a complete drain, 1 when it timed out.
+     */
+    static boolean cleanExit(Integer status) {
+        return status != null && (status == 0 || status == 143);
     }
 
     static String indent(String text) {

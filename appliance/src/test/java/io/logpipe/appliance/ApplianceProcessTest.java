@@ -57,7 +57,7 @@ class ApplianceProcessTest {
         return Path.of("").toAbsolutePath().getParent();
     }
 
-    private ApplianceConfig config(int es, int queue, int api) throws IOException {
+    private ApplianceConfig config(int es, int queue, int api, int shipperApi) throws IOException {
         // Elasticsearch runs as an unprivileged user when the tests run as root: it must reach the data dir.
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path file = dir.resolve("appliance.yml");
@@ -71,9 +71,11 @@ class ApplianceProcessTest {
                 indexer:
                   api_port: %d
                   shutdown_timeout: 5s
+                shipper:
+                  api_port: %d
                 console:
                   enabled: false
-                """.formatted(dir.resolve("var"), es, queue, api));
+                """.formatted(dir.resolve("var"), es, queue, api, shipperApi));
         return ApplianceConfig.load(home(), file);
     }
 
@@ -94,7 +96,8 @@ class ApplianceProcessTest {
         int esPort = FreePorts.pick();
         int queuePort = FreePorts.pick();
         int apiPort = FreePorts.pick();
-        ApplianceConfig config = config(esPort, queuePort, apiPort);
+        int shipperPort = FreePorts.pick();
+        ApplianceConfig config = config(esPort, queuePort, apiPort, shipperPort);
         Appliance.Layout layout = new Appliance.Layout(config.dataDir());
         supervisor = start(config, "up", "--demo");
 
@@ -117,6 +120,15 @@ class ApplianceProcessTest {
         Map<String, Object> status = Status.collect(config, layout);
         assertEquals(true, status.get("healthy"), status.toString());
         assertTrue(status.toString().contains("index=" + today), status.toString());
+        // the shipper's own figures, from its stats endpoint the appliance turned on
+        Map<?, ?> shipper = (Map<?, ?>) status.get("shipper");
+        assertEquals("http://127.0.0.1:" + shipperPort + "/stats", shipper.get("api"), status.toString());
+        assertEquals("reachable", shipper.get("state"), status.toString());
+        assertTrue(((Number) shipper.get("acked")).longValue() > 0, status.toString());
+        assertEquals(1L, ((Number) shipper.get("open_files")).longValue(), status.toString());
+        String text = Status.text(status);
+        assertTrue(text.matches("(?s).*\\nshipper: [0-9.]+ lines/s, [0-9]+ acked, [0-9]+ in flight, [0-9]+ retried, "
+                + "1 file\\(s\\) open\\n.*"), text);
         // The rate is measured over one second: on a loaded machine one second may fall between two batches.
         Wait.until("status showing a nonzero indexing rate", Duration.ofMinutes(1), () -> {
             try {
@@ -146,10 +158,14 @@ class ApplianceProcessTest {
         for (long pid : pids) {
             assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "pid " + pid + " still runs");
         }
-        for (int port : List.of(esPort, queuePort, apiPort)) {
+        for (int port : List.of(esPort, queuePort, apiPort, shipperPort)) {
             assertFalse(ChildPart.portOpen(port), "port " + port + " still open");
         }
-        assertTrue(Files.readString(dir.resolve("supervisor.out")).contains("appliance stopped"));
+        String stopped = Files.readString(dir.resolve("supervisor.out"));
+        assertTrue(stopped.contains("appliance stopped"), stopped);
+        // the indexer drained and exited 0: a clean stop, none of the parts said otherwise
+        assertTrue(stopped.contains("indexer: stopped after"), stopped);
+        assertFalse(stopped.contains("not a clean stop"), stopped);
     }
 
     private String output() {

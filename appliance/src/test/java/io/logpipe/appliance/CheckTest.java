@@ -1,6 +1,7 @@
 package io.logpipe.appliance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.logpipe.testkit.FreePorts;
@@ -41,12 +42,16 @@ class CheckTest {
                     keep: 5d
                 """.formatted(rulePattern));
         Files.createDirectories(dir.resolve("settings"));
+        return appliance(elasticsearch, "kafka:\n  bootstrap_servers: \"" + kafka + "\"");
+    }
+
+    /** appliance.yml for the files above; {@code broker} is its kafka: or queue: section. */
+    private ApplianceConfig appliance(String elasticsearch, String broker) throws Exception {
         Files.writeString(dir.resolve("appliance.yml"), """
                 path.data: %s
                 elasticsearch:
                   hosts: ["%s"]
-                kafka:
-                  bootstrap_servers: "%s"
+                %s
                 indexer:
                   pipeline: %s
                   settings: %s
@@ -54,7 +59,7 @@ class CheckTest {
                   config: %s
                 retention:
                   config: %s
-                """.formatted(dir.resolve("var"), elasticsearch, kafka, dir.resolve("pipeline.conf"),
+                """.formatted(dir.resolve("var"), elasticsearch, broker, dir.resolve("pipeline.conf"),
                 dir.resolve("settings"), dir.resolve("shipper.yml"), dir.resolve("retention.yml")));
         return ApplianceConfig.load(ApplianceProcessTest.home(), dir.resolve("appliance.yml"));
     }
@@ -90,5 +95,35 @@ class CheckTest {
             assertTrue(all.contains("pipeline " + dir.resolve("pipeline.conf") + " is invalid"), all);
             assertTrue(all.contains("pipeline.conf:"), "the component's file:line error: " + all);
         }
+    }
+
+    @Test
+    void theRetentionRulesAndTheQueuesServerPropertiesAreValidatedByTheirComponents() throws Exception {
+        write("nginx.access", "nginx.access", "nginx.access-*", "http://127.0.0.1:1", "127.0.0.1:1");
+        Files.writeString(dir.resolve("retention.yml"), """
+                elasticsearch:
+                  hosts: ["${ELASTICSEARCH_URL}"]
+                rules:
+                  - name: logs
+                    pattern: "nginx.access-*"
+                    date_format: "yyyy.MM.dd"
+                    keep: forever
+                """);
+        Files.writeString(dir.resolve("server.properties"), "node.id=1\nnum.partitions=many\n");
+        // the bundled queue (no kafka.bootstrap_servers), run with this server.properties
+        ApplianceConfig config = appliance("http://127.0.0.1:1", "queue:\n  port: " + FreePorts.pick()
+                + "\n  config: " + dir.resolve("server.properties"));
+        String all = String.join("\n", Check.problemsOf(config));
+        assertTrue(all.contains("retention config " + dir.resolve("retention.yml") + " is invalid"), all);
+        assertTrue(all.contains("retention.yml:7"), "prune's own file:line error: " + all);
+        assertTrue(all.contains("queue config " + dir.resolve("server.properties") + " is invalid"), all);
+        assertTrue(all.contains("server.properties:2"), "the queue's own file:line error: " + all);
+
+        Files.writeString(dir.resolve("retention.yml"), Files.readString(dir.resolve("retention.yml"))
+                .replace("forever", "5d"));
+        Files.writeString(dir.resolve("server.properties"), "node.id=1\nnum.partitions=3\n");
+        all = String.join("\n", Check.problemsOf(config));
+        assertFalse(all.contains("retention config"), all);
+        assertFalse(all.contains("queue config"), all);
     }
 }

@@ -202,6 +202,9 @@ class ConsoleApiTest {
         assertEquals("ok", stages.get("indices").path("status").asText(), stages.get("indices").toString());
         assertTrue(stages.get("indices").path("documents").asLong() >= 32);
         assertEquals("Stable", stages.get("group").path("state").asText());
+        JsonNode own = stages.get("shipper").path("own");
+        assertTrue(own.path("reachable").asBoolean(), own.toString());
+        assertEquals(1, own.path("open_files").asLong(), own.toString());
     }
 
     @Test
@@ -213,7 +216,8 @@ class ConsoleApiTest {
         ConsoleConfig live = f.config("127.0.0.1", List.of());
         ConsoleConfig broken = new ConsoleConfig(live.host(), 0, List.of(URI.create("http://127.0.0.1:" + closed)), null,
                 null, live.kafkaBootstrapServers(), URI.create("http://127.0.0.1:" + closed), live.pipelines(),
-                live.retentionConfig(), live.deadLetterQueue(), null, List.of());
+                live.retentionConfig(), live.deadLetterQueue(), null, List.of(),
+                URI.create("http://127.0.0.1:" + closed));
         try (ConsoleServer console = ConsoleServer.start(broken, System::getenv, Clock.systemUTC(), "test")) {
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + console.port()
                     + "/api/pipeline")).build(), HttpResponse.BodyHandlers.ofString());
@@ -223,6 +227,11 @@ class ConsoleApiTest {
             assertEquals("stalled", stages.get("indices").path("status").asText());
             assertTrue(stages.get("indices").path("reason").asText().matches("Elasticsearch unreachable since \\d\\d:\\d\\d UTC"),
                     stages.get("indices").toString());
+            // a shipper that does not answer is shown as such, and is no stalled stage
+            JsonNode own = stages.get("shipper").path("own");
+            assertFalse(own.path("reachable").asBoolean(true), stages.get("shipper").toString());
+            assertEquals("not reachable", own.path("reason").asText(), stages.get("shipper").toString());
+            assertEquals("ok", stages.get("shipper").path("status").asText(), stages.get("shipper").toString());
             assertEquals("stalled", stages.get("indexer").path("status").asText());
             assertTrue(stages.get("indexer").path("reason").asText().contains("unreachable since"));
             assertEquals("ok", stages.get("topic").path("status").asText(), "Kafka itself is fine");

@@ -127,9 +127,12 @@ class ConsoleBrowserTest {
                 }
                 f.produce(batch);
                 try {
+                    f.shipLines(batch.stream().map(l -> "shipped " + l).toList());
                     Thread.sleep(1000);
                 } catch (InterruptedException e) {
                     return;
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
                 }
             }
         });
@@ -140,6 +143,12 @@ class ConsoleBrowserTest {
             String out = driver.findElement(By.id("stage-indexer")).getText();
             return !driver.findElements(By.cssSelector("#chart-out polyline")).isEmpty()
                     && !out.contains("events/s out 0.0");
+        });
+        // the shipper box with the shipper's own figures, from its stats endpoint
+        waitFor("the shipper's own rate", () -> {
+            String shipper = driver.findElement(By.id("stage-shipper")).getText();
+            return shipper.contains("files open 1") && shipper.matches("(?s).*this host's shipper [0-9.,]+/s.*")
+                    && !shipper.contains("this host's shipper 0.0/s");
         });
         assertTrue(driver.findElement(By.id("stage-indices")).getAttribute("class").contains("ok"));
         assertNoConsoleErrors("pipeline");

@@ -10,6 +10,9 @@ import io.logpipe.indexer.config.ConfigSource;
 import io.logpipe.indexer.pipeline.MonitoringApi;
 import io.logpipe.indexer.pipeline.Pipeline;
 import io.logpipe.indexer.pipeline.PipelineSettings;
+import io.logpipe.shipper.Agent;
+import io.logpipe.shipper.config.ConfigFile;
+import io.logpipe.shipper.config.ShipperConfig;
 import io.logpipe.testkit.ElasticsearchNode;
 import io.logpipe.testkit.KafkaBroker;
 import java.io.IOException;
@@ -19,6 +22,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,8 +38,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /**
  * The whole pipeline for the console's tests, started once per test JVM: the test kit's real queue and
  * Elasticsearch node, the real indexer pipeline (kafka input → elasticsearch output, with its monitoring API)
- * reading topic {@link #TOPIC}, and the console on a free loopback port. Lines are produced as the shipper writes
- * them (ECS: host.name, log.file.path, log.offset).
+ * reading topic {@link #TOPIC}, a real shipper tailing {@link #shipLines}'s file into the same topic with its stats
+ * endpoint on, and the console on a free loopback port. Other lines are produced as the shipper writes them (ECS:
+ * host.name, log.file.path, log.offset).
  */
 public final class ConsoleFixture {
     public static final String TOPIC = "console.app";
@@ -53,6 +58,8 @@ public final class ConsoleFixture {
     public final String url;
     private final Pipeline pipeline;
     private final MonitoringApi monitoring;
+    private final Agent shipper;
+    private final Path shippedLog;
     private final HttpClient http = HttpClient.newHttpClient();
 
     private ConsoleFixture() throws Exception {
@@ -71,6 +78,24 @@ public final class ConsoleFixture {
                 new PipelineSettings("main", 1, 125, 50, dir.resolve("indexer")));
         monitoring = MonitoringApi.start("127.0.0.1", 0, List.of(pipeline));
         pipeline.start();
+        shippedLog = Files.createDirectories(dir.resolve("shipped")).resolve("flow.log");
+        Files.writeString(shippedLog, "");
+        String shipperYaml = """
+                filebeat.inputs:
+                  - type: log
+                    paths: ['%s']
+                    scan_frequency: 100ms
+                path.data: %s
+                http.enabled: true
+                http.host: 127.0.0.1
+                http.port: 0
+                output.kafka:
+                  hosts: ['%s']
+                  topic: %s
+                """.formatted(shippedLog, dir.resolve("shipper"), broker.bootstrapServers(), TOPIC);
+        shipper = new Agent(ShipperConfig.from(Path.of("shipper.yml"), ConfigFile.parse("shipper.yml", shipperYaml),
+                w -> { }), List.of());
+        shipper.start();
         Files.writeString(dir.resolve("retention.yml"), """
                 elasticsearch:
                   hosts: ["%s"]
@@ -107,7 +132,13 @@ public final class ConsoleFixture {
     public ConsoleConfig config(String host, List<ConsoleConfig.User> users) {
         return new ConsoleConfig(host, 0, List.of(URI.create(node.url())), null, null, broker.bootstrapServers(),
                 URI.create("http://127.0.0.1:" + monitoring.port()), dir.resolve("pipelines/*.conf").toString(),
-                dir.resolve("retention.yml"), dir.resolve("indexer/dead_letter_queue"), null, users);
+                dir.resolve("retention.yml"), dir.resolve("indexer/dead_letter_queue"), null, users,
+                URI.create("http://127.0.0.1:" + shipper.statsPort()));
+    }
+
+    /** Appends lines to the file the fixture's shipper tails. */
+    public void shipLines(List<String> lines) throws IOException {
+        Files.writeString(shippedLog, String.join("\n", lines) + "\n", StandardOpenOption.APPEND);
     }
 
     public static String line(Instant at, String host, String file, long offset, String message) {
@@ -160,6 +191,7 @@ public final class ConsoleFixture {
 
     private void stop() {
         console.close();
+        shipper.close();
         pipeline.stop();
         monitoring.close();
     }

@@ -7,6 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.logpipe.testkit.ElasticsearchNode;
 import io.logpipe.testkit.FreePorts;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,11 +35,12 @@ class LogpipeDebIT {
     private static final Path SERVER_PROPERTIES = Path.of("/etc/logpipe/server.properties");
     private static final Path PIPELINE = Path.of("/etc/logpipe/pipelines/kafka_to_es.conf");
     private static final Path INDEXER_YML = Path.of("/etc/logpipe/indexer.yml");
+    private static final Path CONSOLE_YML = Path.of("/etc/logpipe/console.yml");
     private static final String EDITED = "# edited by LogpipeDebIT";
     private static final List<String> CONFFILES = List.of("/etc/logpipe/server.properties", "/etc/logpipe/indexer.yml",
-            "/etc/logpipe/retention.yml", "/etc/logpipe/pipelines/kafka_to_es.conf");
+            "/etc/logpipe/retention.yml", "/etc/logpipe/console.yml", "/etc/logpipe/pipelines/kafka_to_es.conf");
     private static final List<String> UNIT_NAMES = List.of("logpipe-queue.service", "logpipe-indexer.service",
-            "logpipe-prune.service", "logpipe-prune.timer", "logpipe.target");
+            "logpipe-console.service", "logpipe-prune.service", "logpipe-prune.timer", "logpipe.target");
 
     @TempDir
     Path dir;
@@ -43,13 +48,15 @@ class LogpipeDebIT {
     @Test
     void installsRunsTheQueueAsItsUnitSaysThenRemoveKeepsDataAndPurgeDeletesIt() throws Exception {
         try (Dpkg dpkg = Dpkg.install("logpipe")) {
-            for (String command : List.of("queue-server", "indexer", "prune", "appliance")) {
+            for (String command : List.of("queue-server", "indexer", "prune", "appliance", "console")) {
                 assertTrue(Files.isExecutable(HOME.resolve("bin/" + command)), command);
             }
             for (String jar : List.of("queue.jar", "indexer.jar", "queue.classpath", "indexer.classpath")) {
                 assertTrue(Files.isRegularFile(HOME.resolve("lib/" + jar)), jar);
             }
             assertEquals(Path.of("/etc/logpipe"), Files.readSymbolicLink(HOME.resolve("conf")));
+            // console.yml's var/data/indexer/dead_letter_queue, from the console unit's WorkingDirectory
+            assertEquals(Dpkg.VAR_LIB, Files.readSymbolicLink(HOME.resolve("var/data")));
             String conffiles = dpkg.conffiles();
             for (String conffile : CONFFILES) {
                 assertTrue(Files.isRegularFile(Path.of(conffile)), conffile);
@@ -61,7 +68,7 @@ class LogpipeDebIT {
             assertTrue(Files.isDirectory(Path.of("/var/log/logpipe")));
             Dpkg.verifyUnits(UNIT_NAMES.stream().map(UNITS::resolve).toArray(Path[]::new));
             assertTrue(Files.readString(UNITS.resolve("logpipe.target")).contains(
-                    "Wants=logpipe-queue.service logpipe-indexer.service logpipe-prune.timer"));
+                    "Wants=logpipe-queue.service logpipe-indexer.service logpipe-console.service logpipe-prune.timer"));
             String version = run("runuser", "-u", "logpipe", "--", HOME.resolve("bin/prune").toString(), "--version");
             assertEquals("prune " + System.getProperty("dist.version"), version.strip());
 
@@ -83,7 +90,8 @@ class LogpipeDebIT {
 
     /**
      * The installed queue and indexer, each started as its unit starts it, on the shipped configs with only the
-     * addresses changed: a record sent to the queue becomes a document in Elasticsearch and stays in the queue's log.
+     * addresses changed: a record sent to the queue becomes a document in Elasticsearch and stays in the queue's log;
+     * the installed console, started as its unit starts it (in its WorkingDirectory), counts it on its pipeline page.
      */
     private void carriesARecordIntoElasticsearchAsTheUnitsRunQueueAndIndexer() throws Exception {
         int port = FreePorts.pick();
@@ -106,6 +114,38 @@ class LogpipeDebIT {
                 producer.send(new ProducerRecord<>("nginx.access", "{\"message\":\"" + message + "\"}")).get();
             }
             daemons.waitForDocument(node, "nginx.access-*", message);
+
+            int consolePort = FreePorts.pick();
+            edit(CONSOLE_YML, "server.port: 5601", "server.port: " + consolePort);
+            edit(CONSOLE_YML, "http://127.0.0.1:9200", node.url());
+            edit(CONSOLE_YML, "127.0.0.1:9092", bootstrap);
+            Path consoleUnit = UNITS.resolve("logpipe-console.service");
+            daemons.start(Dpkg.asItsUnitRunsIt(consoleUnit), Path.of(Dpkg.directive(consoleUnit, "WorkingDirectory")),
+                    ShipperDebIT.SYSTEMD_ENV, dir.resolve("console.out"));
+            HttpClient http = HttpClient.newHttpClient();
+            URI pipeline = URI.create("http://127.0.0.1:" + consolePort + "/api/pipeline");
+            StringBuilder last = new StringBuilder();
+            // the pipelines (conf/ and pipelines/ links) name the index; the document is counted there
+            try {
+                daemons.waitFor("the installed console counting the document in nginx.access-*",
+                        Duration.ofSeconds(90), () -> {
+                            try {
+                                String body = http.send(HttpRequest.newBuilder(pipeline).build(),
+                                        HttpResponse.BodyHandlers.ofString()).body();
+                                last.setLength(0);
+                                last.append(body);
+                                return body.contains("\"title\":\"indices nginx.access-*\"")
+                                        && body.matches("(?s).*\"documents\":[1-9].*");
+                            } catch (java.io.IOException e) {
+                                return false;
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                                return false;
+                            }
+                        });
+            } catch (AssertionError e) {
+                throw new AssertionError("last /api/pipeline: " + last, e);
+            }
         }
         assertTrue(hasFiles(QUEUE_DATA.resolve("nginx.access-0")), "the topic's log is in " + QUEUE_DATA + ": "
                 + run("ls", "-R", QUEUE_DATA.toString()));

@@ -54,7 +54,7 @@ class TarballIT {
         for (String part : List.of("bin/shipper", "bin/queue-server", "bin/indexer", "bin/prune", "bin/appliance",
                 "bin/console", "bin/lib/launcher.sh", "conf/shipper.yml", "conf/server.properties", "conf/indexer.yml",
                 "conf/retention.yml", "conf/console.yml", "pipelines/kafka_to_es.conf", "deploy/logpipe-prune.timer",
-                "deploy/logpipe-shipper.service", "README.md")) {
+                "deploy/logpipe-shipper.service", "deploy/logpipe-console.service", "README.md")) {
             assertTrue(Files.isRegularFile(home.resolve(part)), part + " is missing");
         }
         assertTrue(Files.isExecutable(home.resolve("bin/shipper")));

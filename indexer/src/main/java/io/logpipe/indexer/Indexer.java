@@ -216,9 +216,27 @@ what an output could not write by then stays uncommitted and is read again at th
         MonitoringApi api = MonitoringApi.start(host, port,
                 settings.string("node.name", MonitoringApi.defaultNodeName()), pipelines);
         log.info("monitoring API on http://{}:{}/_node/stats/pipelines", host, api.port());
+        PruneScheduler pruneOnStop = prune;
         Thread hook = new Thread(() -> {
             log.info("stop requested: draining pipelines");
             pipelines.forEach(Pipeline::stop);
+            api.close();
+            if (pruneOnStop != null) {
+                pruneOnStop.close();
+            }
+            // A JVM stopped by SIGTERM exits 143 whatever main returns; the stop's own outcome is the exit status:
+            // 0 after a complete drain, 1 when the drain ended at its deadline with events left for the next start.
+            long left = pipelines.stream().mapToLong(Pipeline::leftForNextStart).sum();
+            int exit = pipelines.stream().anyMatch(Pipeline::drainTimedOut) ? 1 : 0;
+            if (exit == 0) {
+                log.info("stopped: every pipeline drained");
+            } else {
+                err.println("indexer: the drain timed out (pipeline.shutdown_timeout): " + left
+                        + " event(s) left for the next start; exit status 1");
+            }
+            System.out.flush();
+            err.flush();
+            Runtime.getRuntime().halt(exit);
         }, "indexer-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         for (Pipeline pipeline : pipelines) {

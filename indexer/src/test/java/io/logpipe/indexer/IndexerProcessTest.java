@@ -154,10 +154,10 @@ class IndexerProcessTest {
         Wait.until("indexing under way", Duration.ofSeconds(180), LOOK_EVERY, () -> visible("sigterm-*") >= 500);
         process.destroy(); // SIGTERM
         assertTrue(process.waitFor(60, TimeUnit.SECONDS), "the indexer must exit after SIGTERM");
-        int exit = process.exitValue();
-        assertTrue(exit == 0 || exit == 143, "exit code " + exit);
         String log = Files.readString(dir.resolve("sigterm.log"));
+        assertEquals(0, process.exitValue(), "a clean drain exits 0, not 143\n" + log);
         assertTrue(log.contains("stopping: no more fetching"), log);
+        assertTrue(log.contains("stopped: every pipeline drained"), log);
         // Everything fetched was written before the final commit, and nothing beyond what was written is committed.
         long written = count("sigterm-*");
         assertEquals(written, committedTotal(broker, "g-sigterm"), log);
@@ -186,6 +186,8 @@ class IndexerProcessTest {
         String log = Files.readString(dir.resolve("down.log"));
         assertTrue(log.contains("could not finish within pipeline.shutdown_timeout (3 s)"), log);
         assertTrue(log.contains("will be read again at the next start"), log);
+        assertEquals(1, first.exitValue(), "a drain that timed out is no clean stop");
+        assertTrue(log.contains("indexer: the drain timed out (pipeline.shutdown_timeout): "), log);
         assertTrue(seconds < 20, "stopped after " + seconds + " s");
         // Nothing written, so nothing committed.
         assertEquals(0, committedTotal(broker, "g-unreachable"), log);

@@ -19,12 +19,13 @@ import org.slf4j.LoggerFactory;
 /** Entry point of {@code bin/queue-server}: a single-node broker that speaks the Kafka wire protocol. */
 public final class QueueServer implements AutoCloseable {
     static final String USAGE = """
-Usage: bin/queue-server CONFIG [--override key=value ...]
+Usage: bin/queue-server CONFIG [--override key=value ...] [--check]
 
 Starts the bundled Kafka-protocol broker with a Kafka server.properties file.
 
   CONFIG                    a Kafka server.properties (conf/server.properties)
   --override key=value      override one property of CONFIG (repeatable)
+  --check                   validate CONFIG (and the overrides) and exit: 0 valid, 2 not; binds nothing
   -h, --help                show this help
   --version                 print the version
 
@@ -82,6 +83,7 @@ Prints "queue-server: listening on NAME://host:port" once clients can connect; S
     public static void main(String[] args) {
         String configFile = null;
         List<String> overrides = new ArrayList<>();
+        boolean check = false;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (arg.equals("--help") || arg.equals("-h")) {
@@ -98,6 +100,8 @@ Prints "queue-server: listening on NAME://host:port" once clients can connect; S
                 overrides.add(args[++i]);
             } else if (arg.startsWith("--override=")) {
                 overrides.add(arg.substring("--override=".length()));
+            } else if (arg.equals("--check")) {
+                check = true;
             } else if (arg.startsWith("-")) {
                 fail("unknown option " + arg + " (see --help)");
             } else if (configFile == null) {
@@ -121,6 +125,11 @@ Prints "queue-server: listening on NAME://host:port" once clients can connect; S
             return;
         } catch (java.io.IOException e) {
             fail("cannot read " + configFile + ": " + e);
+            return;
+        }
+        if (check) {
+            config.warnings().forEach(w -> System.out.println("queue-server: warning: " + w));
+            System.out.println("queue-server: " + configFile + " is valid");
             return;
         }
         QueueServer broker;

@@ -8,6 +8,8 @@ import io.logpipe.shipper.config.ShipperConfig;
 import io.logpipe.shipper.event.AgentInfo;
 import io.logpipe.shipper.event.EventEncoder;
 import io.logpipe.shipper.input.Crawler;
+import io.logpipe.shipper.monitoring.ShipperStats;
+import io.logpipe.shipper.monitoring.StatsEndpoint;
 import io.logpipe.shipper.output.KafkaOutput;
 import io.logpipe.shipper.output.Output;
 import io.logpipe.shipper.output.PublishWindow;
@@ -43,6 +45,7 @@ public final class Agent implements AutoCloseable {
     private Thread crawlerThread;
     private Thread publisherThread;
     private Thread flusherThread;
+    private StatsEndpoint statsEndpoint;
     private final CountDownLatch stopped = new CountDownLatch(1);
     /** Released on close: the flusher finishes the write it is in (never interrupted mid-write) and ends. */
     private final CountDownLatch stopFlushing = new CountDownLatch(1);
@@ -89,6 +92,7 @@ public final class Agent implements AutoCloseable {
 
     /** Starts every thread; returns immediately. */
     public void start() throws IOException {
+        long startNanos = System.nanoTime();
         log = LoggerFactory.getLogger(Agent.class);
         for (String w : warnings) {
             log.warn(w);
@@ -114,6 +118,19 @@ public final class Agent implements AutoCloseable {
         flusherThread.start();
         log.info("shipper started: {} input(s), output {}, registry {}", config.inputs().size(), output.describe(),
                 registry.file().toAbsolutePath());
+        if (config.http().enabled()) {
+            String version = Agent.class.getPackage().getImplementationVersion();
+            ShipperStats stats = new ShipperStats(agent, version == null ? "dev" : version, startNanos,
+                    publishWindow, crawler, registry, output);
+            try {
+                statsEndpoint = StatsEndpoint.start(config.http().host(), config.http().port(), stats);
+            } catch (IOException e) {
+                close();
+                throw e;
+            }
+            log.info("stats endpoint on http://{}:{}/stats (http.enabled)", config.http().host(),
+                    statsEndpoint.port());
+        }
     }
 
     private static Output createOutput(OutputConfig o, EventEncoder encoder) throws IOException {
@@ -178,6 +195,11 @@ public final class Agent implements AutoCloseable {
         return registry;
     }
 
+    /** The stats endpoint's port, or -1 when {@code http.enabled} is false. */
+    public int statsPort() {
+        return statsEndpoint == null ? -1 : statsEndpoint.port();
+    }
+
     /** Stops reading, drains what was read, writes the registry. Idempotent. */
     @Override
     public synchronized void close() {
@@ -211,6 +233,9 @@ public final class Agent implements AutoCloseable {
         } catch (IOException e) {
             log.error("writing the registry on shutdown failed: {}", e.toString());
         } finally {
+            if (statsEndpoint != null) {
+                statsEndpoint.close();
+            }
             output.close();
             try {
                 dataLock.close();

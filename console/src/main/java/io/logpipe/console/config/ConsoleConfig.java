@@ -30,7 +30,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 public record ConsoleConfig(String host, int port, List<URI> elasticsearchHosts, String elasticsearchUser,
                             String elasticsearchPassword, String kafkaBootstrapServers, URI indexerApi,
                             String pipelines, Path retentionConfig, Path deadLetterQueue, String defaultIndexPattern,
-                            List<User> users) {
+                            List<User> users, URI shipperApi) {
 
     /** A console login; {@code passwordHash} is {@link PasswordHash}'s encoding, never the password. */
     public record User(String name, String passwordHash) {
@@ -38,7 +38,8 @@ public record ConsoleConfig(String host, int port, List<URI> elasticsearchHosts,
 
     static final List<String> KNOWN = List.of("server.host", "server.port", "elasticsearch.hosts",
             "elasticsearch.username", "elasticsearch.password", "kafka.bootstrap_servers", "indexer.api",
-            "indexer.dead_letter_queue", "pipelines.path", "retention.config", "search.default_index", "console.users");
+            "indexer.dead_letter_queue", "pipelines.path", "retention.config", "search.default_index", "console.users",
+            "shipper.api");
 
     /** Loopback needs no login; any other address does. */
     public boolean requiresLogin() {
@@ -123,8 +124,12 @@ public record ConsoleConfig(String host, int port, List<URI> elasticsearchHosts,
             String retention = string(values, "retention.config", "conf/retention.yml");
             String defaultIndex = string(values, "search.default_index", null);
             List<User> users = users(values.get("console.users"));
+            // The shipper's stats endpoint (filebeat's http.port); unset: the pipeline page shows no shipper figures.
+            String shipper = string(values, "shipper.api", "${SHIPPER_API:}");
+            URI shipperApi = shipper == null || shipper.isBlank() ? null
+                    : uri(values.get("shipper.api"), "shipper.api", shipper);
             return new ConsoleConfig(host, port, List.copyOf(esHosts), esUser, esPassword, kafka, indexerApi,
-                    pipelines, Path.of(retention), dlq, defaultIndex, users);
+                    pipelines, Path.of(retention), dlq, defaultIndex, users, shipperApi);
         }
 
         private List<User> users(Node node) throws ConfigException {

@@ -28,6 +28,8 @@ public final class PipelineMonitor {
     private final QueueService queue;
     private final ElasticsearchRest es;
     private final URI indexerApi;
+    /** The shipper's stats endpoint (Filebeat's GET /stats), or null when none is configured. */
+    private final URI shipperApi;
     private final Clock clock;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
     private final Deque<Sample> history = new ArrayDeque<>();
@@ -40,11 +42,12 @@ public final class PipelineMonitor {
     }
 
     public PipelineMonitor(Supplier<PipelineLayout> layout, QueueService queue, ElasticsearchRest es, URI indexerApi,
-                           Clock clock) {
+                           URI shipperApi, Clock clock) {
         this.layout = layout;
         this.queue = queue;
         this.es = es;
         this.indexerApi = indexerApi;
+        this.shipperApi = shipperApi;
         this.clock = clock;
     }
 
@@ -141,8 +144,12 @@ public final class PipelineMonitor {
             history.removeFirst();
         }
 
-        stages.add(stage("shipper", "files → shipper", kafkaError, null)
-                .put("lines_per_s", inRate).put("lines", topicEnd));
+        ObjectNode shipperStage = stage("shipper", "files → shipper", kafkaError, null)
+                .put("lines_per_s", inRate).put("lines", topicEnd);
+        if (shipperApi != null) {
+            shipperStage.set("own", shipperStats());
+        }
+        stages.add(shipperStage);
         stages.add(stage("topic", "topic " + String.join(", ", flow.topics()), kafkaError, null)
                 .put("messages", topicEnd).set("partitions", partitions));
         String groupProblem = null;
@@ -171,6 +178,33 @@ public final class PipelineMonitor {
                     .put("lag", s.lag());
         }
         return out;
+    }
+
+    /**
+     * This host's shipper as it counts itself: events acknowledged per second, acknowledged, in flight, open files.
+     * One that does not answer is "not reachable", no stalled stage: the shipper may run on another host, or not yet.
+     */
+    private ObjectNode shipperStats() {
+        ObjectNode own = ElasticsearchRest.JSON.createObjectNode().put("api", shipperApi.toString());
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(shipperApi.resolve("/stats"))
+                    .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                return own.put("reachable", false).put("reason", "HTTP " + r.statusCode());
+            }
+            JsonNode stats = ElasticsearchRest.JSON.readTree(r.body());
+            return own.put("reachable", true)
+                    .put("lines_per_s", stats.at("/logpipe/events_per_second").asDouble())
+                    .put("acked", stats.at("/libbeat/output/events/acked").asLong())
+                    .put("active", stats.at("/libbeat/output/events/active").asLong())
+                    .put("failed", stats.at("/libbeat/output/events/failed").asLong())
+                    .put("open_files", stats.at("/filebeat/harvester/open_files").asLong());
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            return own.put("reachable", false).put("reason", "not reachable");
+        }
     }
 
     /** Lag rose across the last three samples while nothing was written. */

@@ -76,7 +76,8 @@ public final class ConsoleServer implements AutoCloseable {
                 config.elasticsearchPassword());
         this.search = new SearchService(es);
         this.queue = new QueueService(config.kafkaBootstrapServers());
-        this.monitor = new PipelineMonitor(this::layout, queue, es, config.indexerApi(), clock);
+        this.monitor = new PipelineMonitor(this::layout, queue, es, config.indexerApi(), config.shipperApi(),
+                clock);
         this.indices = new IndicesService(es, config.retentionConfig(), environment, clock);
         this.deadLetters = new DeadLetters(config.deadLetterQueue(), es);
         this.sessions = new Sessions(config.users(), config.requiresLogin(), clock);

@@ -44,7 +44,7 @@ public final class SearchBenchmark {
         load(node.url(), docs, now);
         ConsoleConfig config = new ConsoleConfig("127.0.0.1", 0, List.of(URI.create(node.url())), null, null,
                 "127.0.0.1:1", URI.create("http://127.0.0.1:1"), "/nonexistent/*.conf", Path.of("/nonexistent.yml"),
-                Path.of("/nonexistent"), "bench-logs-*", List.of());
+                Path.of("/nonexistent"), "bench-logs-*", List.of(), null);
         List<Query> queries = List.of(new Query("", "now-24h"), new Query("message:checkout", "now-24h"),
                 new Query("status:500 AND host.name:web-3", "now-24h"), new Query("message:\"GET /cart\"", "now-1h"),
                 new Query("NOT status:200", "now-7d"));

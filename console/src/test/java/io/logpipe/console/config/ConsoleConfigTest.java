@@ -38,6 +38,9 @@ class ConsoleConfigTest {
         assertEquals(URI.create("http://127.0.0.1:9600"), c.indexerApi());
         assertEquals(Path.of("conf/retention.yml"), c.retentionConfig());
         assertFalse(c.requiresLogin());
+        assertEquals(null, c.shipperApi(), "no shipper figures unless a shipper.api or SHIPPER_API says where");
+        assertEquals(URI.create("http://127.0.0.1:5067"), load("", Map.of("SHIPPER_API", "http://127.0.0.1:5067"))
+                .shipperApi());
     }
 
     @Test
@@ -47,6 +50,7 @@ class ConsoleConfigTest {
                 "KAFKA_BOOTSTRAP_SERVERS", "k1:9092,k2:9092")::get, new PrintStream(warnings, true, StandardCharsets.UTF_8));
         assertEquals(List.of(URI.create("http://es.example:9200")), c.elasticsearchHosts());
         assertEquals("k1:9092,k2:9092", c.kafkaBootstrapServers());
+        assertEquals(URI.create("http://127.0.0.1:5066"), c.shipperApi());
         assertEquals("", warnings.toString());
     }
 

@@ -42,7 +42,8 @@ class PipelineMonitorTest {
         Clock at = Clock.fixed(Instant.parse("2026-01-31T10:02:00Z"), ZoneOffset.UTC);
         try (QueueService queue = new QueueService(f.broker.bootstrapServers())) {
             PipelineMonitor monitor = new PipelineMonitor(() -> layout, queue,
-                    new ElasticsearchRest(List.of(URI.create(f.node.url())), null, null), URI.create("http://127.0.0.1:1"), at);
+                    new ElasticsearchRest(List.of(URI.create(f.node.url())), null, null), URI.create("http://127.0.0.1:1"),
+                    null, at);
             Map<String, JsonNode> stages = new HashMap<>();
             monitor.snapshot().path("stages").forEach(s -> stages.put(s.path("id").asText(), s));
             JsonNode groupStage = stages.get("group");

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
+import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
@@ -59,7 +60,9 @@ public final class ConfigSource {
                 PathMatcher matcher = FileSystems.getDefault().getPathMatcher("glob:" + glob);
                 List<Path> matches = new ArrayList<>();
                 Path searchBase = base;
-                try (Stream<Path> walk = Files.walk(base)) {
+                // Through links: a pipelines directory linked elsewhere (the .deb's /usr/share/logpipe/pipelines →
+                // /etc/logpipe/pipelines) is walked as Logstash reads a linked conf.d.
+                try (Stream<Path> walk = Files.walk(base, FileVisitOption.FOLLOW_LINKS)) {
                     walk.filter(Files::isRegularFile)
                             .filter(p -> matcher.matches(slashStart(pathOrGlob, searchBase, p)))
                             .sorted()

@@ -52,6 +52,7 @@ public final class Pipeline {
     /** Set when the workers are done: an input's late events are left unacknowledged instead of queued. */
     private volatile boolean abandoned;
     private final LongAdder leftUnacknowledged = new LongAdder();
+    private volatile boolean drainTimedOut;
     private volatile boolean started;
     private volatile String failure;
 
@@ -294,7 +295,8 @@ public final class Pipeline {
             LOG.info("pipeline {} stopped: {} in, {} filtered, {} out", settings.id(), eventsIn.sum(),
                     eventsFiltered.sum(), eventsOut.sum());
         }
-        if (!complete || leftUnacknowledged.sum() > 0) {
+        drainTimedOut = !complete || leftUnacknowledged.sum() > 0;
+        if (drainTimedOut) {
             LOG.warn("pipeline {}: the outputs could not finish within pipeline.shutdown_timeout ({} s): {} event(s)"
                     + " were left unacknowledged and will be read again at the next start", settings.id(),
                     settings.shutdownTimeout().toSeconds(), leftUnacknowledged.sum());
@@ -335,6 +337,16 @@ public final class Pipeline {
     }
 
     /** The fatal error that stopped the pipeline, or null. */
+    /** After {@link #stop()}: whether the drain ended at pipeline.shutdown_timeout with events left unwritten. */
+    public boolean drainTimedOut() {
+        return drainTimedOut;
+    }
+
+    /** Events left unacknowledged by the last stop, read again at the next start. */
+    public long leftForNextStart() {
+        return leftUnacknowledged.sum();
+    }
+
     public String failure() {
         return failure;
     }

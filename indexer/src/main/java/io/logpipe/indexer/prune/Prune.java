@@ -28,6 +28,7 @@ future index, a data stream's backing index, or an index reached only through an
   --api-key ID:KEY      API key instead of user/password
   --ca-file PEM         CA certificate(s) for https hosts
   --dry-run             list what would be deleted and why, delete nothing
+  --check               validate the rules (-c FILE or the flags) and exit: 0 valid, 2 not; contacts nothing
   -h, --help            show this help
   --version             print the version
 
@@ -72,6 +73,11 @@ reached, 2 a bad argument or configuration.
             err.println("prune: " + e.getMessage());
             return 2;
         }
+        if (parsed.check) {
+            out.println("prune: " + (parsed.config != null ? parsed.config : "the rule") + " is valid: " + rules.size()
+                    + " rule(s)");
+            return 0;
+        }
         try {
             var outcomes = new Pruner(clock, out, parsed.dryRun).run(rules);
             int deleted = outcomes.stream().mapToInt(o -> o.deleted().size()).sum();
@@ -97,6 +103,7 @@ reached, 2 a bad argument or configuration.
     private static final class Arguments {
         boolean help;
         boolean dryRun;
+        boolean check;
         Path config;
         String hosts;
         String pattern;
@@ -114,6 +121,7 @@ reached, 2 a bad argument or configuration.
                 switch (arg) {
                     case "-h", "--help" -> a.help = true;
                     case "--dry-run" -> a.dryRun = true;
+                    case "--check" -> a.check = true;
                     case "-c", "--config" -> a.config = Path.of(value(args, ++i, arg));
                     case "--hosts" -> a.hosts = value(args, ++i, arg);
                     case "--pattern" -> a.pattern = value(args, ++i, arg);

@@ -135,6 +135,16 @@ public class ConfigParserTest {
         assertThrows(ConfigException.class, () -> ConfigSource.fromPath(dir + "/*.nothing"));
     }
 
+    @Test
+    void aGlobThroughALinkedDirectoryFindsItsFiles(@TempDir Path dir) throws Exception {
+        Path real = Files.createDirectories(dir.resolve("etc/pipelines"));
+        Files.writeString(real.resolve("a.conf"), "input { kafka { topics => 'a' } }\noutput { stdout {} }");
+        Path link = Files.createSymbolicLink(dir.resolve("pipelines"), real);
+        PipelineConfig config = ConfigSource.fromPath(link + "/*.conf");
+        assertEquals(1, config.inputs().size());
+        assertEquals(1, config.outputs().size());
+    }
+
     private static void assertError(String text, String expectedPrefix) {
         ConfigException error = assertThrows(ConfigException.class, () -> ConfigParser.parse("e.conf", text));
         assertTrue(error.getMessage().startsWith(expectedPrefix), () -> "message was: " + error.getMessage());

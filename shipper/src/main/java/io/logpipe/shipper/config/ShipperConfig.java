@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  */
 public record ShipperConfig(Path file, String name, Path dataPath, String logLevel, boolean toStderr,
                             Duration registryFlush, Duration shutdownTimeout, int queueEvents,
-                            List<InputConfig> inputs, OutputConfig output, LogFiles logFiles) {
+                            List<InputConfig> inputs, OutputConfig output, LogFiles logFiles, Http http) {
 
     /**
      * filebeat.yml's {@code logging.to_files: true}: the log goes to {@code logging.files.path} (default
@@ -34,13 +34,18 @@ public record ShipperConfig(Path file, String name, Path dataPath, String logLev
     public record LogFiles(Path file, long rotateEveryBytes, int keepFiles) {
     }
 
+    /** filebeat.yml's {@code http.*}: the monitoring endpoint ({@code GET /}, {@code GET /stats}); off by default. */
+    public record Http(boolean enabled, String host, int port) {
+    }
+
     /** Keys accepted for compatibility that change nothing here; each is mentioned once. */
     private static final Map<String, String> WITHOUT_EFFECT = Map.ofEntries(
             Map.entry("processors", "processors are not supported; events are shipped unchanged"),
             Map.entry("setup", "setup.* applies to Elasticsearch/Kibana set-up, which the indexer does"),
             Map.entry("monitoring", "monitoring.* is not supported"),
             Map.entry("xpack", "xpack.* is not supported"),
-            Map.entry("http", "the HTTP stats endpoint is not supported"),
+            Map.entry("http.named_pipe", "the stats endpoint listens on TCP (http.host, http.port) only"),
+            Map.entry("http.pprof", "the stats endpoint has no profiling handlers"),
             Map.entry("path.home", "path.home has no effect"),
             Map.entry("path.config", "path.config has no effect"),
             Map.entry("logging.files.permissions", "log files are written with the process's umask"),
@@ -132,6 +137,8 @@ public record ShipperConfig(Path file, String name, Path dataPath, String logLev
             }
         }
 
+        Http http = new Http(root.get("http.enabled", false, Setting::bool),
+                root.get("http.host", "localhost", Setting::string), root.get("http.port", 5066, v -> v.integer(0, 65535)));
         OutputConfig output = output(root, warn);
         if (output instanceof OutputConfig.Kafka kafka) {
             checkTopicFields(kafka, inputs);
@@ -147,7 +154,7 @@ public record ShipperConfig(Path file, String name, Path dataPath, String logLev
             warn.accept(s.where() + ": unknown setting " + s.key() + " is ignored");
         }
         return new ShipperConfig(file, name, dataPath, level, toStderr, flush, shutdownTimeout, queueEvents,
-                List.copyOf(inputs), output, logFiles);
+                List.copyOf(inputs), output, logFiles, http);
     }
 
     /** A topic naming {@code fields.x} that some input does not set would drop that input's events: fail now. */

@@ -42,6 +42,8 @@ public final class Crawler implements Runnable {
     private final long[] nextScan;
     private final boolean[] scannedOnce;
     private final AtomicLong scans = new AtomicLong();
+    private final AtomicLong harvestersStarted = new AtomicLong();
+    private final AtomicLong harvestersClosed = new AtomicLong();
     private final FileChanges changes = FileChanges.open();
     private final Set<String> reported = new HashSet<>();
     private volatile boolean running = true;
@@ -58,12 +60,22 @@ public final class Crawler implements Runnable {
         running = false;
     }
 
-    /** Number of files open right now (for progress reports and tests). */
     /** How many scans of the inputs' globs have completed (for tests and monitoring: "has it looked yet?"). */
     public long scans() {
         return scans.get();
     }
 
+    /** Harvesters started since the shipper started (filebeat's filebeat.harvester.started). */
+    public long harvestersStarted() {
+        return harvestersStarted.get();
+    }
+
+    /** Harvesters closed since the shipper started (filebeat's filebeat.harvester.closed). */
+    public long harvestersClosed() {
+        return harvestersClosed.get();
+    }
+
+    /** Number of files open right now (for progress reports, monitoring and tests). */
     public synchronized int openFiles() {
         return open.size();
     }
@@ -163,6 +175,7 @@ public final class Crawler implements Runnable {
         synchronized (this) {
             open.remove(h.state.identity().key());
         }
+        harvestersClosed.incrementAndGet();
         changes.forget(h.watchedPaths);
         LOG.info("closed {} at offset {}: {}", h.path, h.readOffset(), why);
         if (h.removed && h.input.cleanRemoved()) {
@@ -279,6 +292,7 @@ public final class Crawler implements Runnable {
             synchronized (this) {
                 open.put(id.key(), h);
             }
+            harvestersStarted.incrementAndGet();
             h.watchedPaths = changes.watch(c.path());
             LOG.info("harvesting {}{} from offset {}", c.path(), c.target() == null ? "" : " (-> " + c.target() + ")",
                     start);

@@ -19,6 +19,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.KafkaException;
@@ -59,6 +60,9 @@ public final class KafkaOutput implements Output {
     private final Set<String> knownTopics = new HashSet<>();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong truncated = new AtomicLong();
+    /** Records the brokers refused or timed out (each is sent again), and hand-overs the client refused. */
+    private final LongAdder failedRecords = new LongAdder();
+    private final LongAdder clientErrors = new LongAdder();
 
     public KafkaOutput(OutputConfig.Kafka config, EventEncoder encoder) {
         this.config = config;
@@ -122,6 +126,16 @@ public final class KafkaOutput implements Output {
         return dropped.get();
     }
 
+    /** Record sends that failed and were retried (filebeat's libbeat.output.events.failed). */
+    public long failedRecords() {
+        return failedRecords.sum();
+    }
+
+    /** Times the client could not take a record or fetch metadata (filebeat's libbeat.output.write.errors). */
+    public long clientErrors() {
+        return clientErrors.sum();
+    }
+
     @Override
     public void publish(List<Event> batch, Runnable acknowledged) throws InterruptedException {
         new BatchSend(batch, acknowledged).sendAll();
@@ -166,6 +180,7 @@ public final class KafkaOutput implements Output {
 
         private void completed(int index, Exception error) {
             if (error != null) {
+                failedRecords.increment();
                 synchronized (this) {
                     failed.set(index);
                     if (firstError == null) {
@@ -219,6 +234,7 @@ public final class KafkaOutput implements Output {
                 if (e instanceof InterruptException) {
                     throw new InterruptedException("stopped while sending to Kafka");
                 }
+                clientErrors.increment();
                 LOG.error("kafka: cannot hand an event to the client ({}); brokers {} slow or unreachable? "
                         + "retrying in {} ms, nothing is lost", e.toString(), config.hosts(), backoff);
                 Thread.sleep(backoff);
@@ -300,6 +316,7 @@ public final class KafkaOutput implements Output {
                 if (e instanceof InterruptException) {
                     throw new InterruptedException("stopped while waiting for Kafka");
                 }
+                clientErrors.increment();
                 LOG.error("kafka: cannot get metadata for topic '{}' from {} ({}); {} event(s) wait, nothing "
                         + "is lost; retrying in {} ms", topic, config.hosts(), e.toString(), waiting, backoff);
                 Thread.sleep(backoff);

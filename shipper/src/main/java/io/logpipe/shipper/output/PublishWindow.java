@@ -11,6 +11,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +32,10 @@ public final class PublishWindow implements EventSink, Runnable {
     private final Deque<InFlight> inFlight = new ArrayDeque<>();
     private final AtomicLong acked = new AtomicLong();
     private final AtomicLong published = new AtomicLong();
+    // For the stats endpoint; written by one thread each (harvesters' crawler, publisher, acknowledging thread).
+    private final LongAdder received = new LongAdder();
+    private final LongAdder handedOver = new LongAdder();
+    private final LongAdder batchesAcked = new LongAdder();
     private volatile boolean draining;
 
     private static final class InFlight {
@@ -51,6 +56,22 @@ public final class PublishWindow implements EventSink, Runnable {
     @Override
     public void publish(Event event) throws InterruptedException {
         queue.put(event);
+        received.increment();
+    }
+
+    /** Events the harvesters put into the queue (filebeat's libbeat.pipeline.events.total). */
+    public long received() {
+        return received.sum();
+    }
+
+    /** Events handed to the output in batches, acknowledged or not yet. */
+    public long handedOver() {
+        return handedOver.sum();
+    }
+
+    /** Batches the output acknowledged. */
+    public long batchesAcknowledged() {
+        return batchesAcked.sum();
     }
 
     /** Events acknowledged by the output so far (filtered ones included). */
@@ -94,6 +115,7 @@ public final class PublishWindow implements EventSink, Runnable {
                 synchronized (inFlight) {
                     inFlight.addLast(f);
                 }
+                handedOver.add(batch.size());
                 output.publish(batch, () -> {
                     f.done = true;
                     completeInOrder();
@@ -121,6 +143,7 @@ public final class PublishWindow implements EventSink, Runnable {
                 }
                 acked.addAndGet(f.events.size());
                 published.addAndGet(sent);
+                batchesAcked.increment();
                 window.release();
             }
         }

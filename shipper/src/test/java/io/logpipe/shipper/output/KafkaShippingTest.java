@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.logpipe.shipper.registry.FileState;
 import io.logpipe.shipper.testing.Harness;
+import io.logpipe.shipper.testing.ShipperProcess;
 import io.logpipe.shipper.testing.TopicReader;
 import io.logpipe.testkit.KafkaBroker;
 import io.logpipe.testkit.Wait;
@@ -249,13 +250,13 @@ class KafkaShippingTest {
         for (int i = 0; i < total; i++) {
             expected.add("event " + i);
         }
-        Process first = shipperProcess(config, work.resolve("first.log"));
+        Process first = ShipperProcess.start(config, work.resolve("first.log"));
         writer.start();
         try (TopicReader r = new TopicReader(broker.bootstrapServers(), t)) {
             r.awaitRecords(3000, WAIT); // mid-run: shipping, with more lines coming
             first.destroyForcibly().waitFor(); // SIGKILL
             writer.join();
-            Process second = shipperProcess(config, work.resolve("second.log"));
+            Process second = ShipperProcess.start(config, work.resolve("second.log"));
             try {
                 r.awaitRecords(total, WAIT);
                 List<String> got = TopicReader.messages(r.drain(Duration.ofSeconds(2)));
@@ -271,15 +272,6 @@ class KafkaShippingTest {
         }
         String registry = Files.readString(work.resolve("data/registry/shipper.json"));
         assertTrue(registry.contains("\"offset\":" + Files.size(app)), registry);
-    }
-
-    private static Process shipperProcess(Path config, Path log) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx64m", "-XX:+UseSerialGC", "-cp",
-                System.getProperty("java.class.path"), "io.logpipe.shipper.Shipper", "-c", config.toString(), "-e");
-        pb.redirectErrorStream(true);
-        pb.redirectOutput(log.toFile());
-        return pb.start();
     }
 
     private static long checksum(List<String> lines) {
