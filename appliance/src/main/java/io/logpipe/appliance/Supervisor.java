@@ -214,7 +214,7 @@ final class Supervisor {
 
     /**
      * Clean as systemd counts it: exit status 0, or ended by the SIGTERM it was sent (128 + 15, a JVM's status after
-     * its shutdown hooks ran). The indexer says more than that: 0 after a complete drain, 1 when it timed out.
+     * its shutdown hooks ran). The indexer exits 0 also after a drain that hit pipeline.shutdown_timeout (it says so in its log).
      */
     static boolean cleanExit(Integer status) {
         return status != null && (status == 0 || status == 143);

@@ -224,15 +224,16 @@ what an output could not write by then stays uncommitted and is read again at th
             if (pruneOnStop != null) {
                 pruneOnStop.close();
             }
-            // A JVM stopped by SIGTERM exits 143 whatever main returns; the stop's own outcome is the exit status:
-            // 0 after a complete drain, 1 when the drain ended at its deadline with events left for the next start.
+            // A JVM stopped by SIGTERM exits 143 whatever main returns, so the exit status is set here. A drain that
+            // ended at its deadline is still a stop as asked (nothing unwritten was committed; what is left is read
+            // again at the next start), so it exits 0 too, as pipeline.shutdown_timeout promises, and says so.
             long left = pipelines.stream().mapToLong(Pipeline::leftForNextStart).sum();
-            int exit = pipelines.stream().anyMatch(Pipeline::drainTimedOut) ? 1 : 0;
-            if (exit == 0) {
+            int exit = 0;
+            if (pipelines.stream().noneMatch(Pipeline::drainTimedOut)) {
                 log.info("stopped: every pipeline drained");
             } else {
                 err.println("indexer: the drain timed out (pipeline.shutdown_timeout): " + left
-                        + " event(s) left for the next start; exit status 1");
+                        + " event(s) left for the next start");
             }
             System.out.flush();
             err.flush();

@@ -186,7 +186,7 @@ class IndexerProcessTest {
         String log = Files.readString(dir.resolve("down.log"));
         assertTrue(log.contains("could not finish within pipeline.shutdown_timeout (3 s)"), log);
         assertTrue(log.contains("will be read again at the next start"), log);
-        assertEquals(1, first.exitValue(), "a drain that timed out is no clean stop");
+        assertEquals(0, first.exitValue(), "a drain that timed out is still the stop that was asked for");
         assertTrue(log.contains("indexer: the drain timed out (pipeline.shutdown_timeout): "), log);
         assertTrue(seconds < 20, "stopped after " + seconds + " s");
         // Nothing written, so nothing committed.
