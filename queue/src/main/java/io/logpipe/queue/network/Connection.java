@@ -8,7 +8,11 @@ import java.util.concurrent.CompletionStage;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.net.NetSocketInternal;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.FileRegion;
+import io.netty.handler.stream.ChunkedWriteHandler;
 import io.vertx.core.net.NetSocket;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,7 +21,10 @@ import org.slf4j.LoggerFactory;
  * time and writes the responses in request order, as the Kafka protocol requires. Reading pauses while a request is
  * being answered and frames pile up, while the socket's write queue is full, or while the next frame does not fit
  * the broker's {@link RequestMemoryPool} ({@code queued.max.request.bytes}); a frame's bytes are reserved from the
- * pool once its size is read and given back once its request was handled (or the connection closed).
+ * pool once its size is read and given back once its request was handled (or the connection closed). Its
+ * {@link #principal()} is who the client proved to be (a TLS client certificate, later SASL), ANONYMOUS until then.
+ * Over TLS, record data in segment files cannot go to the socket with sendfile, since it must be encrypted: file
+ * regions are then streamed through the TLS handler in chunks ({@link FileRegionChunks}).
  */
 final class Connection {
     private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
@@ -29,6 +36,8 @@ final class Connection {
     private final int maxRequestBytes;
     private final RequestMemoryPool pool;
     private final String name;
+    private final boolean tls;
+    private volatile KafkaPrincipal principal = KafkaPrincipal.ANONYMOUS;
     private final ByteBuffer sizeBuffer = ByteBuffer.allocate(4);
     private final ArrayDeque<ByteBuffer> frames = new ArrayDeque<>();
     private ByteBuffer frame;
@@ -48,6 +57,14 @@ final class Connection {
         this.maxRequestBytes = maxRequestBytes;
         this.pool = pool;
         this.name = String.valueOf(socket.remoteAddress());
+        this.tls = socket.isSsl();
+        if (tls) {
+            ChannelPipeline pipeline = this.socket.channelHandlerContext().pipeline();
+            if (pipeline.get(ChunkedWriteHandler.class) == null) {
+                pipeline.addBefore(this.socket.channelHandlerContext().name(), "chunked-file-regions",
+                        new ChunkedWriteHandler());
+            }
+        }
         socket.handler(this::onData);
         socket.closeHandler(v -> {
             closed = true;
@@ -58,6 +75,15 @@ final class Connection {
 
     String name() {
         return name;
+    }
+
+    /** Who the client is: set once authenticated (TLS client certificate, SASL), {@code User:ANONYMOUS} before. */
+    KafkaPrincipal principal() {
+        return principal;
+    }
+
+    void authenticated(KafkaPrincipal principal) {
+        this.principal = principal;
     }
 
     private void onData(Buffer data) {
@@ -190,7 +216,7 @@ final class Connection {
     /** Writes a serialized response (buffers and file regions, in order). */
     void write(List<Object> messages) {
         for (Object message : messages) {
-            socket.writeMessage(message);
+            socket.writeMessage(tls && message instanceof FileRegion region ? new FileRegionChunks(region) : message);
         }
         if (socket.writeQueueFull()) {
             pause();

@@ -7,6 +7,8 @@ import java.util.concurrent.TimeUnit;
 import io.logpipe.queue.config.BrokerConfig;
 import io.logpipe.queue.group.GroupCoordinator;
 import io.logpipe.queue.log.LogManager;
+import io.logpipe.queue.tls.HandshakeFailure;
+import io.logpipe.queue.tls.ServerTls;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -15,6 +17,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.NetSocket;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +25,13 @@ import org.slf4j.LoggerFactory;
 /**
  * The Kafka-protocol listener on Vert.x: one server socket shared by an acceptor verticle per event loop, so
  * connections spread over the cores. Produce appends and fetch reads run on the connection's event loop: both are
- * page-cache operations that do not block for long.
+ * page-cache operations that do not block for long. Each listener has its own {@link KafkaApis} over the same
+ * handlers, so Metadata and FindCoordinator answer with the address of the listener the client came in on.
+ *
+ * <p>A TLS listener (SSL, SASL_SSL) accepts TCP and upgrades each connection with its {@link ServerTls} before the
+ * first Kafka frame: a failed handshake (a PLAINTEXT client, an untrusted or missing client certificate, no common
+ * protocol) is then one log line with the client's address and the reason, and the connection is closed; the
+ * {@link Connection} exists only once the handshake succeeded, carrying the client certificate's principal.
  */
 public final class KafkaServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaServer.class);
@@ -32,7 +41,6 @@ public final class KafkaServer implements AutoCloseable {
     private final Vertx vertx;
     private final List<BrokerConfig.Endpoint> bound = new ArrayList<>();
     private final RequestMemoryPool requestMemory;
-    private volatile KafkaApis apis;
     private volatile GroupCoordinator groups;
 
     public KafkaServer(BrokerConfig config, LogManager logs) {
@@ -49,24 +57,30 @@ public final class KafkaServer implements AutoCloseable {
 
     /** Binds every listener; returns the bound endpoints (a port of 0 replaced by the real one). */
     public List<BrokerConfig.Endpoint> start() throws Exception {
-        BrokerConfig.Endpoint first = config.listeners().get(0);
         int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
+        java.util.Map<String, ServerTls> tls = new java.util.HashMap<>();
+        for (BrokerConfig.Endpoint listener : config.listeners()) {
+            if (listener.usesTls()) {
+                ServerTls loaded = ServerTls.load(config.tls(listener), java.time.Instant.now());
+                loaded.warnings().forEach(LOG::warn);
+                tls.put(listener.listenerName(), loaded);
+            }
+        }
+        Handlers handlers = buildHandlers();
         for (BrokerConfig.Endpoint listener : config.listeners()) {
             int port = listener.port() != 0 ? listener.port() : freePort(listener.host());
+            BrokerConfig.Endpoint advertised = config.advertised(listener, port);
+            KafkaApis apis = buildApis(handlers, new BrokerEndpoint(config.nodeId(), advertised.host(), advertised.port()));
             try {
-                deploy(listener, port, loops);
+                deploy(listener, port, loops, apis, tls.get(listener.listenerName()));
             } catch (Exception e) {
                 BrokerConfig.Endpoint wanted = new BrokerConfig.Endpoint(listener.listenerName(), listener.host(), port);
                 throw new java.io.IOException("listener " + wanted.describe() + " (from listeners) cannot bind port "
                         + port + ": " + e.getMessage() + (e instanceof java.net.BindException
                         || String.valueOf(e.getMessage()).contains("in use") ? "; is another broker running?" : ""), e);
             }
-            BrokerConfig.Endpoint endpoint = new BrokerConfig.Endpoint(listener.listenerName(), listener.host(), port);
-            bound.add(endpoint);
-            if (listener == first) {
-                BrokerConfig.Endpoint advertised = config.advertised(listener, port);
-                apis = buildApis(new BrokerEndpoint(config.nodeId(), advertised.host(), advertised.port()));
-            }
+            bound.add(new BrokerConfig.Endpoint(listener.listenerName(), listener.host(), port,
+                    listener.securityProtocol()));
         }
         return List.copyOf(bound);
     }
@@ -83,14 +97,29 @@ public final class KafkaServer implements AutoCloseable {
         }
     }
 
-    private KafkaApis buildApis(BrokerEndpoint self) throws java.io.IOException {
+    /** The handlers every listener shares; only Metadata and FindCoordinator depend on the listener. */
+    private record Handlers(ProduceHandler produce, FetchHandler fetch, ListOffsetsHandler listOffsets,
+            AdminHandler admin, InitProducerIdHandler producerIds) {
+    }
+
+    private Handlers buildHandlers() throws java.io.IOException {
+        BrokerConfig.Endpoint first = config.listeners().get(0);
+        BrokerConfig.Endpoint advertised = config.advertised(first, first.port());
+        groups = GroupCoordinator.open(config, logs, new BrokerEndpoint(config.nodeId(), advertised.host(),
+                advertised.port()));
+        return new Handlers(new ProduceHandler(logs, config.messageMaxBytes()),
+                new FetchHandler(logs, config.fetchMaxBytes()), new ListOffsetsHandler(logs),
+                new AdminHandler(config, logs, config.nodeId()), new InitProducerIdHandler(logs.producerIds()));
+    }
+
+    private KafkaApis buildApis(Handlers h, BrokerEndpoint self) {
         KafkaApis api = new KafkaApis();
         MetadataHandler metadata = new MetadataHandler(config, logs, self);
-        ProduceHandler produce = new ProduceHandler(logs, config.messageMaxBytes());
-        FetchHandler fetch = new FetchHandler(logs, config.fetchMaxBytes());
-        ListOffsetsHandler listOffsets = new ListOffsetsHandler(logs);
-        AdminHandler admin = new AdminHandler(config, logs, config.nodeId());
-        InitProducerIdHandler producerIds = new InitProducerIdHandler(logs.producerIds());
+        ProduceHandler produce = h.produce();
+        FetchHandler fetch = h.fetch();
+        ListOffsetsHandler listOffsets = h.listOffsets();
+        AdminHandler admin = h.admin();
+        InitProducerIdHandler producerIds = h.producerIds();
         api.register(ApiKeys.METADATA, metadata::metadata);
         api.register(ApiKeys.DESCRIBE_CLUSTER, metadata::describeCluster);
         api.register(ApiKeys.PRODUCE, produce::handle);
@@ -103,13 +132,13 @@ public final class KafkaServer implements AutoCloseable {
         api.register(ApiKeys.DESCRIBE_CONFIGS, admin::describeConfigs);
         api.register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, admin::incrementalAlterConfigs);
         api.register(ApiKeys.ALTER_CONFIGS, admin::alterConfigs);
-        groups = GroupCoordinator.open(config, logs, self);
-        groups.registerWith(api);
+        groups.registerWith(api, self);
         api.intercept(ApiKeys.FIND_COORDINATOR, TransactionRefusal::findCoordinator);
         return api;
     }
 
-    private int deploy(BrokerConfig.Endpoint listener, int port, int instances) throws Exception {
+    private int deploy(BrokerConfig.Endpoint listener, int port, int instances, KafkaApis apis, ServerTls tls)
+            throws Exception {
         Promise<Integer> actualPort = Promise.promise();
         NetServerOptions options = new NetServerOptions()
                 .setHost(listener.host().isEmpty() ? "0.0.0.0" : listener.host())
@@ -118,7 +147,7 @@ public final class KafkaServer implements AutoCloseable {
                 .setReuseAddress(true)
                 .setIdleTimeout(600)
                 .setIdleTimeoutUnit(TimeUnit.SECONDS);
-        Future<String> deployed = vertx.deployVerticle(() -> new Acceptor(options, actualPort),
+        Future<String> deployed = vertx.deployVerticle(() -> new Acceptor(listener, options, apis, tls, actualPort),
                 new DeploymentOptions().setInstances(instances));
         deployed.await(30, TimeUnit.SECONDS);
         return actualPort.future().await(5, TimeUnit.SECONDS);
@@ -126,11 +155,19 @@ public final class KafkaServer implements AutoCloseable {
 
     /** One event loop's share of a listener. */
     private final class Acceptor extends VerticleBase {
+        private final BrokerConfig.Endpoint listener;
         private final NetServerOptions options;
+        private final KafkaApis apis;
+        /** Null for a listener without TLS. */
+        private final ServerTls tls;
         private final Promise<Integer> actualPort;
 
-        Acceptor(NetServerOptions options, Promise<Integer> actualPort) {
+        Acceptor(BrokerConfig.Endpoint listener, NetServerOptions options, KafkaApis apis, ServerTls tls,
+                Promise<Integer> actualPort) {
+            this.listener = listener;
             this.options = options;
+            this.apis = apis;
+            this.tls = tls;
             this.actualPort = actualPort;
         }
 
@@ -138,14 +175,39 @@ public final class KafkaServer implements AutoCloseable {
         public Future<?> start() {
             NetServer server = vertx.createNetServer(options);
             server.connectHandler(socket -> {
-                KafkaApis current = apis;
-                if (current == null) {
-                    socket.close();
+                if (tls == null) {
+                    accept(socket);
                     return;
                 }
-                new Connection(socket, vertx.getOrCreateContext(), current, config.socketRequestMaxBytes(), requestMemory);
+                socket.upgradeToSsl(tls.options()).onComplete(handshake -> {
+                    if (handshake.failed()) {
+                        LOG.warn("connection from {} to listener {}: TLS handshake failed: {}; closed",
+                                socket.remoteAddress(), listener.describe(),
+                                HandshakeFailure.describe(handshake.cause(), tls.settings()));
+                        socket.close();
+                        return;
+                    }
+                    Connection connection = accept(socket);
+                    try {
+                        org.apache.kafka.common.security.auth.KafkaPrincipal principal =
+                                tls.principal(socket.sslSession());
+                        connection.authenticated(principal);
+                        if (!principal.equals(org.apache.kafka.common.security.auth.KafkaPrincipal.ANONYMOUS)) {
+                            LOG.info("connection from {} to listener {}: client certificate accepted, principal {}",
+                                    socket.remoteAddress(), listener.describe(), principal);
+                        }
+                    } catch (java.io.IOException e) {
+                        connection.closeWithError("its certificate's subject does not map to a principal through"
+                                + " ssl.principal.mapping.rules: " + e.getMessage());
+                    }
+                });
             });
             return server.listen().onSuccess(s -> actualPort.tryComplete(s.actualPort()));
+        }
+
+        private Connection accept(NetSocket socket) {
+            return new Connection(socket, vertx.getOrCreateContext(), apis, config.socketRequestMaxBytes(),
+                    requestMemory);
         }
     }
 
