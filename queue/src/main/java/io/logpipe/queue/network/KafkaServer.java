@@ -35,6 +35,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class KafkaServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaServer.class);
+    private static final long CERTIFICATE_CHECK_SECONDS = 5;
 
     private final BrokerConfig config;
     private final LogManager logs;
@@ -42,6 +43,11 @@ public final class KafkaServer implements AutoCloseable {
     private final List<BrokerConfig.Endpoint> bound = new ArrayList<>();
     private final RequestMemoryPool requestMemory;
     private volatile GroupCoordinator groups;
+    /** Checks the certificate files of TLS listeners for replacements; started only when a listener uses TLS. */
+    private java.util.concurrent.ScheduledExecutorService certificateWatch;
+    /** The file states that failed to load, per current material, so a broken file is logged once. */
+    private final java.util.Map<ServerTls, java.util.Map<java.nio.file.Path, String>> failedFiles =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     public KafkaServer(BrokerConfig config, LogManager logs) {
         this.config = config;
@@ -58,13 +64,23 @@ public final class KafkaServer implements AutoCloseable {
     /** Binds every listener; returns the bound endpoints (a port of 0 replaced by the real one). */
     public List<BrokerConfig.Endpoint> start() throws Exception {
         int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
-        java.util.Map<String, ServerTls> tls = new java.util.HashMap<>();
+        java.util.Map<String, java.util.concurrent.atomic.AtomicReference<ServerTls>> tls = new java.util.HashMap<>();
         for (BrokerConfig.Endpoint listener : config.listeners()) {
             if (listener.usesTls()) {
                 ServerTls loaded = ServerTls.load(config.tls(listener), java.time.Instant.now());
                 loaded.warnings().forEach(LOG::warn);
-                tls.put(listener.listenerName(), loaded);
+                tls.put(listener.listenerName(), new java.util.concurrent.atomic.AtomicReference<>(loaded));
             }
+        }
+        if (!tls.isEmpty()) {
+            certificateWatch = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread thread = new Thread(r, "certificate-watch");
+                thread.setDaemon(true);
+                return thread;
+            });
+            certificateWatch.scheduleWithFixedDelay(io.logpipe.queue.util.Supervised.task("certificate reload",
+                    () -> tls.values().forEach(this::reloadIfChanged)), CERTIFICATE_CHECK_SECONDS,
+                    CERTIFICATE_CHECK_SECONDS, TimeUnit.SECONDS);
         }
         Handlers handlers = buildHandlers();
         for (BrokerConfig.Endpoint listener : config.listeners()) {
@@ -83,6 +99,33 @@ public final class KafkaServer implements AutoCloseable {
                     listener.securityProtocol()));
         }
         return List.copyOf(bound);
+    }
+
+    /**
+     * Reads a TLS listener's keystore and truststore again once one of their files changed (size or modification
+     * time), so renewed certificates take effect without a restart: connections accepted from then on use them,
+     * open ones keep theirs. Material that cannot be used (a half-copied file, a wrong password) is logged once
+     * and the previous certificates stay.
+     */
+    private void reloadIfChanged(java.util.concurrent.atomic.AtomicReference<ServerTls> current) {
+        ServerTls tls = current.get();
+        java.util.Map<java.nio.file.Path, String> now = tls.filesNow();
+        if (now.equals(tls.files()) || now.equals(failedFiles.get(tls))) {
+            return;
+        }
+        String listener = tls.settings().listenerName();
+        try {
+            ServerTls reloaded = ServerTls.load(tls.settings(), java.time.Instant.now());
+            reloaded.warnings().forEach(LOG::warn);
+            current.set(reloaded);
+            failedFiles.remove(tls);
+            LOG.info("listener {}: certificates reloaded from {}; new connections use them", listener,
+                    reloaded.files().keySet());
+        } catch (io.logpipe.queue.config.ConfigException e) {
+            failedFiles.put(tls, now);
+            LOG.warn("listener {}: {} changed but cannot be used ({}); connections keep the previous certificates",
+                    listener, now.keySet(), e.getMessage());
+        }
     }
 
     /**
@@ -137,7 +180,8 @@ public final class KafkaServer implements AutoCloseable {
         return api;
     }
 
-    private int deploy(BrokerConfig.Endpoint listener, int port, int instances, KafkaApis apis, ServerTls tls)
+    private int deploy(BrokerConfig.Endpoint listener, int port, int instances, KafkaApis apis,
+            java.util.concurrent.atomic.AtomicReference<ServerTls> tls)
             throws Exception {
         Promise<Integer> actualPort = Promise.promise();
         NetServerOptions options = new NetServerOptions()
@@ -158,12 +202,12 @@ public final class KafkaServer implements AutoCloseable {
         private final BrokerConfig.Endpoint listener;
         private final NetServerOptions options;
         private final KafkaApis apis;
-        /** Null for a listener without TLS. */
-        private final ServerTls tls;
+        /** Null for a listener without TLS; replaced when its certificate files change. */
+        private final java.util.concurrent.atomic.AtomicReference<ServerTls> tls;
         private final Promise<Integer> actualPort;
 
-        Acceptor(BrokerConfig.Endpoint listener, NetServerOptions options, KafkaApis apis, ServerTls tls,
-                Promise<Integer> actualPort) {
+        Acceptor(BrokerConfig.Endpoint listener, NetServerOptions options, KafkaApis apis,
+                java.util.concurrent.atomic.AtomicReference<ServerTls> tls, Promise<Integer> actualPort) {
             this.listener = listener;
             this.options = options;
             this.apis = apis;
@@ -175,10 +219,11 @@ public final class KafkaServer implements AutoCloseable {
         public Future<?> start() {
             NetServer server = vertx.createNetServer(options);
             server.connectHandler(socket -> {
-                if (tls == null) {
+                if (this.tls == null) {
                     accept(socket);
                     return;
                 }
+                ServerTls tls = this.tls.get();
                 socket.upgradeToSsl(tls.options()).onComplete(handshake -> {
                     if (handshake.failed()) {
                         LOG.warn("connection from {} to listener {}: TLS handshake failed: {}; closed",
@@ -213,6 +258,9 @@ public final class KafkaServer implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        if (certificateWatch != null) {
+            certificateWatch.shutdownNow();
+        }
         try {
             vertx.close().await(10, TimeUnit.SECONDS);
         } catch (Exception e) {

@@ -60,17 +60,21 @@ public final class ServerTls {
     private final ServerSSLOptions options;
     private final SslPrincipalMapper principalMapper;
     private final List<String> warnings;
+    private final Map<Path, String> files;
 
     private ServerTls(TlsSettings settings, ServerSSLOptions options, SslPrincipalMapper principalMapper,
-            List<String> warnings) {
+            List<String> warnings, Map<Path, String> files) {
         this.settings = settings;
         this.options = options;
         this.principalMapper = principalMapper;
         this.warnings = List.copyOf(warnings);
+        this.files = Map.copyOf(files);
     }
 
     /** Reads and checks the listener's key material; {@code now} decides which certificates count as expired. */
     public static ServerTls load(TlsSettings settings, Instant now) throws ConfigException {
+        // Stamped before reading: a file replaced while it is read is read again at the next check.
+        Map<Path, String> files = stamps(settings);
         List<String> warnings = new ArrayList<>();
         Store keystore = keystore(settings);
         KeyManagerFactory keyManagers = keyManagers(settings, keystore, now, warnings);
@@ -119,7 +123,35 @@ public final class ServerTls {
             throw settings.fail("ssl.principal.mapping.rules", e.getMessage()
                     + "; use DEFAULT or rules such as RULE:^CN=(.*?),.*$/$1/L,DEFAULT");
         }
-        return new ServerTls(settings, options, mapper, warnings);
+        return new ServerTls(settings, options, mapper, warnings, files);
+    }
+
+    /**
+     * The files this listener's key material was read from, with their size and modification time: when it
+     * differs from {@link #filesNow()}, the certificates were replaced and should be read again.
+     */
+    public Map<Path, String> files() {
+        return files;
+    }
+
+    /** The same files as {@link #files()}, as they are on disk now. */
+    public Map<Path, String> filesNow() {
+        return stamps(settings);
+    }
+
+    private static Map<Path, String> stamps(TlsSettings s) {
+        Map<Path, String> stamps = new java.util.TreeMap<>();
+        for (String key : List.of("ssl.keystore.location", "ssl.truststore.location")) {
+            if (s.has(key)) {
+                Path file = Path.of(s.text(key, ""));
+                try {
+                    stamps.put(file, Files.size(file) + "@" + Files.getLastModifiedTime(file).toMillis());
+                } catch (IOException e) {
+                    stamps.put(file, "unreadable");
+                }
+            }
+        }
+        return stamps;
     }
 
     /** What connections of this listener are upgraded with. */

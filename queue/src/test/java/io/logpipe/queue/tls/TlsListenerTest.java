@@ -45,7 +45,8 @@ import org.junit.jupiter.api.io.TempDir;
  * SSL listeners with Kafka's keys, proven with real clients against the bundled queue and, with
  * {@code -Dtestkit.broker=kafka}, against Apache Kafka configured the same way. The broker has two TLS listeners:
  * {@code SECURE} (PKCS12 keystore, no client authentication) and {@code MTLS} (PEM keystore file,
- * {@code ssl.client.auth=required} against the test CA), all keys scoped with {@code listener.name.NAME.}. The
+ * {@code ssl.client.auth=required} against the test CA), all keys scoped with {@code listener.name.NAME.}, and
+ * {@code RELOAD}, whose keystore file a test replaces. The
  * bundled broker's own log lines are checked where the test says so; Kafka words its log differently.
  */
 class TlsListenerTest {
@@ -55,6 +56,8 @@ class TlsListenerTest {
     /** Another CA: trusts nothing of {@link #certificates}, and is trusted by nothing. */
     static TestCertificates stranger;
     static KafkaBroker broker;
+    /** The keystore of listener {@code RELOAD}: a copy, so a test can replace it. */
+    static Path reloadKeystore;
 
     @BeforeAll
     static void start() throws Exception {
@@ -63,9 +66,14 @@ class TlsListenerTest {
         Path pem = dir.resolve("server.pem");
         Files.writeString(pem, Files.readString(certificates.serverKey())
                 + Files.readString(certificates.serverCertificate()) + Files.readString(certificates.caCertificate()));
+        reloadKeystore = dir.resolve("reload.p12");
+        Files.copy(certificates.serverKeystore(), reloadKeystore);
         broker = KafkaBroker.with()
                 .listener("SECURE", "SSL")
                 .listener("MTLS", "SSL")
+                .listener("RELOAD", "SSL")
+                .property("listener.name.reload.ssl.keystore.location", reloadKeystore.toString())
+                .property("listener.name.reload.ssl.keystore.password", TestCertificates.STORE_PASSWORD)
                 .property("listener.name.secure.ssl.keystore.location", certificates.serverKeystore().toString())
                 .property("listener.name.secure.ssl.keystore.password", TestCertificates.STORE_PASSWORD)
                 .property("listener.name.secure.ssl.key.password", TestCertificates.STORE_PASSWORD)
@@ -260,6 +268,23 @@ class TlsListenerTest {
                 "ssl.key.location=" + certificates.clientKey(), "-L");
         // Metadata lists the broker at the address of the listener asked, not the first listener's.
         assertTrue(metadata.contains("at 127.0.0.1:" + port("MTLS")), metadata);
+    }
+
+    @Test
+    void aReplacedKeystoreIsUsedForNewConnectionsWithoutARestart() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(bundled(),
+                "Apache Kafka reads changed certificates only when told to (kafka-configs --alter)");
+        roundTrip(ssl("RELOAD", certificates), "tls-reload-before", 3);
+        Path replacement = dir.resolve("reload.p12.new");
+        Files.copy(stranger.serverKeystore(), replacement);
+        Files.move(replacement, reloadKeystore, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Wait.until("the broker's log line", Duration.ofSeconds(60), () -> brokerLog().contains(
+                "listener RELOAD: certificates reloaded from [" + reloadKeystore + "]; new connections use them"));
+        // The new certificate is signed by the other CA: only a client trusting that CA gets through now.
+        roundTrip(ssl("RELOAD", stranger), "tls-reload-after", 3);
+        Throwable error = refusal(ssl("RELOAD", certificates));
+        assertInstanceOf(SslAuthenticationException.class, error, chain(error));
     }
 
     @Test
