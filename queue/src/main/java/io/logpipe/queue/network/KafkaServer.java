@@ -1,10 +1,19 @@
 package io.logpipe.queue.network;
 
+import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.logpipe.queue.config.BrokerConfig;
+import io.logpipe.queue.config.ConfigException;
 import io.logpipe.queue.group.GroupCoordinator;
 import io.logpipe.queue.log.LogManager;
 import io.logpipe.queue.tls.HandshakeFailure;
@@ -19,6 +28,7 @@ import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,10 +54,10 @@ public final class KafkaServer implements AutoCloseable {
     private final RequestMemoryPool requestMemory;
     private volatile GroupCoordinator groups;
     /** Checks the certificate files of TLS listeners for replacements; started only when a listener uses TLS. */
-    private java.util.concurrent.ScheduledExecutorService certificateWatch;
+    private ScheduledExecutorService certificateWatch;
     /** The file states that failed to load, per current material, so a broken file is logged once. */
-    private final java.util.Map<ServerTls, java.util.Map<java.nio.file.Path, String>> failedFiles =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<ServerTls, Map<Path, String>> failedFiles =
+            new ConcurrentHashMap<>();
 
     public KafkaServer(BrokerConfig config, LogManager logs) {
         this.config = config;
@@ -64,16 +74,16 @@ public final class KafkaServer implements AutoCloseable {
     /** Binds every listener; returns the bound endpoints (a port of 0 replaced by the real one). */
     public List<BrokerConfig.Endpoint> start() throws Exception {
         int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
-        java.util.Map<String, java.util.concurrent.atomic.AtomicReference<ServerTls>> tls = new java.util.HashMap<>();
+        Map<String, AtomicReference<ServerTls>> tls = new HashMap<>();
         for (BrokerConfig.Endpoint listener : config.listeners()) {
             if (listener.usesTls()) {
-                ServerTls loaded = ServerTls.load(config.tls(listener), java.time.Instant.now());
+                ServerTls loaded = ServerTls.load(config.tls(listener), Instant.now());
                 loaded.warnings().forEach(LOG::warn);
-                tls.put(listener.listenerName(), new java.util.concurrent.atomic.AtomicReference<>(loaded));
+                tls.put(listener.listenerName(), new AtomicReference<>(loaded));
             }
         }
         if (!tls.isEmpty()) {
-            certificateWatch = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            certificateWatch = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread thread = new Thread(r, "certificate-watch");
                 thread.setDaemon(true);
                 return thread;
@@ -107,21 +117,21 @@ public final class KafkaServer implements AutoCloseable {
      * open ones keep theirs. Material that cannot be used (a half-copied file, a wrong password) is logged once
      * and the previous certificates stay.
      */
-    private void reloadIfChanged(java.util.concurrent.atomic.AtomicReference<ServerTls> current) {
+    private void reloadIfChanged(AtomicReference<ServerTls> current) {
         ServerTls tls = current.get();
-        java.util.Map<java.nio.file.Path, String> now = tls.filesNow();
+        Map<Path, String> now = tls.filesNow();
         if (now.equals(tls.files()) || now.equals(failedFiles.get(tls))) {
             return;
         }
         String listener = tls.settings().listenerName();
         try {
-            ServerTls reloaded = ServerTls.load(tls.settings(), java.time.Instant.now());
+            ServerTls reloaded = ServerTls.load(tls.settings(), Instant.now());
             reloaded.warnings().forEach(LOG::warn);
             current.set(reloaded);
             failedFiles.remove(tls);
             LOG.info("listener {}: certificates reloaded from {}; new connections use them", listener,
                     reloaded.files().keySet());
-        } catch (io.logpipe.queue.config.ConfigException e) {
+        } catch (ConfigException e) {
             failedFiles.put(tls, now);
             LOG.warn("listener {}: {} changed but cannot be used ({}); connections keep the previous certificates",
                     listener, now.keySet(), e.getMessage());
@@ -181,7 +191,7 @@ public final class KafkaServer implements AutoCloseable {
     }
 
     private int deploy(BrokerConfig.Endpoint listener, int port, int instances, KafkaApis apis,
-            java.util.concurrent.atomic.AtomicReference<ServerTls> tls)
+            AtomicReference<ServerTls> tls)
             throws Exception {
         Promise<Integer> actualPort = Promise.promise();
         NetServerOptions options = new NetServerOptions()
@@ -203,11 +213,11 @@ public final class KafkaServer implements AutoCloseable {
         private final NetServerOptions options;
         private final KafkaApis apis;
         /** Null for a listener without TLS; replaced when its certificate files change. */
-        private final java.util.concurrent.atomic.AtomicReference<ServerTls> tls;
+        private final AtomicReference<ServerTls> tls;
         private final Promise<Integer> actualPort;
 
         Acceptor(BrokerConfig.Endpoint listener, NetServerOptions options, KafkaApis apis,
-                java.util.concurrent.atomic.AtomicReference<ServerTls> tls, Promise<Integer> actualPort) {
+                AtomicReference<ServerTls> tls, Promise<Integer> actualPort) {
             this.listener = listener;
             this.options = options;
             this.apis = apis;
@@ -234,10 +244,10 @@ public final class KafkaServer implements AutoCloseable {
                     }
                     Connection connection = accept(socket);
                     try {
-                        org.apache.kafka.common.security.auth.KafkaPrincipal principal =
+                        KafkaPrincipal principal =
                                 tls.principal(socket.sslSession());
                         connection.authenticated(principal);
-                        if (!principal.equals(org.apache.kafka.common.security.auth.KafkaPrincipal.ANONYMOUS)) {
+                        if (!principal.equals(KafkaPrincipal.ANONYMOUS)) {
                             LOG.info("connection from {} to listener {}: client certificate accepted, principal {}",
                                     socket.remoteAddress(), listener.describe(), principal);
                         }
