@@ -319,28 +319,7 @@ class TlsListenerTest {
         return Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
     }
 
-    /** Runs kcat with {@code stdin}; returns its stdout, failing with its stderr when it exits non-zero. */
     private static String kcat(String stdin, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("kcat"));
-        command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).redirectError(dir.resolve("kcat.err").toFile()).start();
-        process.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
-        process.getOutputStream().close();
-        var out = new java.io.ByteArrayOutputStream();
-        Thread reader = new Thread(() -> {
-            try {
-                process.getInputStream().transferTo(out);
-            } catch (IOException ignored) {
-                // the process went away
-            }
-        });
-        reader.start();
-        if (!process.waitFor(60, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new IOException("kcat timed out: " + command);
-        }
-        reader.join(5000);
-        assertEquals(0, process.exitValue(), "kcat " + command + " failed:\n" + readQuietly(dir.resolve("kcat.err")));
-        return out.toString(StandardCharsets.UTF_8);
+        return io.logpipe.queue.Kcat.run(stdin, List.of(args));
     }
 }
