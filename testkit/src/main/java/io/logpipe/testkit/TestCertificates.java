@@ -22,11 +22,16 @@ import javax.net.ssl.TrustManagerFactory;
  * made with the JDK's keytool, as PEM files: {@link #caCertificate()} (what a client trusts), {@link #serverKey()}
  * (unencrypted PKCS#8) and {@link #serverCertificate()} (what the server presents); for Java servers and clients also
  * {@link #serverKeystore()} (PKCS12: the server key with the chain CA-signed certificate, CA) and {@link #truststore()}
- * (PKCS12: the CA), both with password {@link #STORE_PASSWORD}.
+ * (PKCS12: the CA), both with password {@link #STORE_PASSWORD}. For mutual TLS also a client certificate the CA
+ * signed, subject {@link #CLIENT_SUBJECT}: {@link #clientKeystore()} (PKCS12, key with chain), {@link #clientKey()}
+ * and {@link #clientCertificate()} (PEM). Two generations in two directories are two CAs that do not trust each
+ * other.
  */
 public final class TestCertificates {
     /** The password of {@link #serverKeystore()}, {@link #truststore()} and the key inside the keystore. */
     public static final String STORE_PASSWORD = "logpipe-test";
+    /** The subject of {@link #clientCertificate()}, as RFC 2253 prints it. */
+    public static final String CLIENT_SUBJECT = "CN=logpipe-shipper,OU=app hosts,O=logpipe test";
     private static final Duration KEYTOOL_TIMEOUT = Duration.ofMinutes(1);
 
     private final Path caCertificate;
@@ -34,14 +39,20 @@ public final class TestCertificates {
     private final Path serverCertificate;
     private final Path serverKeystore;
     private final Path truststore;
+    private final Path clientKeystore;
+    private final Path clientKey;
+    private final Path clientCertificate;
 
     private TestCertificates(Path caCertificate, Path serverKey, Path serverCertificate, Path serverKeystore,
-            Path truststore) {
+            Path truststore, Path clientKeystore, Path clientKey, Path clientCertificate) {
         this.caCertificate = caCertificate;
         this.serverKey = serverKey;
         this.serverCertificate = serverCertificate;
         this.serverKeystore = serverKeystore;
         this.truststore = truststore;
+        this.clientKeystore = clientKeystore;
+        this.clientKey = clientKey;
+        this.clientCertificate = clientCertificate;
     }
 
     /** Generates a new CA and server certificate into {@code directory} (created if missing). */
@@ -55,7 +66,12 @@ public final class TestCertificates {
             Path certificate = directory.resolve("server.crt");
             Path key = directory.resolve("server.key");
             Path trust = directory.resolve("truststore.p12");
-            for (Path file : List.of(caStore, serverStore, request, ca, certificate, key, trust)) {
+            Path clientStore = directory.resolve("client.p12");
+            Path clientRequest = directory.resolve("client.csr");
+            Path clientCertificate = directory.resolve("client.crt");
+            Path clientKey = directory.resolve("client.key");
+            for (Path file : List.of(caStore, serverStore, request, ca, certificate, key, trust, clientStore,
+                    clientRequest, clientCertificate, clientKey)) {
                 Files.deleteIfExists(file);
             }
             keytool("-genkeypair", "-alias", "ca", "-keyalg", "RSA", "-keysize", "2048", "-validity", "30",
@@ -72,16 +88,20 @@ public final class TestCertificates {
             keytool("-importcert", "-alias", "ca", "-file", ca.toString(), "-keystore", serverStore.toString());
             keytool("-importcert", "-alias", "server", "-file", certificate.toString(), "-keystore", serverStore.toString());
             keytool("-importcert", "-alias", "ca", "-file", ca.toString(), "-keystore", trust.toString());
-            KeyStore store = KeyStore.getInstance("PKCS12");
-            try (InputStream in = Files.newInputStream(serverStore)) {
-                store.load(in, STORE_PASSWORD.toCharArray());
-            }
-            Key privateKey = store.getKey("server", STORE_PASSWORD.toCharArray());
-            String pem = "-----BEGIN PRIVATE KEY-----\n"
-                    + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(privateKey.getEncoded())
-                    + "\n-----END PRIVATE KEY-----\n";
-            Files.writeString(key, pem);
-            return new TestCertificates(ca, key, certificate, serverStore, trust);
+            keytool("-genkeypair", "-alias", "client", "-keyalg", "RSA", "-keysize", "2048", "-validity", "30",
+                    "-dname", CLIENT_SUBJECT, "-keystore", clientStore.toString());
+            keytool("-certreq", "-alias", "client", "-keystore", clientStore.toString(), "-file",
+                    clientRequest.toString());
+            keytool("-gencert", "-rfc", "-alias", "ca", "-keystore", caStore.toString(), "-validity", "30",
+                    "-infile", clientRequest.toString(), "-outfile", clientCertificate.toString(),
+                    "-ext", "KU=digitalSignature,keyEncipherment", "-ext", "EKU=clientAuth");
+            keytool("-importcert", "-alias", "ca", "-file", ca.toString(), "-keystore", clientStore.toString());
+            keytool("-importcert", "-alias", "client", "-file", clientCertificate.toString(), "-keystore",
+                    clientStore.toString());
+            writePemKey(serverStore, "server", key);
+            writePemKey(clientStore, "client", clientKey);
+            return new TestCertificates(ca, key, certificate, serverStore, trust, clientStore, clientKey,
+                    clientCertificate);
         } catch (IOException e) {
             throw new UncheckedIOException("could not generate test certificates in " + directory, e);
         } catch (GeneralSecurityException e) {
@@ -90,6 +110,19 @@ public final class TestCertificates {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while generating test certificates", e);
         }
+    }
+
+    /** Writes the key {@code alias} of {@code keystore} as unencrypted PKCS#8 PEM. */
+    private static void writePemKey(Path keystore, String alias, Path pemFile) throws IOException,
+            GeneralSecurityException {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(keystore)) {
+            store.load(in, STORE_PASSWORD.toCharArray());
+        }
+        Key privateKey = store.getKey(alias, STORE_PASSWORD.toCharArray());
+        Files.writeString(pemFile, "-----BEGIN PRIVATE KEY-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(privateKey.getEncoded())
+                + "\n-----END PRIVATE KEY-----\n");
     }
 
     private static void keytool(String... arguments) throws IOException, InterruptedException {
@@ -124,6 +157,21 @@ public final class TestCertificates {
     /** PKCS12 truststore (password {@link #STORE_PASSWORD}) holding only the CA certificate. */
     public Path truststore() {
         return truststore;
+    }
+
+    /** PKCS12 keystore (password {@link #STORE_PASSWORD}): the client key, its CA-signed certificate and the CA. */
+    public Path clientKeystore() {
+        return clientKeystore;
+    }
+
+    /** The client's private key, unencrypted PKCS#8 PEM. */
+    public Path clientKey() {
+        return clientKey;
+    }
+
+    /** The client certificate (PEM), subject {@link #CLIENT_SUBJECT}, for TLS client authentication. */
+    public Path clientCertificate() {
+        return clientCertificate;
     }
 
     /** A TLS context that trusts only this CA. */

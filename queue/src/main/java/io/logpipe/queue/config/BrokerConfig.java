@@ -10,15 +10,33 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
+import io.logpipe.queue.tls.TlsSettings;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
+
 /**
  * The broker's settings, read from Apache Kafka's {@code server.properties} dialect. Keys that only make sense for a
  * Kafka cluster are accepted with one warning line each, so an existing Kafka install's file starts as is; a value
- * this broker cannot use fails with {@code file:line}, the key and the reason. A setting that asks for TLS, SASL or
- * ACLs, which this broker does not have yet, fails the start rather than being ignored ({@link SecurityRequest}).
+ * this broker cannot use fails with {@code file:line}, the key and the reason. Listeners speak PLAINTEXT or SSL; each
+ * SSL listener gets its {@link TlsSettings} ({@code ssl.*}, overridden per listener by
+ * {@code listener.name.<name>.ssl.*}). A setting that asks for SASL or ACLs, which this broker does not have yet,
+ * fails the start rather than being ignored ({@link SecurityRequest}).
  */
 public final class BrokerConfig {
-    /** A socket to listen on: Kafka's {@code NAME://host:port}; an empty host means every interface. */
-    public record Endpoint(String listenerName, String host, int port) {
+    /**
+     * A socket to listen on: Kafka's {@code NAME://host:port} and the security protocol the listener speaks (its
+     * name, or its entry in {@code listener.security.protocol.map}); an empty host means every interface.
+     */
+    public record Endpoint(String listenerName, String host, int port, SecurityProtocol securityProtocol) {
+        /** A PLAINTEXT endpoint. */
+        public Endpoint(String listenerName, String host, int port) {
+            this(listenerName, host, port, SecurityProtocol.PLAINTEXT);
+        }
+
+        /** Whether connections to this listener are TLS (SSL, and SASL_SSL once SASL exists). */
+        public boolean usesTls() {
+            return securityProtocol == SecurityProtocol.SSL || securityProtocol == SecurityProtocol.SASL_SSL;
+        }
+
         public String describe() {
             return listenerName + "://" + (host.isEmpty() ? "0.0.0.0" : host) + ":" + port;
         }
@@ -37,6 +55,7 @@ public final class BrokerConfig {
 
     private final int nodeId;
     private final List<Endpoint> listeners;
+    private final Map<String, TlsSettings> tls;
     private final Map<String, Endpoint> advertisedListeners;
     private final List<Path> logDirs;
     private final int numPartitions;
@@ -73,8 +92,15 @@ public final class BrokerConfig {
         Map<String, String> protocols = r.protocolMap();
         this.listeners = r.listeners("listeners", "PLAINTEXT://127.0.0.1:9092", protocols);
         if (listeners.isEmpty()) {
-            throw r.fail("listeners", "no PLAINTEXT listener left; add one such as PLAINTEXT://127.0.0.1:9092");
+            throw r.fail("listeners", "no listener left; add one such as PLAINTEXT://127.0.0.1:9092");
         }
+        Map<String, TlsSettings> tlsSettings = new LinkedHashMap<>();
+        for (Endpoint listener : listeners) {
+            if (listener.usesTls()) {
+                tlsSettings.put(listener.listenerName(), r.tlsSettings(listener.listenerName()));
+            }
+        }
+        this.tls = Collections.unmodifiableMap(tlsSettings);
         Map<String, Endpoint> advertised = new LinkedHashMap<>();
         if (r.has("advertised.listeners")) {
             for (Endpoint e : r.listeners("advertised.listeners", null, protocols)) {
@@ -179,7 +205,16 @@ public final class BrokerConfig {
                 host = "localhost";
             }
         }
-        return new Endpoint(listener.listenerName(), host, port);
+        return new Endpoint(listener.listenerName(), host, port, listener.securityProtocol());
+    }
+
+    /** The TLS keys of {@code listener}, which must {@link Endpoint#usesTls() use TLS}. */
+    public TlsSettings tls(Endpoint listener) {
+        TlsSettings settings = tls.get(listener.listenerName());
+        if (settings == null) {
+            throw new IllegalArgumentException("listener " + listener.describe() + " does not use TLS");
+        }
+        return settings;
     }
 
     public List<Path> logDirs() {
@@ -432,14 +467,52 @@ public final class BrokerConfig {
                 if (protocol == null) {
                     throw fail(key, "listener name " + name + " has no entry in listener.security.protocol.map");
                 }
-                if (!protocol.equals("PLAINTEXT")) {
-                    String through = protocol.equals(name) ? "" : " (through listener.security.protocol.map)";
-                    throw fail(key, "entry " + text + " uses " + protocol + through + ", but " + SecurityRequest.NOT_YET
-                            + ": remove this listener (PLAINTEXT listeners work) or use Apache Kafka");
+                String through = protocol.equals(name) ? "" : " (through listener.security.protocol.map)";
+                SecurityProtocol securityProtocol;
+                try {
+                    securityProtocol = SecurityProtocol.forName(protocol);
+                } catch (IllegalArgumentException e) {
+                    throw fail(key, "entry " + text + " uses " + protocol + through + ", which is not a security"
+                            + " protocol; use PLAINTEXT or SSL");
                 }
-                result.add(new Endpoint(name, host, port));
+                if (securityProtocol != SecurityProtocol.PLAINTEXT && securityProtocol != SecurityProtocol.SSL) {
+                    throw fail(key, "entry " + text + " uses " + protocol + through + ", but " + SecurityRequest.NOT_YET
+                            + ": remove this listener (PLAINTEXT and SSL listeners work) or use Apache Kafka");
+                }
+                result.add(new Endpoint(name, host, port, securityProtocol));
             }
             return result;
+        }
+
+        /**
+         * The {@link TlsSettings#KEYS} of listener {@code name}: {@code listener.name.<name>.ssl.*} over
+         * {@code ssl.*}, as Kafka resolves a listener's keys. Blank values count as unset.
+         */
+        TlsSettings tlsSettings(String name) throws ConfigException {
+            Map<String, TlsSettings.Value> values = new HashMap<>();
+            String prefix = "listener.name." + name.toLowerCase(Locale.ROOT) + ".";
+            for (String key : TlsSettings.KEYS) {
+                for (String candidate : List.of(prefix + key, key)) {
+                    PropertiesFile.Entry entry = entries.get(candidate);
+                    if (entry != null) {
+                        consumed.add(candidate);
+                    }
+                    if (entry != null && !entry.value().isBlank()) {
+                        used.put(candidate, key.contains("password") || key.equals("ssl.keystore.key")
+                                ? "[hidden]" : entry.value());
+                        values.putIfAbsent(key, new TlsSettings.Value(entry.value().strip(), candidate,
+                                sources.getOrDefault(candidate, "(default)")));
+                    }
+                }
+            }
+            String engine = prefix + "ssl.engine.factory.class";
+            for (String candidate : List.of(engine, "ssl.engine.factory.class")) {
+                if (has(candidate) && !entries.get(candidate).value().isBlank()) {
+                    throw fail(candidate, "a custom SSL engine factory cannot run in this broker; remove it (the"
+                            + " ssl.keystore.*/ssl.truststore.* keys configure TLS)");
+                }
+            }
+            return new TlsSettings(name, values);
         }
 
         void warnAboutUnused() {
@@ -447,8 +520,21 @@ public final class BrokerConfig {
                 if (consumed.contains(key)) {
                     continue;
                 }
+                String tlsKey = key.startsWith("listener.name.") && key.indexOf(".ssl.") > 0
+                        ? key.substring(key.indexOf(".ssl.") + 1) : key;
+                if (TlsSettings.KEYS.contains(tlsKey)) {
+                    warn(key, key.equals(tlsKey)
+                            ? "applies to SSL listeners and this broker has none; ignored"
+                            : "names a listener that is not an SSL listener of this broker; ignored");
+                    continue;
+                }
+                if (tlsKey.startsWith("ssl.")) {
+                    warn(key, "is not used by this broker's SSL listeners (a client or inter-broker setting, or a"
+                            + " JVM default this broker keeps); ignored");
+                    continue;
+                }
                 if (SecurityRequest.isHarmlessSecurityKey(key)) {
-                    warn(key, "has no effect without TLS, SASL or ACLs, which this broker does not have yet (issue 15);"
+                    warn(key, "has no effect without SASL or ACLs, which this broker does not have yet (issue 15);"
                             + " ignored");
                     continue;
                 }

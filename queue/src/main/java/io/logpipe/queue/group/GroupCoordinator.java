@@ -104,7 +104,12 @@ public final class GroupCoordinator implements AutoCloseable {
 
     /** Registers every group API, over all the versions kafka-clients knows. */
     public void registerWith(KafkaApis apis) {
-        apis.register(ApiKeys.FIND_COORDINATOR, this::findCoordinator);
+        registerWith(apis, self);
+    }
+
+    /** As {@link #registerWith(KafkaApis)}, for a listener whose clients reach this broker at {@code listener}. */
+    public void registerWith(KafkaApis apis, BrokerEndpoint listener) {
+        apis.register(ApiKeys.FIND_COORDINATOR, (request, body) -> findCoordinator(listener, request, body));
         apis.register(ApiKeys.JOIN_GROUP, this::joinGroup);
         apis.register(ApiKeys.SYNC_GROUP, this::syncGroup);
         apis.register(ApiKeys.HEARTBEAT, this::heartbeat);
@@ -117,9 +122,10 @@ public final class GroupCoordinator implements AutoCloseable {
         apis.register(ApiKeys.DELETE_GROUPS, this::deleteGroups);
     }
 
-    private CompletionStage<AbstractResponse> findCoordinator(ClientRequest request, AbstractRequest body) {
+    private CompletionStage<AbstractResponse> findCoordinator(BrokerEndpoint listener, ClientRequest request,
+            AbstractRequest body) {
         FindCoordinatorRequestData data = ((FindCoordinatorRequest) body).data();
-        Node node = new Node(self.nodeId(), self.host(), self.port());
+        Node node = new Node(listener.nodeId(), listener.host(), listener.port());
         boolean group = data.keyType() == FindCoordinatorRequest.CoordinatorType.GROUP.id();
         Errors error = group ? Errors.NONE : Errors.COORDINATOR_NOT_AVAILABLE;
         if (request.version() < FindCoordinatorRequest.MIN_BATCHED_VERSION) {

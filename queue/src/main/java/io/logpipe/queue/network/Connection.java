@@ -9,6 +9,7 @@ import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,7 +18,10 @@ import org.slf4j.LoggerFactory;
  * time and writes the responses in request order, as the Kafka protocol requires. Reading pauses while a request is
  * being answered and frames pile up, while the socket's write queue is full, or while the next frame does not fit
  * the broker's {@link RequestMemoryPool} ({@code queued.max.request.bytes}); a frame's bytes are reserved from the
- * pool once its size is read and given back once its request was handled (or the connection closed).
+ * pool once its size is read and given back once its request was handled (or the connection closed). Its
+ * {@link #principal()} is who the client proved to be (a TLS client certificate, later SASL), ANONYMOUS until then.
+ * Over TLS, record data in segment files cannot go to the socket with sendfile, since it must be encrypted: the
+ * response is then built with copies of the bytes ({@link #sendsFileRegions()}).
  */
 final class Connection {
     private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
@@ -29,6 +33,8 @@ final class Connection {
     private final int maxRequestBytes;
     private final RequestMemoryPool pool;
     private final String name;
+    private final boolean tls;
+    private volatile KafkaPrincipal principal = KafkaPrincipal.ANONYMOUS;
     private final ByteBuffer sizeBuffer = ByteBuffer.allocate(4);
     private final ArrayDeque<ByteBuffer> frames = new ArrayDeque<>();
     private ByteBuffer frame;
@@ -48,6 +54,7 @@ final class Connection {
         this.maxRequestBytes = maxRequestBytes;
         this.pool = pool;
         this.name = String.valueOf(socket.remoteAddress());
+        this.tls = socket.isSsl();
         socket.handler(this::onData);
         socket.closeHandler(v -> {
             closed = true;
@@ -59,6 +66,15 @@ final class Connection {
 
     String name() {
         return name;
+    }
+
+    /** Who the client is: set once authenticated (TLS client certificate, SASL), {@code User:ANONYMOUS} before. */
+    KafkaPrincipal principal() {
+        return principal;
+    }
+
+    void authenticated(KafkaPrincipal principal) {
+        this.principal = principal;
     }
 
     private void onData(Buffer data) {
@@ -233,7 +249,7 @@ final class Connection {
 
     /** Whether responses may carry file regions ({@code sendfile}); a TLS socket must encrypt copies of the bytes. */
     boolean sendsFileRegions() {
-        return !socket.isSsl();
+        return !tls;
     }
 
     boolean isClosed() {

@@ -145,7 +145,8 @@ public final class KafkaApis {
             connection.closeWithError(outOfMemory(key, version, frameBytes));
             return null;
         }
-        ClientRequest request = new ClientRequest(header, connection.name(), connection.context());
+        ClientRequest request = new ClientRequest(header, connection.name(), connection.context(),
+                connection.principal());
         CompletionStage<AbstractResponse> response;
         try {
             response = registration.handler().handle(request, body);

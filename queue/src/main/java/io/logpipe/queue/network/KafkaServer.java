@@ -1,12 +1,23 @@
 package io.logpipe.queue.network;
 
+import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.logpipe.queue.config.BrokerConfig;
+import io.logpipe.queue.config.ConfigException;
 import io.logpipe.queue.group.GroupCoordinator;
 import io.logpipe.queue.log.LogManager;
+import io.logpipe.queue.tls.HandshakeFailure;
+import io.logpipe.queue.tls.ServerTls;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -15,17 +26,26 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.NetSocket;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The Kafka-protocol listener on Vert.x: one server socket shared by an acceptor verticle per event loop, so
  * connections spread over the cores. Produce appends and fetch reads run on the connection's event loop: both are
- * page-cache operations that do not block for long.
+ * page-cache operations that do not block for long. Each listener has its own {@link KafkaApis} over the same
+ * handlers, so Metadata and FindCoordinator answer with the address of the listener the client came in on.
+ *
+ * <p>A TLS listener (SSL, SASL_SSL) accepts TCP and upgrades each connection with its {@link ServerTls} before the
+ * first Kafka frame: a failed handshake (a PLAINTEXT client, an untrusted or missing client certificate, no common
+ * protocol) is then one log line with the client's address and the reason, and the connection is closed; the
+ * {@link Connection} exists only once the handshake succeeded, carrying the client certificate's principal.
  */
 public final class KafkaServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaServer.class);
+    private static final long CERTIFICATE_CHECK_SECONDS = 5;
 
     private final BrokerConfig config;
     private final LogManager logs;
@@ -33,8 +53,12 @@ public final class KafkaServer implements AutoCloseable {
     private final List<BrokerConfig.Endpoint> bound = new ArrayList<>();
     private final RequestMemoryPool requestMemory;
     private final FetchSessionCache fetchSessions;
-    private volatile KafkaApis apis;
     private volatile GroupCoordinator groups;
+    /** Checks the certificate files of TLS listeners for replacements; started only when a listener uses TLS. */
+    private ScheduledExecutorService certificateWatch;
+    /** The file states that failed to load, per current material, so a broken file is logged once. */
+    private final Map<ServerTls, Map<Path, String>> failedFiles =
+            new ConcurrentHashMap<>();
 
     public KafkaServer(BrokerConfig config, LogManager logs) {
         this.config = config;
@@ -51,26 +75,69 @@ public final class KafkaServer implements AutoCloseable {
 
     /** Binds every listener; returns the bound endpoints (a port of 0 replaced by the real one). */
     public List<BrokerConfig.Endpoint> start() throws Exception {
-        BrokerConfig.Endpoint first = config.listeners().get(0);
         int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
+        Map<String, AtomicReference<ServerTls>> tls = new HashMap<>();
+        for (BrokerConfig.Endpoint listener : config.listeners()) {
+            if (listener.usesTls()) {
+                ServerTls loaded = ServerTls.load(config.tls(listener), Instant.now());
+                loaded.warnings().forEach(LOG::warn);
+                tls.put(listener.listenerName(), new AtomicReference<>(loaded));
+            }
+        }
+        if (!tls.isEmpty()) {
+            certificateWatch = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread thread = new Thread(r, "certificate-watch");
+                thread.setDaemon(true);
+                return thread;
+            });
+            certificateWatch.scheduleWithFixedDelay(io.logpipe.queue.util.Supervised.task("certificate reload",
+                    () -> tls.values().forEach(this::reloadIfChanged)), CERTIFICATE_CHECK_SECONDS,
+                    CERTIFICATE_CHECK_SECONDS, TimeUnit.SECONDS);
+        }
+        Handlers handlers = buildHandlers();
         for (BrokerConfig.Endpoint listener : config.listeners()) {
             int port = listener.port() != 0 ? listener.port() : freePort(listener.host());
+            BrokerConfig.Endpoint advertised = config.advertised(listener, port);
+            KafkaApis apis = buildApis(handlers, new BrokerEndpoint(config.nodeId(), advertised.host(), advertised.port()));
             try {
-                deploy(listener, port, loops);
+                deploy(listener, port, loops, apis, tls.get(listener.listenerName()));
             } catch (Exception e) {
                 BrokerConfig.Endpoint wanted = new BrokerConfig.Endpoint(listener.listenerName(), listener.host(), port);
                 throw new java.io.IOException("listener " + wanted.describe() + " (from listeners) cannot bind port "
                         + port + ": " + e.getMessage() + (e instanceof java.net.BindException
                         || String.valueOf(e.getMessage()).contains("in use") ? "; is another broker running?" : ""), e);
             }
-            BrokerConfig.Endpoint endpoint = new BrokerConfig.Endpoint(listener.listenerName(), listener.host(), port);
-            bound.add(endpoint);
-            if (listener == first) {
-                BrokerConfig.Endpoint advertised = config.advertised(listener, port);
-                apis = buildApis(new BrokerEndpoint(config.nodeId(), advertised.host(), advertised.port()));
-            }
+            bound.add(new BrokerConfig.Endpoint(listener.listenerName(), listener.host(), port,
+                    listener.securityProtocol()));
         }
         return List.copyOf(bound);
+    }
+
+    /**
+     * Reads a TLS listener's keystore and truststore again once one of their files changed (size or modification
+     * time), so renewed certificates take effect without a restart: connections accepted from then on use them,
+     * open ones keep theirs. Material that cannot be used (a half-copied file, a wrong password) is logged once
+     * and the previous certificates stay.
+     */
+    private void reloadIfChanged(AtomicReference<ServerTls> current) {
+        ServerTls tls = current.get();
+        Map<Path, String> now = tls.filesNow();
+        if (now.equals(tls.files()) || now.equals(failedFiles.get(tls))) {
+            return;
+        }
+        String listener = tls.settings().listenerName();
+        try {
+            ServerTls reloaded = ServerTls.load(tls.settings(), Instant.now());
+            reloaded.warnings().forEach(LOG::warn);
+            current.set(reloaded);
+            failedFiles.remove(tls);
+            LOG.info("listener {}: certificates reloaded from {}; new connections use them", listener,
+                    reloaded.files().keySet());
+        } catch (ConfigException e) {
+            failedFiles.put(tls, now);
+            LOG.warn("listener {}: {} changed but cannot be used ({}); connections keep the previous certificates",
+                    listener, now.keySet(), e.getMessage());
+        }
     }
 
     /**
@@ -85,15 +152,30 @@ public final class KafkaServer implements AutoCloseable {
         }
     }
 
-    private KafkaApis buildApis(BrokerEndpoint self) throws java.io.IOException {
+    /** The handlers every listener shares; only Metadata and FindCoordinator depend on the listener. */
+    private record Handlers(ProduceHandler produce, FetchHandler fetch, ListOffsetsHandler listOffsets,
+            AdminHandler admin, InitProducerIdHandler producerIds) {
+    }
+
+    private Handlers buildHandlers() throws java.io.IOException {
+        BrokerConfig.Endpoint first = config.listeners().get(0);
+        BrokerConfig.Endpoint advertised = config.advertised(first, first.port());
+        groups = GroupCoordinator.open(config, logs, new BrokerEndpoint(config.nodeId(), advertised.host(),
+                advertised.port()));
+        return new Handlers(new ProduceHandler(logs, config.messageMaxBytes()),
+                new FetchHandler(logs, config.fetchMaxBytes(), fetchSessions), new ListOffsetsHandler(logs),
+                new AdminHandler(config, logs, config.nodeId()), new InitProducerIdHandler(logs.producerIds()));
+    }
+
+    private KafkaApis buildApis(Handlers h, BrokerEndpoint self) {
         KafkaApis api = new KafkaApis(config.requestMaxEntries());
-        MetadataHandler metadata = new MetadataHandler(config, logs, self);
-        ProduceHandler produce = new ProduceHandler(logs, config.messageMaxBytes());
-        FetchHandler fetch = new FetchHandler(logs, config.fetchMaxBytes(), fetchSessions);
         api.onConnectionClosed(fetchSessions::connectionClosed);
-        ListOffsetsHandler listOffsets = new ListOffsetsHandler(logs);
-        AdminHandler admin = new AdminHandler(config, logs, config.nodeId());
-        InitProducerIdHandler producerIds = new InitProducerIdHandler(logs.producerIds());
+        MetadataHandler metadata = new MetadataHandler(config, logs, self);
+        ProduceHandler produce = h.produce();
+        FetchHandler fetch = h.fetch();
+        ListOffsetsHandler listOffsets = h.listOffsets();
+        AdminHandler admin = h.admin();
+        InitProducerIdHandler producerIds = h.producerIds();
         api.register(ApiKeys.METADATA, metadata::metadata);
         api.register(ApiKeys.DESCRIBE_CLUSTER, metadata::describeCluster);
         api.register(ApiKeys.PRODUCE, produce::handle);
@@ -106,13 +188,14 @@ public final class KafkaServer implements AutoCloseable {
         api.register(ApiKeys.DESCRIBE_CONFIGS, admin::describeConfigs);
         api.register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, admin::incrementalAlterConfigs);
         api.register(ApiKeys.ALTER_CONFIGS, admin::alterConfigs);
-        groups = GroupCoordinator.open(config, logs, self);
-        groups.registerWith(api);
+        groups.registerWith(api, self);
         api.intercept(ApiKeys.FIND_COORDINATOR, TransactionRefusal::findCoordinator);
         return api;
     }
 
-    private int deploy(BrokerConfig.Endpoint listener, int port, int instances) throws Exception {
+    private int deploy(BrokerConfig.Endpoint listener, int port, int instances, KafkaApis apis,
+            AtomicReference<ServerTls> tls)
+            throws Exception {
         Promise<Integer> actualPort = Promise.promise();
         NetServerOptions options = new NetServerOptions()
                 .setHost(listener.host().isEmpty() ? "0.0.0.0" : listener.host())
@@ -121,7 +204,7 @@ public final class KafkaServer implements AutoCloseable {
                 .setReuseAddress(true)
                 .setIdleTimeout(600)
                 .setIdleTimeoutUnit(TimeUnit.SECONDS);
-        Future<String> deployed = vertx.deployVerticle(() -> new Acceptor(options, actualPort),
+        Future<String> deployed = vertx.deployVerticle(() -> new Acceptor(listener, options, apis, tls, actualPort),
                 new DeploymentOptions().setInstances(instances));
         deployed.await(30, TimeUnit.SECONDS);
         return actualPort.future().await(5, TimeUnit.SECONDS);
@@ -129,11 +212,19 @@ public final class KafkaServer implements AutoCloseable {
 
     /** One event loop's share of a listener. */
     private final class Acceptor extends VerticleBase {
+        private final BrokerConfig.Endpoint listener;
         private final NetServerOptions options;
+        private final KafkaApis apis;
+        /** Null for a listener without TLS; replaced when its certificate files change. */
+        private final AtomicReference<ServerTls> tls;
         private final Promise<Integer> actualPort;
 
-        Acceptor(NetServerOptions options, Promise<Integer> actualPort) {
+        Acceptor(BrokerConfig.Endpoint listener, NetServerOptions options, KafkaApis apis,
+                AtomicReference<ServerTls> tls, Promise<Integer> actualPort) {
+            this.listener = listener;
             this.options = options;
+            this.apis = apis;
+            this.tls = tls;
             this.actualPort = actualPort;
         }
 
@@ -141,14 +232,40 @@ public final class KafkaServer implements AutoCloseable {
         public Future<?> start() {
             NetServer server = vertx.createNetServer(options);
             server.connectHandler(socket -> {
-                KafkaApis current = apis;
-                if (current == null) {
-                    socket.close();
+                if (this.tls == null) {
+                    accept(socket);
                     return;
                 }
-                new Connection(socket, vertx.getOrCreateContext(), current, config.socketRequestMaxBytes(), requestMemory);
+                ServerTls tls = this.tls.get();
+                socket.upgradeToSsl(tls.options()).onComplete(handshake -> {
+                    if (handshake.failed()) {
+                        LOG.warn("connection from {} to listener {}: TLS handshake failed: {}; closed",
+                                socket.remoteAddress(), listener.describe(),
+                                HandshakeFailure.describe(handshake.cause(), tls.settings()));
+                        socket.close();
+                        return;
+                    }
+                    Connection connection = accept(socket);
+                    try {
+                        KafkaPrincipal principal =
+                                tls.principal(socket.sslSession());
+                        connection.authenticated(principal);
+                        if (!principal.equals(KafkaPrincipal.ANONYMOUS)) {
+                            LOG.info("connection from {} to listener {}: client certificate accepted, principal {}",
+                                    socket.remoteAddress(), listener.describe(), principal);
+                        }
+                    } catch (java.io.IOException e) {
+                        connection.closeWithError("its certificate's subject does not map to a principal through"
+                                + " ssl.principal.mapping.rules: " + e.getMessage());
+                    }
+                });
             });
             return server.listen().onSuccess(s -> actualPort.tryComplete(s.actualPort()));
+        }
+
+        private Connection accept(NetSocket socket) {
+            return new Connection(socket, vertx.getOrCreateContext(), apis, config.socketRequestMaxBytes(),
+                    requestMemory);
         }
     }
 
@@ -159,6 +276,9 @@ public final class KafkaServer implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        if (certificateWatch != null) {
+            certificateWatch.shutdownNow();
+        }
         try {
             vertx.close().await(10, TimeUnit.SECONDS);
         } catch (Exception e) {

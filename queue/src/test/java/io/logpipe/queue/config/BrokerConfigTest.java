@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -118,44 +119,55 @@ class BrokerConfigTest {
         assertTrue(e.getMessage().contains("log.segment.bytes: -5 is out of range"), e.getMessage());
         e = assertThrows(ConfigException.class,
                 () -> load("listeners=CONTROLLER://:9093\ncontroller.listener.names=CONTROLLER\n"));
-        assertTrue(e.getMessage().contains("no PLAINTEXT listener left"), e.getMessage());
+        assertTrue(e.getMessage().contains("no listener left"), e.getMessage());
     }
 
     private String refusal(String text, String... overrides) {
         ConfigException e = assertThrows(ConfigException.class, () -> load(text, overrides));
-        assertTrue(e.getMessage().contains("this broker has no TLS/SASL/ACLs yet (issue 15)"), e.getMessage());
+        assertTrue(e.getMessage().contains("this broker has no SASL/ACLs yet (issue 15)"), e.getMessage());
         assertTrue(e.getMessage().contains("or use Apache Kafka"), e.getMessage());
         return e.getMessage();
     }
 
     @Test
-    void aTlsOrSaslListenerFailsTheStartNamingIt() {
+    void aSaslListenerFailsTheStartNamingIt() {
         String m = refusal("node.id=1\nlisteners=PLAINTEXT://127.0.0.1:9092,SASL_SSL://127.0.0.1:9093\n");
         assertTrue(m.contains("server.properties:2: listeners: entry SASL_SSL://127.0.0.1:9093 uses SASL_SSL, but"), m);
-        for (String protocol : List.of("SSL", "SASL_PLAINTEXT")) {
-            m = refusal("listeners=" + protocol + "://127.0.0.1:9093\n");
-            assertTrue(m.contains(":1: listeners: entry " + protocol + "://127.0.0.1:9093 uses " + protocol + ", but"),
-                    m);
-        }
+        m = refusal("listeners=SASL_PLAINTEXT://127.0.0.1:9093\n");
+        assertTrue(m.contains(":1: listeners: entry SASL_PLAINTEXT://127.0.0.1:9093 uses SASL_PLAINTEXT, but"), m);
         m = refusal("listeners=PLAINTEXT://127.0.0.1:9092,SECURE://:9093\n"
-                + "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SECURE:SSL\n");
-        assertTrue(m.contains(":1: listeners: entry SECURE://:9093 uses SSL (through listener.security.protocol.map)"), m);
-        m = refusal("listeners=PLAINTEXT://127.0.0.1:9092\nadvertised.listeners=PLAINTEXT://a:9092,SSL://a:9093\n");
-        assertTrue(m.contains(":2: advertised.listeners: entry SSL://a:9093 uses SSL"), m);
+                + "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SECURE:SASL_SSL\n");
+        assertTrue(m.contains(":1: listeners: entry SECURE://:9093 uses SASL_SSL (through"
+                + " listener.security.protocol.map)"), m);
+        m = refusal("listeners=PLAINTEXT://127.0.0.1:9092\nadvertised.listeners=PLAINTEXT://a:9092,"
+                + "SASL_PLAINTEXT://a:9093\n");
+        assertTrue(m.contains(":2: advertised.listeners: entry SASL_PLAINTEXT://a:9093 uses SASL_PLAINTEXT"), m);
+        ConfigException e = assertThrows(ConfigException.class, () -> load("listeners=SECURE://:9093\n"
+                + "listener.security.protocol.map=SECURE:TLS\n"));
+        assertTrue(e.getMessage().contains(":1: listeners: entry SECURE://:9093 uses TLS (through"
+                + " listener.security.protocol.map), which is not a security protocol; use PLAINTEXT or SSL"),
+                e.getMessage());
     }
 
     @Test
-    void tlsMaterialAndClientAuthFailTheStartNamingTheKey() {
-        for (String key : List.of("ssl.keystore.location", "ssl.truststore.location", "ssl.keystore.key",
-                "ssl.keystore.certificate.chain", "ssl.truststore.certificates")) {
-            String m = refusal("node.id=1\n" + key + "=/etc/kafka/x\n");
-            assertTrue(m.contains("server.properties:2: " + key + ": asks for TLS, but"), m);
-            assertTrue(m.contains("remove " + key + " or use Apache Kafka"), m);
-        }
-        String m = refusal("ssl.client.auth=required\n");
-        assertTrue(m.contains(":1: ssl.client.auth: asks for TLS client authentication"), m);
-        m = refusal("listener.name.secure.ssl.keystore.type=PKCS12\n");
-        assertTrue(m.contains(":1: listener.name.secure.ssl.keystore.type: asks for TLS"), m);
+    void anSslListenerKeepsItsProtocolAndItsListenerScopedKeys() throws Exception {
+        BrokerConfig config = load("""
+                listeners=PLAINTEXT://127.0.0.1:9092,SSL://127.0.0.1:9093,SECURE://:9094
+                listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SSL:SSL,SECURE:SSL
+                ssl.keystore.location=/etc/kafka/broker.p12
+                listener.name.secure.ssl.keystore.location=/etc/kafka/secure.p12
+                ssl.client.auth=required
+                """);
+        assertEquals(List.of(new BrokerConfig.Endpoint("PLAINTEXT", "127.0.0.1", 9092),
+                new BrokerConfig.Endpoint("SSL", "127.0.0.1", 9093, SecurityProtocol.SSL),
+                new BrokerConfig.Endpoint("SECURE", "", 9094, SecurityProtocol.SSL)), config.listeners());
+        assertEquals("/etc/kafka/broker.p12",
+                config.tls(config.listeners().get(1)).text("ssl.keystore.location", null));
+        assertEquals("/etc/kafka/secure.p12",
+                config.tls(config.listeners().get(2)).text("ssl.keystore.location", null));
+        assertEquals(io.logpipe.queue.tls.TlsSettings.ClientAuth.REQUIRED,
+                config.tls(config.listeners().get(2)).clientAuth());
+        assertEquals(List.of(), config.warnings());
     }
 
     @Test
@@ -190,7 +202,7 @@ class BrokerConfigTest {
                 sasl.enabled.mechanisms=SCRAM-SHA-512
                 authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
                 """);
-        assertTrue(m.contains(":2: ssl.keystore.location: asks for TLS"), m);
+        assertTrue(m.contains(":3: sasl.enabled.mechanisms: asks for SASL"), m);
     }
 
     @Test
@@ -205,14 +217,22 @@ class BrokerConfigTest {
                 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL
                 """);
         assertEquals(List.of(new BrokerConfig.Endpoint("PLAINTEXT", "127.0.0.1", 9092)), config.listeners());
-        for (String key : List.of("ssl.endpoint.identification.algorithm", "ssl.enabled.protocols", "ssl.client.auth",
-                "sasl.mechanism.inter.broker.protocol", "security.inter.broker.protocol", "authorizer.class.name")) {
+        for (String key : List.of("sasl.mechanism.inter.broker.protocol", "security.inter.broker.protocol",
+                "authorizer.class.name")) {
             List<String> about = config.warnings().stream().filter(w -> w.contains(": " + key + " ")).toList();
             assertEquals(1, about.size(), key + " in " + config.warnings());
             assertTrue(about.get(0).contains(
-                    "has no effect without TLS, SASL or ACLs, which this broker does not have yet (issue 15)"),
+                    "has no effect without SASL or ACLs, which this broker does not have yet (issue 15)"),
                     about.get(0));
         }
+        for (String key : List.of("ssl.enabled.protocols", "ssl.client.auth")) {
+            List<String> about = config.warnings().stream().filter(w -> w.contains(": " + key + " ")).toList();
+            assertEquals(List.of(dir.resolve("server.properties") + ":" + (key.equals("ssl.client.auth") ? 3 : 2) + ": " + key
+                    + " applies to SSL listeners and this broker has none; ignored"), about);
+        }
+        assertTrue(config.warnings().contains(dir.resolve("server.properties") + ":1: ssl.endpoint.identification.algorithm is not used"
+                + " by this broker's SSL listeners (a client or inter-broker setting, or a JVM default this broker"
+                + " keeps); ignored"), config.warnings().toString());
     }
 
     @Test

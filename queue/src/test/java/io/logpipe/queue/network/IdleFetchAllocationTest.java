@@ -55,7 +55,8 @@ class IdleFetchAllocationTest {
         FetchSessionCache cache = FetchSessionCache.of(10);
         FetchHandler handler = new FetchHandler(broker.server().logs(), 1 << 20, cache);
         Uuid id = broker.server().logs().topic(topic).id();
-        ClientRequest request = new ClientRequest(new RequestHeader(ApiKeys.FETCH, (short) 17, "test", 1), "conn", null);
+        ClientRequest request = new ClientRequest(new RequestHeader(ApiKeys.FETCH, (short) 17, "test", 1), "conn", null,
+                org.apache.kafka.common.security.auth.KafkaPrincipal.ANONYMOUS);
         FetchRequestData full = new FetchRequestData().setReplicaId(-1).setMaxWaitMs(0).setMinBytes(1)
                 .setMaxBytes(1 << 20).setSessionId(FetchMetadata.INVALID_SESSION_ID)
                 .setSessionEpoch(FetchMetadata.INITIAL_EPOCH);

@@ -4,12 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import io.logpipe.queue.TestBroker;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -40,35 +38,11 @@ class KcatTest {
         broker.close();
     }
 
-    /** Runs kcat with {@code stdin}; returns its stdout, failing with its stderr when it exits non-zero. */
+    /** Runs kcat against the broker with {@code stdin}; returns its stdout, failing with its stderr on an error. */
     private static String kcat(String stdin, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("kcat", "-b", broker.bootstrap()));
+        List<String> command = new ArrayList<>(List.of("-b", broker.bootstrap()));
         command.addAll(List.of(args));
-        Process process;
-        try {
-            process = new ProcessBuilder(command).start();
-        } catch (IOException e) {
-            throw new IOException("kcat is needed for this test: apt-get install kcat (.ci/run does it)", e);
-        }
-        process.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
-        process.getOutputStream().close();
-        var out = new java.io.ByteArrayOutputStream();
-        Thread reader = new Thread(() -> {
-            try {
-                process.getInputStream().transferTo(out);
-            } catch (IOException ignored) {
-                // the process went away
-            }
-        });
-        reader.start();
-        if (!process.waitFor(60, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new IOException("kcat timed out: " + command);
-        }
-        reader.join(5000);
-        String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, process.exitValue(), "kcat " + command + " failed:\n" + err);
-        return out.toString(StandardCharsets.UTF_8);
+        return io.logpipe.queue.Kcat.run(stdin, command);
     }
 
     private static String lines(String prefix, int count) {
