@@ -9,6 +9,7 @@ import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +41,8 @@ final class Connection {
     private boolean waitingForMemory;
     private int waitingSize;
     private Buffer waitingData;
+    /** Who is on the other end: ANONYMOUS until a TLS or SASL handshake authenticates someone. */
+    private volatile KafkaPrincipal principal = KafkaPrincipal.ANONYMOUS;
 
     Connection(NetSocket socket, Context context, KafkaApis apis, int maxRequestBytes, RequestMemoryPool pool) {
         this.socket = (NetSocketInternal) socket;
@@ -58,6 +61,16 @@ final class Connection {
 
     String name() {
         return name;
+    }
+
+    /** The authenticated principal ({@link KafkaPrincipal#ANONYMOUS} on a PLAINTEXT listener). */
+    KafkaPrincipal principal() {
+        return principal;
+    }
+
+    /** Records who a TLS or SASL handshake proved this connection to be. */
+    void authenticated(KafkaPrincipal principal) {
+        this.principal = principal;
     }
 
     private void onData(Buffer data) {

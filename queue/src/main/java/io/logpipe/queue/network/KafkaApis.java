@@ -64,6 +64,11 @@ public final class KafkaApis {
         handlers.put(key, new Registration(current.minVersion(), current.maxVersion(), wrapper.apply(current.handler())));
     }
 
+    /** The APIs served. */
+    java.util.Set<ApiKeys> keys() {
+        return java.util.Set.copyOf(handlers.keySet());
+    }
+
     private ApiVersionsResponse apiVersions(Errors error) {
         ApiVersionsResponseData data = new ApiVersionsResponseData().setErrorCode(error.code());
         handlers.forEach((key, registration) -> data.apiKeys().add(new ApiVersionsResponseData.ApiVersion()
@@ -117,7 +122,8 @@ public final class KafkaApis {
             connection.closeWithError(outOfMemory(key, version, frameBytes));
             return null;
         }
-        ClientRequest request = new ClientRequest(header, connection.name(), connection.context());
+        ClientRequest request = new ClientRequest(header, connection.name(), connection.context(),
+                connection.principal());
         CompletionStage<AbstractResponse> response;
         try {
             response = registration.handler().handle(request, body);

@@ -7,6 +7,8 @@ import java.util.concurrent.TimeUnit;
 import io.logpipe.queue.config.BrokerConfig;
 import io.logpipe.queue.group.GroupCoordinator;
 import io.logpipe.queue.log.LogManager;
+import io.logpipe.queue.security.AclStore;
+import io.logpipe.queue.security.Authorizer;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -106,6 +108,18 @@ public final class KafkaServer implements AutoCloseable {
         groups = GroupCoordinator.open(config, logs, self);
         groups.registerWith(api);
         api.intercept(ApiKeys.FIND_COORDINATOR, TransactionRefusal::findCoordinator);
+        Authorizer authorizer = config.aclsEnabled() ? new Authorizer(AclStore.open(config.logDirs().get(0)),
+                config.superUsers(), config.allowEveryoneIfNoAclFound()) : null;
+        AclHandler acls = new AclHandler(authorizer);
+        api.register(ApiKeys.CREATE_ACLS, acls::createAcls);
+        api.register(ApiKeys.DESCRIBE_ACLS, acls::describeAcls);
+        api.register(ApiKeys.DELETE_ACLS, acls::deleteAcls);
+        if (authorizer != null) {
+            RequestAuthorization.install(api, authorizer, logs, config);
+            LOG.info("ACLs on: {} bindings in {}, super.users {}, allow.everyone.if.no.acl.found={}",
+                    authorizer.store().all().size(), config.logDirs().get(0).resolve(AclStore.FILE_NAME),
+                    config.superUsers(), config.allowEveryoneIfNoAclFound());
+        }
         return api;
     }
 

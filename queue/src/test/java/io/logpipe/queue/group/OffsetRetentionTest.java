@@ -47,7 +47,8 @@ class OffsetRetentionTest {
     }
 
     static ClientRequest request(ApiKeys key, short version) {
-        return new ClientRequest(new RequestHeader(key, version, "retention-test", 1), "127.0.0.1:1", null);
+        return new ClientRequest(new RequestHeader(key, version, "retention-test", 1), "127.0.0.1:1", null,
+                org.apache.kafka.common.security.auth.KafkaPrincipal.ANONYMOUS);
     }
 
     static <T extends AbstractRequest> T build(AbstractRequest.Builder<T> builder, short version) {
