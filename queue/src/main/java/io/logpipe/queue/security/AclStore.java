@@ -139,10 +139,9 @@ public final class AclStore {
         AccessControlEntry entry = new AccessControlEntry(decode(f[3]), decode(f[4]),
                 enumOf(AclOperation.class, f[5]), enumOf(AclPermissionType.class, f[6]));
         AclBinding binding = new AclBinding(pattern, entry);
-        if (binding.isUnknown() || pattern.patternType() == PatternType.ANY || pattern.patternType() == PatternType.MATCH
-                || pattern.resourceType() == ResourceType.ANY || entry.operation() == AclOperation.ANY
-                || entry.permissionType() == AclPermissionType.ANY) {
-            throw new IllegalArgumentException("'" + line + "' is a filter, not a binding");
+        // kafka-clients' constructors refuse ANY (a filter, not a binding); UNKNOWN is left to refuse here
+        if (binding.isUnknown()) {
+            throw new IllegalArgumentException("'" + line + "' names an UNKNOWN type, operation or permission");
         }
         return binding;
     }
