@@ -168,6 +168,26 @@ public final class Authorizer {
         return principalMatches && (entry.host().equals(WILDCARD) || entry.host().equals(host));
     }
 
+    /** kafka-acls' spelling of an operation: IDEMPOTENT_WRITE is IdempotentWrite. */
+    private static String camelCase(String constant) {
+        StringBuilder out = new StringBuilder();
+        for (String word : constant.split("_")) {
+            out.append(word.charAt(0)).append(word.substring(1).toLowerCase(java.util.Locale.ROOT));
+        }
+        return out.toString();
+    }
+
+    /** kafka-acls' option naming the resource. */
+    private static String resourceOption(ResourceType type, String name) {
+        return switch (type) {
+            case CLUSTER -> "--cluster";
+            case TOPIC -> "--topic " + name;
+            case GROUP -> "--group " + name;
+            case TRANSACTIONAL_ID -> "--transactional-id " + name;
+            default -> "--resource-pattern-type literal (" + type + " " + name + ")";
+        };
+    }
+
     /** Whether an ALLOW of {@code acl} allows {@code wanted}, implied operations included. */
     static boolean grants(AclOperation acl, AclOperation wanted) {
         if (acl == AclOperation.ALL || acl == wanted) {
@@ -188,10 +208,11 @@ public final class Authorizer {
             loggedDenials.clear();
         }
         if (loggedDenials.add(key)) {
-            LOG.warn("authorization: {} (from {}) is denied {} on {} '{}': {}; add an ACL with kafka-acls "
-                            + "--add --allow-principal {} --operation {} if it should be allowed (logged once per "
-                            + "principal, resource and operation)", principal, host, operation, type, name, reason,
-                    principal, operation);
+            String remedy = reason.startsWith("the DENY") ? "remove that ACL (kafka-acls --remove) if it should be "
+                    + "allowed" : "allow it with kafka-acls --add --allow-principal " + principal + " --operation "
+                    + camelCase(operation.name()) + " " + resourceOption(type, name);
+            LOG.warn("authorization: {} (from {}) is denied {} on {} '{}': {}; {} (logged once per principal, resource "
+                    + "and operation)", principal, host, operation, type, name, reason, remedy);
         }
     }
 }
