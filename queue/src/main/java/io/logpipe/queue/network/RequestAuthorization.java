@@ -1,6 +1,7 @@
 package io.logpipe.queue.network;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
@@ -8,7 +9,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 
 import io.logpipe.queue.config.BrokerConfig;
@@ -243,19 +246,51 @@ final class RequestAuthorization {
         };
     }
 
+    // ---- per-resource requests
+
+    /**
+     * Hands {@code next} only the {@code items} that are {@code allowed} (through {@code keep}) and adds the
+     * {@code denial} of each other item to the answers of its response; a request with nothing denied passes as is.
+     */
+    private static <I, A> CompletionStage<AbstractResponse> filtered(ApiHandler next, ClientRequest request,
+            AbstractRequest body, Collection<I> items, Predicate<I> allowed, Function<I, A> denial,
+            Consumer<List<I>> keep, Function<AbstractResponse, Collection<A>> answers) throws Exception {
+        List<I> kept = new ArrayList<>();
+        List<A> denied = new ArrayList<>();
+        for (I item : items) {
+            if (allowed.test(item)) {
+                kept.add(item);
+            } else {
+                denied.add(denial.apply(item));
+            }
+        }
+        if (denied.isEmpty()) {
+            return next.handle(request, body);
+        }
+        keep.accept(kept);
+        return next.handle(request, body).thenApply(response -> {
+            if (response != null) { // acks=0: no answer at all
+                answers.apply(response).addAll(denied);
+            }
+            return response;
+        });
+    }
+
+    /** {@code items} in a fresh keyed collection of the generated message classes (an element lives in one only). */
+    private static <C extends Collection<I>, I> C into(C collection, List<I> items) {
+        collection.addAll(items);
+        return collection;
+    }
+
     // ---- topics
 
     private ApiHandler produce(ApiHandler next) {
         return (request, body) -> {
             ProduceRequestData data = ((ProduceRequest) body).data();
-            ProduceRequestData.TopicProduceDataCollection kept = new ProduceRequestData.TopicProduceDataCollection();
-            List<ProduceResponseData.TopicProduceResponse> denied = new ArrayList<>();
-            for (ProduceRequestData.TopicProduceData topic : new ArrayList<>(data.topicData())) {
+            return filtered(next, request, body, data.topicData(), topic -> {
                 String name = topicName(topic.name(), topic.topicId());
-                if (name == null || allowed(request, AclOperation.WRITE, ResourceType.TOPIC, name)) {
-                    kept.add(topic);
-                    continue;
-                }
+                return name == null || allowed(request, AclOperation.WRITE, ResourceType.TOPIC, name);
+            }, topic -> {
                 ProduceResponseData.TopicProduceResponse answer = new ProduceResponseData.TopicProduceResponse()
                         .setName(topic.name()).setTopicId(topic.topicId());
                 for (ProduceRequestData.PartitionProduceData p : topic.partitionData()) {
@@ -263,18 +298,9 @@ final class RequestAuthorization {
                             .setIndex(p.index()).setErrorCode(topicDenied()).setBaseOffset(-1)
                             .setLogAppendTimeMs(-1).setLogStartOffset(-1));
                 }
-                denied.add(answer);
-            }
-            if (denied.isEmpty()) {
-                return next.handle(request, body);
-            }
-            data.setTopicData(kept);
-            return next.handle(request, body).thenApply(response -> {
-                if (response != null) {
-                    denied.forEach(((ProduceResponse) response).data().responses()::add);
-                }
-                return response;
-            });
+                return answer;
+            }, kept -> data.setTopicData(into(new ProduceRequestData.TopicProduceDataCollection(), kept)),
+                    response -> ((ProduceResponse) response).data().responses());
         };
     }
 
@@ -286,14 +312,10 @@ final class RequestAuthorization {
                         + "CLUSTER_ACTION on the cluster")));
             }
             FetchRequestData data = fetch.data();
-            List<FetchRequestData.FetchTopic> kept = new ArrayList<>();
-            List<FetchResponseData.FetchableTopicResponse> denied = new ArrayList<>();
-            for (FetchRequestData.FetchTopic topic : data.topics()) {
+            return filtered(next, request, body, data.topics(), topic -> {
                 String name = topicName(topic.topic(), topic.topicId());
-                if (name == null || allowed(request, AclOperation.READ, ResourceType.TOPIC, name)) {
-                    kept.add(topic);
-                    continue;
-                }
+                return name == null || allowed(request, AclOperation.READ, ResourceType.TOPIC, name);
+            }, topic -> {
                 FetchResponseData.FetchableTopicResponse answer = new FetchResponseData.FetchableTopicResponse()
                         .setTopic(topic.topic()).setTopicId(topic.topicId());
                 for (FetchRequestData.FetchPartition p : topic.partitions()) {
@@ -301,46 +323,25 @@ final class RequestAuthorization {
                             .setErrorCode(topicDenied()).setHighWatermark(-1).setLastStableOffset(-1)
                             .setLogStartOffset(-1).setRecords(MemoryRecords.EMPTY));
                 }
-                denied.add(answer);
-            }
-            if (denied.isEmpty()) {
-                return next.handle(request, body);
-            }
-            data.setTopics(kept);
-            return next.handle(request, body).thenApply(response -> {
-                ((FetchResponse) response).data().responses().addAll(denied);
-                return response;
-            });
+                return answer;
+            }, data::setTopics, response -> ((FetchResponse) response).data().responses());
         };
     }
 
     private ApiHandler listOffsets(ApiHandler next) {
         return (request, body) -> {
             ListOffsetsRequestData data = ((ListOffsetsRequest) body).data();
-            List<ListOffsetsRequestData.ListOffsetsTopic> kept = new ArrayList<>();
-            List<ListOffsetsResponseData.ListOffsetsTopicResponse> denied = new ArrayList<>();
-            for (ListOffsetsRequestData.ListOffsetsTopic topic : data.topics()) {
-                if (allowed(request, AclOperation.DESCRIBE, ResourceType.TOPIC, topic.name())) {
-                    kept.add(topic);
-                    continue;
-                }
-                ListOffsetsResponseData.ListOffsetsTopicResponse answer =
-                        new ListOffsetsResponseData.ListOffsetsTopicResponse().setName(topic.name());
-                for (ListOffsetsRequestData.ListOffsetsPartition p : topic.partitions()) {
-                    answer.partitions().add(new ListOffsetsResponseData.ListOffsetsPartitionResponse()
-                            .setPartitionIndex(p.partitionIndex()).setErrorCode(topicDenied()).setOffset(-1)
-                            .setTimestamp(-1));
-                }
-                denied.add(answer);
-            }
-            if (denied.isEmpty()) {
-                return next.handle(request, body);
-            }
-            data.setTopics(kept);
-            return next.handle(request, body).thenApply(response -> {
-                ((ListOffsetsResponse) response).data().topics().addAll(denied);
-                return response;
-            });
+            return filtered(next, request, body, data.topics(),
+                    topic -> allowed(request, AclOperation.DESCRIBE, ResourceType.TOPIC, topic.name()), topic -> {
+                        ListOffsetsResponseData.ListOffsetsTopicResponse answer =
+                                new ListOffsetsResponseData.ListOffsetsTopicResponse().setName(topic.name());
+                        for (ListOffsetsRequestData.ListOffsetsPartition p : topic.partitions()) {
+                            answer.partitions().add(new ListOffsetsResponseData.ListOffsetsPartitionResponse()
+                                    .setPartitionIndex(p.partitionIndex()).setErrorCode(topicDenied()).setOffset(-1)
+                                    .setTimestamp(-1));
+                        }
+                        return answer;
+                    }, data::setTopics, response -> ((ListOffsetsResponse) response).data().topics());
         };
     }
 
@@ -411,83 +412,39 @@ final class RequestAuthorization {
     private ApiHandler createTopics(ApiHandler next) {
         return (request, body) -> {
             CreateTopicsRequestData data = ((CreateTopicsRequest) body).data();
-            CreateTopicsRequestData.CreatableTopicCollection kept = new CreateTopicsRequestData.CreatableTopicCollection();
-            List<CreateTopicsResponseData.CreatableTopicResult> denied = new ArrayList<>();
-            for (CreateTopicsRequestData.CreatableTopic topic : new ArrayList<>(data.topics())) {
-                if (mayCreate(request, topic.name())) {
-                    kept.add(topic);
-                } else {
-                    denied.add(new CreateTopicsResponseData.CreatableTopicResult().setName(topic.name())
-                            .setErrorCode(topicDenied()).setNumPartitions(-1).setReplicationFactor((short) -1));
-                }
-            }
-            if (denied.isEmpty()) {
-                return next.handle(request, body);
-            }
-            data.setTopics(kept);
-            return next.handle(request, body).thenApply(response -> {
-                denied.forEach(((CreateTopicsResponse) response).data().topics()::add);
-                return response;
-            });
+            return filtered(next, request, body, data.topics(), topic -> mayCreate(request, topic.name()),
+                    topic -> new CreateTopicsResponseData.CreatableTopicResult().setName(topic.name())
+                            .setErrorCode(topicDenied()).setNumPartitions(-1).setReplicationFactor((short) -1),
+                    kept -> data.setTopics(into(new CreateTopicsRequestData.CreatableTopicCollection(), kept)),
+                    response -> ((CreateTopicsResponse) response).data().topics());
         };
     }
 
+    /** Names of the old versions are checked as the newer versions' topic states, which the handler reads alike. */
     private ApiHandler deleteTopics(ApiHandler next) {
         return (request, body) -> {
             DeleteTopicsRequestData data = ((DeleteTopicsRequest) body).data();
-            List<DeleteTopicsResponseData.DeletableTopicResult> denied = new ArrayList<>();
-            List<String> keptNames = new ArrayList<>();
-            for (String name : data.topicNames()) {
-                if (allowed(request, AclOperation.DELETE, ResourceType.TOPIC, name)) {
-                    keptNames.add(name);
-                } else {
-                    denied.add(new DeleteTopicsResponseData.DeletableTopicResult().setName(name)
-                            .setErrorCode(topicDenied()));
-                }
-            }
-            List<DeleteTopicsRequestData.DeleteTopicState> kept = new ArrayList<>();
-            for (DeleteTopicsRequestData.DeleteTopicState state : data.topics()) {
+            List<DeleteTopicsRequestData.DeleteTopicState> states = new ArrayList<>(data.topics());
+            data.topicNames().forEach(name -> states.add(new DeleteTopicsRequestData.DeleteTopicState().setName(name)));
+            data.setTopicNames(new ArrayList<>()).setTopics(states);
+            return filtered(next, request, body, states, state -> {
                 String name = topicName(state.name(), state.topicId());
-                if (name == null || allowed(request, AclOperation.DELETE, ResourceType.TOPIC, name)) {
-                    kept.add(state);
-                } else {
-                    denied.add(new DeleteTopicsResponseData.DeletableTopicResult().setName(state.name())
-                            .setTopicId(state.topicId()).setErrorCode(topicDenied()));
-                }
-            }
-            if (denied.isEmpty()) {
-                return next.handle(request, body);
-            }
-            data.setTopicNames(keptNames).setTopics(kept);
-            return next.handle(request, body).thenApply(response -> {
-                denied.forEach(((DeleteTopicsResponse) response).data().responses()::add);
-                return response;
-            });
+                return name == null || allowed(request, AclOperation.DELETE, ResourceType.TOPIC, name);
+            }, state -> new DeleteTopicsResponseData.DeletableTopicResult().setName(state.name())
+                    .setTopicId(state.topicId()).setErrorCode(topicDenied()),
+                    data::setTopics, response -> ((DeleteTopicsResponse) response).data().responses());
         };
     }
 
     private ApiHandler createPartitions(ApiHandler next) {
         return (request, body) -> {
             CreatePartitionsRequestData data = ((CreatePartitionsRequest) body).data();
-            CreatePartitionsRequestData.CreatePartitionsTopicCollection kept =
-                    new CreatePartitionsRequestData.CreatePartitionsTopicCollection();
-            List<CreatePartitionsResponseData.CreatePartitionsTopicResult> denied = new ArrayList<>();
-            for (CreatePartitionsRequestData.CreatePartitionsTopic topic : new ArrayList<>(data.topics())) {
-                if (allowed(request, AclOperation.ALTER, ResourceType.TOPIC, topic.name())) {
-                    kept.add(topic);
-                } else {
-                    denied.add(new CreatePartitionsResponseData.CreatePartitionsTopicResult().setName(topic.name())
-                            .setErrorCode(topicDenied()));
-                }
-            }
-            if (denied.isEmpty()) {
-                return next.handle(request, body);
-            }
-            data.setTopics(kept);
-            return next.handle(request, body).thenApply(response -> {
-                ((CreatePartitionsResponse) response).data().results().addAll(denied);
-                return response;
-            });
+            return filtered(next, request, body, data.topics(),
+                    topic -> allowed(request, AclOperation.ALTER, ResourceType.TOPIC, topic.name()),
+                    topic -> new CreatePartitionsResponseData.CreatePartitionsTopicResult().setName(topic.name())
+                            .setErrorCode(topicDenied()),
+                    kept -> data.setTopics(into(new CreatePartitionsRequestData.CreatePartitionsTopicCollection(), kept)),
+                    response -> ((CreatePartitionsResponse) response).data().results());
         };
     }
 
@@ -506,83 +463,48 @@ final class RequestAuthorization {
     private ApiHandler describeConfigs(ApiHandler next) {
         return (request, body) -> {
             DescribeConfigsRequestData data = ((DescribeConfigsRequest) body).data();
-            List<DescribeConfigsRequestData.DescribeConfigsResource> kept = new ArrayList<>();
-            List<DescribeConfigsResponseData.DescribeConfigsResult> denied = new ArrayList<>();
-            for (DescribeConfigsRequestData.DescribeConfigsResource resource : data.resources()) {
-                Errors error = configDenial(request, AclOperation.DESCRIBE_CONFIGS, resource.resourceType(),
-                        resource.resourceName());
-                if (error == Errors.NONE) {
-                    kept.add(resource);
-                } else {
-                    denied.add(new DescribeConfigsResponseData.DescribeConfigsResult()
-                            .setResourceType(resource.resourceType()).setResourceName(resource.resourceName())
-                            .setErrorCode(error.code()).setErrorMessage(error.message()));
-                }
-            }
-            if (denied.isEmpty()) {
-                return next.handle(request, body);
-            }
-            data.setResources(kept);
-            return next.handle(request, body).thenApply(response -> {
-                ((DescribeConfigsResponse) response).data().results().addAll(denied);
-                return response;
-            });
+            return filtered(next, request, body, data.resources(), resource -> configDenial(request,
+                    AclOperation.DESCRIBE_CONFIGS, resource.resourceType(), resource.resourceName()) == Errors.NONE,
+                    resource -> {
+                        Errors error = configDenial(request, AclOperation.DESCRIBE_CONFIGS, resource.resourceType(),
+                                resource.resourceName());
+                        return new DescribeConfigsResponseData.DescribeConfigsResult()
+                                .setResourceType(resource.resourceType()).setResourceName(resource.resourceName())
+                                .setErrorCode(error.code()).setErrorMessage(error.message());
+                    }, data::setResources, response -> ((DescribeConfigsResponse) response).data().results());
         };
     }
 
     private ApiHandler alterConfigs(ApiHandler next) {
         return (request, body) -> {
             AlterConfigsRequestData data = ((AlterConfigsRequest) body).data();
-            AlterConfigsRequestData.AlterConfigsResourceCollection kept =
-                    new AlterConfigsRequestData.AlterConfigsResourceCollection();
-            List<AlterConfigsResponseData.AlterConfigsResourceResponse> denied = new ArrayList<>();
-            for (AlterConfigsRequestData.AlterConfigsResource resource : new ArrayList<>(data.resources())) {
-                Errors error = configDenial(request, AclOperation.ALTER_CONFIGS, resource.resourceType(),
-                        resource.resourceName());
-                if (error == Errors.NONE) {
-                    kept.add(resource);
-                } else {
-                    denied.add(new AlterConfigsResponseData.AlterConfigsResourceResponse()
-                            .setResourceType(resource.resourceType()).setResourceName(resource.resourceName())
-                            .setErrorCode(error.code()).setErrorMessage(error.message()));
-                }
-            }
-            if (denied.isEmpty()) {
-                return next.handle(request, body);
-            }
-            data.setResources(kept);
-            return next.handle(request, body).thenApply(response -> {
-                ((AlterConfigsResponse) response).data().responses().addAll(denied);
-                return response;
-            });
+            return filtered(next, request, body, data.resources(), resource -> configDenial(request,
+                    AclOperation.ALTER_CONFIGS, resource.resourceType(), resource.resourceName()) == Errors.NONE,
+                    resource -> {
+                        Errors error = configDenial(request, AclOperation.ALTER_CONFIGS, resource.resourceType(),
+                                resource.resourceName());
+                        return new AlterConfigsResponseData.AlterConfigsResourceResponse()
+                                .setResourceType(resource.resourceType()).setResourceName(resource.resourceName())
+                                .setErrorCode(error.code()).setErrorMessage(error.message());
+                    }, kept -> data.setResources(into(new AlterConfigsRequestData.AlterConfigsResourceCollection(),
+                            kept)), response -> ((AlterConfigsResponse) response).data().responses());
         };
     }
 
     private ApiHandler incrementalAlterConfigs(ApiHandler next) {
         return (request, body) -> {
             IncrementalAlterConfigsRequestData data = ((IncrementalAlterConfigsRequest) body).data();
-            IncrementalAlterConfigsRequestData.AlterConfigsResourceCollection kept =
-                    new IncrementalAlterConfigsRequestData.AlterConfigsResourceCollection();
-            List<IncrementalAlterConfigsResponseData.AlterConfigsResourceResponse> denied = new ArrayList<>();
-            for (IncrementalAlterConfigsRequestData.AlterConfigsResource resource : new ArrayList<>(data.resources())) {
-                Errors error = configDenial(request, AclOperation.ALTER_CONFIGS, resource.resourceType(),
-                        resource.resourceName());
-                if (error == Errors.NONE) {
-                    kept.add(resource);
-                } else {
-                    denied.add(new IncrementalAlterConfigsResponseData.AlterConfigsResourceResponse()
-                            .setResourceType(resource.resourceType()).setResourceName(resource.resourceName())
-                            .setErrorCode(error.code()).setErrorMessage(error.message()));
-                }
-            }
-            if (denied.isEmpty()) {
-                return next.handle(request, body);
-            }
-            data.setResources(kept);
-            return next.handle(request, body).thenApply(response -> {
-                ((IncrementalAlterConfigsResponse) response).data().responses().addAll(denied);
-                return response;
-            });
+            return filtered(next, request, body, data.resources(), resource -> configDenial(request,
+                    AclOperation.ALTER_CONFIGS, resource.resourceType(), resource.resourceName()) == Errors.NONE,
+                    resource -> {
+                        Errors error = configDenial(request, AclOperation.ALTER_CONFIGS, resource.resourceType(),
+                                resource.resourceName());
+                        return new IncrementalAlterConfigsResponseData.AlterConfigsResourceResponse()
+                                .setResourceType(resource.resourceType()).setResourceName(resource.resourceName())
+                                .setErrorCode(error.code()).setErrorMessage(error.message());
+                    }, kept -> data.setResources(into(
+                            new IncrementalAlterConfigsRequestData.AlterConfigsResourceCollection(), kept)),
+                    response -> ((IncrementalAlterConfigsResponse) response).data().responses());
         };
     }
 
@@ -643,14 +565,10 @@ final class RequestAuthorization {
     private ApiHandler offsetCommit(ApiHandler next) {
         ApiHandler topics = (request, body) -> {
             OffsetCommitRequestData data = ((OffsetCommitRequest) body).data();
-            List<OffsetCommitRequestData.OffsetCommitRequestTopic> kept = new ArrayList<>();
-            List<OffsetCommitResponseData.OffsetCommitResponseTopic> denied = new ArrayList<>();
-            for (OffsetCommitRequestData.OffsetCommitRequestTopic topic : data.topics()) {
+            return filtered(next, request, body, data.topics(), topic -> {
                 String name = topicName(topic.name(), topic.topicId());
-                if (name == null || allowed(request, AclOperation.READ, ResourceType.TOPIC, name)) {
-                    kept.add(topic);
-                    continue;
-                }
+                return name == null || allowed(request, AclOperation.READ, ResourceType.TOPIC, name);
+            }, topic -> {
                 OffsetCommitResponseData.OffsetCommitResponseTopic answer =
                         new OffsetCommitResponseData.OffsetCommitResponseTopic().setName(topic.name())
                                 .setTopicId(topic.topicId());
@@ -658,16 +576,8 @@ final class RequestAuthorization {
                     answer.partitions().add(new OffsetCommitResponseData.OffsetCommitResponsePartition()
                             .setPartitionIndex(p.partitionIndex()).setErrorCode(topicDenied()));
                 }
-                denied.add(answer);
-            }
-            if (denied.isEmpty()) {
-                return next.handle(request, body);
-            }
-            data.setTopics(kept);
-            return next.handle(request, body).thenApply(response -> {
-                ((OffsetCommitResponse) response).data().topics().addAll(denied);
-                return response;
-            });
+                return answer;
+            }, data::setTopics, response -> ((OffsetCommitResponse) response).data().topics());
         };
         return group(topics, AclOperation.READ, body -> ((OffsetCommitRequest) body).data().groupId());
     }
@@ -769,24 +679,11 @@ final class RequestAuthorization {
     private ApiHandler deleteGroups(ApiHandler next) {
         return (request, body) -> {
             var data = ((DeleteGroupsRequest) body).data();
-            List<String> kept = new ArrayList<>();
-            List<DeleteGroupsResponseData.DeletableGroupResult> denied = new ArrayList<>();
-            for (String group : data.groupsNames()) {
-                if (allowed(request, AclOperation.DELETE, ResourceType.GROUP, group)) {
-                    kept.add(group);
-                } else {
-                    denied.add(new DeleteGroupsResponseData.DeletableGroupResult().setGroupId(group)
-                            .setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code()));
-                }
-            }
-            if (denied.isEmpty()) {
-                return next.handle(request, body);
-            }
-            data.setGroupsNames(kept);
-            return next.handle(request, body).thenApply(response -> {
-                denied.forEach(((DeleteGroupsResponse) response).data().results()::add);
-                return response;
-            });
+            return filtered(next, request, body, data.groupsNames(),
+                    group -> allowed(request, AclOperation.DELETE, ResourceType.GROUP, group),
+                    group -> new DeleteGroupsResponseData.DeletableGroupResult().setGroupId(group)
+                            .setErrorCode(Errors.GROUP_AUTHORIZATION_FAILED.code()),
+                    data::setGroupsNames, response -> ((DeleteGroupsResponse) response).data().results());
         };
     }
 }

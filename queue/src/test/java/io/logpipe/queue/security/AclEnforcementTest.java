@@ -21,6 +21,9 @@ import java.util.concurrent.TimeUnit;
 
 import io.logpipe.queue.TestBroker;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.ConsumerGroupListing;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -35,6 +38,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.ClusterAuthorizationException;
 import org.apache.kafka.common.errors.GroupAuthorizationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
@@ -255,6 +259,35 @@ class AclEnforcementTest {
                 admin.createAcls(List.of(allow(ANONYMOUS, AclOperation.ALL, ResourceType.TOPIC, "*"))).all());
         assertEquals(List.of(MANAGE.get(2)), AclStore.open(data).all());
         assertFalse(AclStore.open(data).all().contains(MANAGE.get(0)));
+    }
+
+    @Test
+    void topicAdministrationNeedsDeleteAlterAndTheConfigOperations() throws Exception {
+        createTopics("admin-t");
+        grant(allow(ANONYMOUS, AclOperation.DESCRIBE, ResourceType.TOPIC, "admin-t"));
+        ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, "admin-t");
+        ConfigResource brokerConfigs = new ConfigResource(ConfigResource.Type.BROKER, "1");
+        AlterConfigOp retention = new AlterConfigOp(new ConfigEntry("retention.ms", "60000"), AlterConfigOp.OpType.SET);
+        cause(TopicAuthorizationException.class, admin.deleteTopics(List.of("admin-t")).all());
+        cause(TopicAuthorizationException.class,
+                admin.createPartitions(Map.of("admin-t", NewPartitions.increaseTo(2))).all());
+        cause(TopicAuthorizationException.class, admin.describeConfigs(List.of(topic)).all());
+        cause(TopicAuthorizationException.class,
+                admin.incrementalAlterConfigs(Map.of(topic, List.of(retention))).all());
+        // the broker's own configs are the cluster's: ALTER on it does not imply DESCRIBE_CONFIGS
+        cause(ClusterAuthorizationException.class, admin.describeConfigs(List.of(brokerConfigs)).all());
+        assertEquals(1, broker.server().logs().topic("admin-t").partitions().size());
+
+        grant(allow(ANONYMOUS, AclOperation.ALTER, ResourceType.TOPIC, "admin-t"),
+                allow(ANONYMOUS, AclOperation.ALTER_CONFIGS, ResourceType.TOPIC, "admin-t"),
+                allow(ANONYMOUS, AclOperation.DELETE, ResourceType.TOPIC, "admin-t"));
+        admin.createPartitions(Map.of("admin-t", NewPartitions.increaseTo(2))).all().get(10, TimeUnit.SECONDS);
+        admin.incrementalAlterConfigs(Map.of(topic, List.of(retention))).all().get(10, TimeUnit.SECONDS);
+        // ALTER_CONFIGS implies DESCRIBE_CONFIGS
+        assertEquals("60000", admin.describeConfigs(List.of(topic)).all().get(10, TimeUnit.SECONDS).get(topic)
+                .get("retention.ms").value());
+        admin.deleteTopics(List.of("admin-t")).all().get(10, TimeUnit.SECONDS);
+        assertNull(broker.server().logs().topic("admin-t"));
     }
 
     @Test
