@@ -1,5 +1,6 @@
 package io.logpipe.queue.security;
 
+import static io.logpipe.queue.RawClient.versions;
 import static io.logpipe.queue.security.Acls.allow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -72,13 +73,6 @@ class AclApiVersionsTest {
         broker.close();
     }
 
-    static List<Short> versions(ApiKeys key) {
-        List<Short> versions = new ArrayList<>();
-        for (short v = key.oldestVersion(); v <= key.latestVersion(); v++) {
-            versions.add(v);
-        }
-        return versions;
-    }
 
     @Test
     void metadataAnswersTheDeniedTopicWithItsErrorAtEveryVersion() throws Exception {
