@@ -25,6 +25,8 @@ import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.ConsumerGroupListing;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.admin.DescribeTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -252,12 +254,23 @@ class AclEnforcementTest {
     void managingAclsNeedsAlterAndListingThemDescribeOnTheCluster() throws Exception {
         assertEquals(Set.copyOf(MANAGE), Set.copyOf(admin.describeAcls(AclBindingFilter.ANY).values()
                 .get(10, TimeUnit.SECONDS)));
+        // authorized operations, as Admin shows them: ALTER implies DESCRIBE
+        assertEquals(Set.of(AclOperation.ALTER, AclOperation.DESCRIBE, AclOperation.CREATE), admin.describeCluster(
+                new DescribeClusterOptions().includeAuthorizedOperations(true)).authorizedOperations()
+                .get(10, TimeUnit.SECONDS));
+        createTopics("ops");
+        grant(allow(ANONYMOUS, AclOperation.WRITE, ResourceType.TOPIC, "ops"));
+        assertEquals(Set.of(AclOperation.WRITE, AclOperation.DESCRIBE),
+                admin.describeTopics(List.of("ops"), new DescribeTopicsOptions().includeAuthorizedOperations(true))
+                        .allTopicNames().get(10, TimeUnit.SECONDS).get("ops").authorizedOperations(),
+                "the topic's own ACLs, as in Kafka: CREATE on the cluster does not count");
         // ALTER implies DESCRIBE: both go, in one DeleteAcls (checked against the ACLs before it)
         revoke(MANAGE.get(0), MANAGE.get(1));
         cause(ClusterAuthorizationException.class, admin.describeAcls(AclBindingFilter.ANY).values());
         cause(ClusterAuthorizationException.class,
                 admin.createAcls(List.of(allow(ANONYMOUS, AclOperation.ALL, ResourceType.TOPIC, "*"))).all());
-        assertEquals(List.of(MANAGE.get(2)), AclStore.open(data).all());
+        assertEquals(List.of(MANAGE.get(2), allow(ANONYMOUS, AclOperation.WRITE, ResourceType.TOPIC, "ops")),
+                AclStore.open(data).all());
         assertFalse(AclStore.open(data).all().contains(MANAGE.get(0)));
     }
 
