@@ -49,6 +49,8 @@ import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.message.OffsetCommitRequestData;
 import org.apache.kafka.common.message.OffsetCommitResponseData;
+import org.apache.kafka.common.message.OffsetDeleteRequestData;
+import org.apache.kafka.common.message.OffsetDeleteResponseData;
 import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
@@ -92,6 +94,7 @@ import org.apache.kafka.common.requests.MetadataResponse;
 import org.apache.kafka.common.requests.OffsetCommitRequest;
 import org.apache.kafka.common.requests.OffsetCommitResponse;
 import org.apache.kafka.common.requests.OffsetDeleteRequest;
+import org.apache.kafka.common.requests.OffsetDeleteResponse;
 import org.apache.kafka.common.requests.OffsetFetchRequest;
 import org.apache.kafka.common.requests.OffsetFetchResponse;
 import org.apache.kafka.common.requests.ProduceRequest;
@@ -114,8 +117,8 @@ import org.apache.kafka.common.resource.ResourceType;
  * <li>InitProducerId: IDEMPOTENT_WRITE on the cluster or WRITE on any topic; with a transactional id, WRITE on it;</li>
  * <li>FindCoordinator DESCRIBE group; JoinGroup, SyncGroup, Heartbeat, LeaveGroup READ group; OffsetCommit READ
  * group and READ topic; OffsetFetch READ group and DESCRIBE topic (unauthorized topics left out of an all-topics
- * fetch); OffsetDelete DELETE group; DescribeGroups DESCRIBE group; ListGroups lists the groups the principal may
- * DESCRIBE (all with DESCRIBE on the cluster); DeleteGroups DELETE group;</li>
+ * fetch); OffsetDelete DELETE group and READ topic; DescribeGroups DESCRIBE group; ListGroups lists the groups the
+ * principal may DESCRIBE (all with DESCRIBE on the cluster); DeleteGroups DELETE group;</li>
  * <li>CreateAcls, DeleteAcls ALTER cluster; DescribeAcls DESCRIBE cluster; DescribeCluster and ApiVersions need
  * nothing.</li>
  * </ul>
@@ -169,8 +172,7 @@ final class RequestAuthorization {
                         body -> ((HeartbeatRequest) body).data().groupId())),
                 Map.entry(ApiKeys.LEAVE_GROUP, next -> a.group(next, AclOperation.READ,
                         body -> ((LeaveGroupRequest) body).data().groupId())),
-                Map.entry(ApiKeys.OFFSET_DELETE, next -> a.group(next, AclOperation.DELETE,
-                        body -> ((OffsetDeleteRequest) body).data().groupId())),
+                Map.entry(ApiKeys.OFFSET_DELETE, a::offsetDelete),
                 Map.entry(ApiKeys.OFFSET_COMMIT, a::offsetCommit),
                 Map.entry(ApiKeys.OFFSET_FETCH, a::offsetFetch),
                 Map.entry(ApiKeys.DESCRIBE_GROUPS, a::describeGroups),
@@ -674,6 +676,25 @@ final class RequestAuthorization {
             }
             return response;
         });
+    }
+
+    /** DELETE on the group, then READ on each topic whose offsets go. */
+    private ApiHandler offsetDelete(ApiHandler next) {
+        ApiHandler topics = (request, body) -> {
+            OffsetDeleteRequestData data = ((OffsetDeleteRequest) body).data();
+            return filtered(next, request, body, data.topics(),
+                    topic -> allowed(request, AclOperation.READ, ResourceType.TOPIC, topic.name()), topic -> {
+                        OffsetDeleteResponseData.OffsetDeleteResponseTopic answer =
+                                new OffsetDeleteResponseData.OffsetDeleteResponseTopic().setName(topic.name());
+                        for (OffsetDeleteRequestData.OffsetDeleteRequestPartition p : topic.partitions()) {
+                            answer.partitions().add(new OffsetDeleteResponseData.OffsetDeleteResponsePartition()
+                                    .setPartitionIndex(p.partitionIndex()).setErrorCode(topicDenied()));
+                        }
+                        return answer;
+                    }, kept -> data.setTopics(into(new OffsetDeleteRequestData.OffsetDeleteRequestTopicCollection(),
+                            kept)), response -> ((OffsetDeleteResponse) response).data().topics());
+        };
+        return group(topics, AclOperation.DELETE, body -> ((OffsetDeleteRequest) body).data().groupId());
     }
 
     private ApiHandler deleteGroups(ApiHandler next) {

@@ -240,14 +240,22 @@ class AclEnforcementTest {
             }
         }
         grant(deny(ANONYMOUS, AclOperation.DESCRIBE, ResourceType.GROUP, "unseen"));
-        // DESCRIBE on the cluster (ALTER implies it) would list every group
-        revoke(MANAGE.get(0), MANAGE.get(1));
-        assertEquals(List.of("seen"), admin.listConsumerGroups().all().get(10, TimeUnit.SECONDS).stream()
-                .map(ConsumerGroupListing::groupId).toList());
         assertEquals("unseen", cause(GroupAuthorizationException.class,
                 admin.describeConsumerGroups(List.of("unseen")).all()).groupId());
         assertEquals("unseen", cause(GroupAuthorizationException.class,
                 admin.deleteConsumerGroups(List.of("unseen")).all()).groupId());
+        // OffsetDelete: DELETE on the group, then READ on the topic
+        cause(GroupAuthorizationException.class, admin.deleteConsumerGroupOffsets("seen", Set.of(tp)).all());
+        grant(allow(ANONYMOUS, AclOperation.DELETE, ResourceType.GROUP, "seen"),
+                deny(ANONYMOUS, AclOperation.READ, ResourceType.TOPIC, "t"));
+        cause(TopicAuthorizationException.class, admin.deleteConsumerGroupOffsets("seen", Set.of(tp))
+                .partitionResult(tp));
+        revoke(deny(ANONYMOUS, AclOperation.READ, ResourceType.TOPIC, "t"));
+        admin.deleteConsumerGroupOffsets("seen", Set.of(tp)).all().get(10, TimeUnit.SECONDS);
+        // DESCRIBE on the cluster (ALTER implies it) would list every group
+        revoke(MANAGE.get(0), MANAGE.get(1));
+        assertEquals(List.of("seen"), admin.listConsumerGroups().all().get(10, TimeUnit.SECONDS).stream()
+                .map(ConsumerGroupListing::groupId).toList());
     }
 
     @Test
