@@ -30,6 +30,15 @@ public final class RawClient implements AutoCloseable {
         out = socket.getOutputStream();
     }
 
+    /** Every version of {@code key} kafka-clients speaks, oldest first. */
+    public static java.util.List<Short> versions(org.apache.kafka.common.protocol.ApiKeys key) {
+        java.util.List<Short> versions = new java.util.ArrayList<>();
+        for (short v = key.oldestVersion(); v <= key.latestVersion(); v++) {
+            versions.add(v);
+        }
+        return versions;
+    }
+
     @SuppressWarnings("unchecked")
     public <T extends AbstractResponse> T send(AbstractRequest.Builder<?> builder, short version) throws IOException {
         return send(builder.build(version));

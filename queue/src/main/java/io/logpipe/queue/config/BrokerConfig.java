@@ -12,13 +12,14 @@ import java.util.Set;
 
 import io.logpipe.queue.tls.TlsSettings;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
 
 /**
  * The broker's settings, read from Apache Kafka's {@code server.properties} dialect. Keys that only make sense for a
  * Kafka cluster are accepted with one warning line each, so an existing Kafka install's file starts as is; a value
  * this broker cannot use fails with {@code file:line}, the key and the reason. Listeners speak PLAINTEXT or SSL; each
  * SSL listener gets its {@link TlsSettings} ({@code ssl.*}, overridden per listener by
- * {@code listener.name.<name>.ssl.*}). A setting that asks for SASL or ACLs, which this broker does not have yet,
+ * {@code listener.name.<name>.ssl.*}). A setting that asks for SASL, which this broker does not have yet,
  * fails the start rather than being ignored ({@link SecurityRequest}).
  */
 public final class BrokerConfig {
@@ -79,6 +80,9 @@ public final class BrokerConfig {
     private final int groupMinSessionTimeoutMs;
     private final int groupMaxSessionTimeoutMs;
     private final long offsetsRetentionMs;
+    private final boolean aclsEnabled;
+    private final Set<KafkaPrincipal> superUsers;
+    private final boolean allowEveryoneIfNoAclFound;
     private final long offsetsRetentionCheckIntervalMs;
     private final List<String> warnings;
     private final Map<String, String> effective;
@@ -153,6 +157,12 @@ public final class BrokerConfig {
         this.offsetsRetentionMs = 60_000L * r.intValue("offsets.retention.minutes", 10080, 1, Integer.MAX_VALUE);
         this.offsetsRetentionCheckIntervalMs = r.longValue("offsets.retention.check.interval.ms", 600_000, 1,
                 Long.MAX_VALUE);
+        this.aclsEnabled = r.authorizer();
+        this.superUsers = r.superUsers(aclsEnabled);
+        this.allowEveryoneIfNoAclFound = r.bool("allow.everyone.if.no.acl.found", false);
+        if (!aclsEnabled && r.has("allow.everyone.if.no.acl.found")) {
+            r.warn("allow.everyone.if.no.acl.found", "has no effect without authorizer.class.name; ignored");
+        }
         r.warnAboutUnused();
         this.warnings = List.copyOf(r.warnings);
         this.effective = Collections.unmodifiableMap(r.used);
@@ -318,6 +328,21 @@ public final class BrokerConfig {
         return offsetsRetentionCheckIntervalMs;
     }
 
+    /** Whether requests are checked against ACLs ({@code authorizer.class.name} names Kafka's authorizer). */
+    public boolean aclsEnabled() {
+        return aclsEnabled;
+    }
+
+    /** {@code super.users}: principals allowed everything, whatever the ACLs say. */
+    public Set<KafkaPrincipal> superUsers() {
+        return superUsers;
+    }
+
+    /** {@code allow.everyone.if.no.acl.found}: a resource no ACL matches is open to all (Kafka's default: false). */
+    public boolean allowEveryoneIfNoAclFound() {
+        return allowEveryoneIfNoAclFound;
+    }
+
     /** One line per key that was ignored or adjusted. */
     public List<String> warnings() {
         return warnings;
@@ -332,6 +357,9 @@ public final class BrokerConfig {
     public Map<String, String> effectiveValues() {
         return effective;
     }
+
+    private static final List<String> AUTHORIZERS = List.of("org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+            "kafka.security.authorizer.AclAuthorizer");
 
     /** Reads typed values, remembering which keys were used and where each came from. */
     private static final class Reader {
@@ -412,6 +440,51 @@ public final class BrokerConfig {
                 }
             }
             return map;
+        }
+
+        /**
+         * {@code authorizer.class.name}: Kafka's two ACL authorizers (KRaft's and the ZooKeeper-era one, same ACL
+         * model) turn ACLs on; blank is unset, as in Kafka; any other class would be a plug-in this broker cannot
+         * load, so it fails the start rather than leave the broker open.
+         */
+        boolean authorizer() throws ConfigException {
+            String name = string("authorizer.class.name", "").strip();
+            if (name.isEmpty()) {
+                return false;
+            }
+            if (!AUTHORIZERS.contains(name)) {
+                throw fail("authorizer.class.name", "'" + name + "' cannot be loaded here: this broker implements "
+                        + "Kafka's ACL authorizer only; use " + String.join(" or ", AUTHORIZERS));
+            }
+            return true;
+        }
+
+        /** {@code super.users}: {@code User:name} entries separated by semicolons, as in Kafka. */
+        Set<KafkaPrincipal> superUsers(boolean aclsEnabled) throws ConfigException {
+            if (!has("super.users")) {
+                return Set.of();
+            }
+            String value = string("super.users", "");
+            if (!aclsEnabled) {
+                if (!value.isBlank()) {
+                    warn("super.users", "has no effect without authorizer.class.name; ignored");
+                }
+                return Set.of();
+            }
+            Set<KafkaPrincipal> users = new java.util.LinkedHashSet<>();
+            for (String item : value.split(";")) {
+                String text = item.strip();
+                if (text.isEmpty()) {
+                    continue;
+                }
+                int colon = text.indexOf(':');
+                if (colon <= 0 || colon == text.length() - 1) {
+                    throw fail("super.users", "'" + text + "' is not TYPE:name (e.g. User:admin); separate entries "
+                            + "with ';'");
+                }
+                users.add(new KafkaPrincipal(text.substring(0, colon), text.substring(colon + 1)));
+            }
+            return Set.copyOf(users);
         }
 
         /** Fails on the first key, in file order, that asks for security this broker does not have. */
@@ -534,7 +607,7 @@ public final class BrokerConfig {
                     continue;
                 }
                 if (SecurityRequest.isHarmlessSecurityKey(key)) {
-                    warn(key, "has no effect without SASL or ACLs, which this broker does not have yet (issue 15);"
+                    warn(key, "has no effect without SASL, which this broker does not have yet (issue 15);"
                             + " ignored");
                     continue;
                 }

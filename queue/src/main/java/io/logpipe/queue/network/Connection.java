@@ -46,6 +46,7 @@ final class Connection {
     private boolean waitingForMemory;
     private int waitingSize;
     private Buffer waitingData;
+    /** Who is on the other end: ANONYMOUS until a TLS or SASL handshake authenticates someone. */
 
     Connection(NetSocket socket, Context context, KafkaApis apis, int maxRequestBytes, RequestMemoryPool pool) {
         this.socket = (NetSocketInternal) socket;
@@ -73,6 +74,7 @@ final class Connection {
         return principal;
     }
 
+    /** Records who a TLS or SASL handshake proved this connection to be. */
     void authenticated(KafkaPrincipal principal) {
         this.principal = principal;
     }

@@ -85,6 +85,11 @@ public final class KafkaApis {
         }
     }
 
+    /** The APIs served. */
+    java.util.Set<ApiKeys> keys() {
+        return java.util.Set.copyOf(handlers.keySet());
+    }
+
     private ApiVersionsResponse apiVersions(Errors error) {
         ApiVersionsResponseData data = new ApiVersionsResponseData().setErrorCode(error.code());
         handlers.forEach((key, registration) -> data.apiKeys().add(new ApiVersionsResponseData.ApiVersion()

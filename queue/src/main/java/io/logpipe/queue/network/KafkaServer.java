@@ -18,6 +18,8 @@ import io.logpipe.queue.group.GroupCoordinator;
 import io.logpipe.queue.log.LogManager;
 import io.logpipe.queue.tls.HandshakeFailure;
 import io.logpipe.queue.tls.ServerTls;
+import io.logpipe.queue.security.AclStore;
+import io.logpipe.queue.security.Authorizer;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -53,6 +55,8 @@ public final class KafkaServer implements AutoCloseable {
     private final List<BrokerConfig.Endpoint> bound = new ArrayList<>();
     private final RequestMemoryPool requestMemory;
     private final FetchSessionCache fetchSessions;
+    /** Null without {@code authorizer.class.name}. */
+    private Authorizer authorizer;
     private volatile GroupCoordinator groups;
     /** Checks the certificate files of TLS listeners for replacements; started only when a listener uses TLS. */
     private ScheduledExecutorService certificateWatch;
@@ -158,6 +162,14 @@ public final class KafkaServer implements AutoCloseable {
     }
 
     private Handlers buildHandlers() throws java.io.IOException {
+        // One authorizer (one ACL store on disk) for every listener's APIs.
+        if (config.aclsEnabled()) {
+            authorizer = new Authorizer(AclStore.open(config.logDirs().get(0)), config.superUsers(),
+                    config.allowEveryoneIfNoAclFound());
+            LOG.info("ACLs on: {} bindings in {}, super.users {}, allow.everyone.if.no.acl.found={}",
+                    authorizer.store().all().size(), config.logDirs().get(0).resolve(AclStore.FILE_NAME),
+                    config.superUsers(), config.allowEveryoneIfNoAclFound());
+        }
         BrokerConfig.Endpoint first = config.listeners().get(0);
         BrokerConfig.Endpoint advertised = config.advertised(first, first.port());
         groups = GroupCoordinator.open(config, logs, new BrokerEndpoint(config.nodeId(), advertised.host(),
@@ -190,6 +202,13 @@ public final class KafkaServer implements AutoCloseable {
         api.register(ApiKeys.ALTER_CONFIGS, admin::alterConfigs);
         groups.registerWith(api, self);
         api.intercept(ApiKeys.FIND_COORDINATOR, TransactionRefusal::findCoordinator);
+        AclHandler acls = new AclHandler(authorizer);
+        api.register(ApiKeys.CREATE_ACLS, acls::createAcls);
+        api.register(ApiKeys.DESCRIBE_ACLS, acls::describeAcls);
+        api.register(ApiKeys.DELETE_ACLS, acls::deleteAcls);
+        if (authorizer != null) {
+            RequestAuthorization.install(api, authorizer, logs, config);
+        }
         return api;
     }
 

@@ -1,6 +1,7 @@
 package io.logpipe.queue.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,8 +10,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 
 import org.apache.kafka.common.security.auth.SecurityProtocol;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -124,7 +127,7 @@ class BrokerConfigTest {
 
     private String refusal(String text, String... overrides) {
         ConfigException e = assertThrows(ConfigException.class, () -> load(text, overrides));
-        assertTrue(e.getMessage().contains("this broker has no SASL/ACLs yet (issue 15)"), e.getMessage());
+        assertTrue(e.getMessage().contains("this broker has no SASL yet (issue 15)"), e.getMessage());
         assertTrue(e.getMessage().contains("or use Apache Kafka"), e.getMessage());
         return e.getMessage();
     }
@@ -185,13 +188,45 @@ class BrokerConfigTest {
     }
 
     @Test
-    void authorizationKeysFailTheStartNamingTheKey() {
-        for (String line : List.of("authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
-                "super.users=User:admin", "allow.everyone.if.no.acl.found=false")) {
-            String key = line.substring(0, line.indexOf('='));
-            String m = refusal("node.id=1\n" + line + "\n");
-            assertTrue(m.contains("server.properties:2: " + key + ": asks for ACLs, but"), m);
+    void kafkasAuthorizersTurnAclsOnWithSuperUsersAndTheNoAclRule() throws Exception {
+        assertFalse(load("node.id=1\n").aclsEnabled());
+        for (String authorizer : List.of("org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                "kafka.security.authorizer.AclAuthorizer")) {
+            BrokerConfig config = load("authorizer.class.name=" + authorizer + "\n"
+                    + "super.users=User:admin; User:CN=indexer,O=logpipe\nallow.everyone.if.no.acl.found=true\n");
+            assertTrue(config.aclsEnabled(), authorizer);
+            assertEquals(Set.of(new KafkaPrincipal("User", "admin"), new KafkaPrincipal("User", "CN=indexer,O=logpipe")),
+                    config.superUsers());
+            assertTrue(config.allowEveryoneIfNoAclFound());
+            assertEquals(List.of(), config.warnings());
         }
+        BrokerConfig defaults = load("authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer\n");
+        assertEquals(Set.of(), defaults.superUsers());
+        assertFalse(defaults.allowEveryoneIfNoAclFound());
+    }
+
+    @Test
+    void anotherAuthorizerClassOrAMalformedSuperUserFailsTheStart() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> load("node.id=1\nauthorizer.class.name=com.example.LdapAuthorizer\n"));
+        assertTrue(e.getMessage().contains("server.properties:2: authorizer.class.name: 'com.example.LdapAuthorizer' "
+                + "cannot be loaded here: this broker implements Kafka's ACL authorizer only; use "
+                + "org.apache.kafka.metadata.authorizer.StandardAuthorizer or kafka.security.authorizer.AclAuthorizer"),
+                e.getMessage());
+        e = assertThrows(ConfigException.class, () -> load(
+                "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer\nsuper.users=admin\n"));
+        assertTrue(e.getMessage().contains(":2: super.users: 'admin' is not TYPE:name (e.g. User:admin)"),
+                e.getMessage());
+    }
+
+    @Test
+    void aclKeysWithoutAnAuthorizerWarnThatTheyDoNothing() throws Exception {
+        BrokerConfig config = load("super.users=User:admin\nallow.everyone.if.no.acl.found=true\n");
+        assertFalse(config.aclsEnabled());
+        assertEquals(List.of("server.properties:1: super.users has no effect without authorizer.class.name; ignored",
+                "server.properties:2: allow.everyone.if.no.acl.found has no effect without authorizer.class.name; "
+                        + "ignored"), config.warnings().stream().map(w -> w.substring(w.indexOf("server.properties")))
+                .toList());
     }
 
     @Test
@@ -217,12 +252,14 @@ class BrokerConfigTest {
                 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL
                 """);
         assertEquals(List.of(new BrokerConfig.Endpoint("PLAINTEXT", "127.0.0.1", 9092)), config.listeners());
-        for (String key : List.of("sasl.mechanism.inter.broker.protocol", "security.inter.broker.protocol",
-                "authorizer.class.name")) {
+        assertFalse(config.aclsEnabled(), "a blank authorizer.class.name is unset, as in Kafka");
+        assertTrue(config.warnings().stream().noneMatch(w -> w.contains("authorizer.class.name")), config.warnings()
+                .toString());
+        for (String key : List.of("sasl.mechanism.inter.broker.protocol", "security.inter.broker.protocol")) {
             List<String> about = config.warnings().stream().filter(w -> w.contains(": " + key + " ")).toList();
             assertEquals(1, about.size(), key + " in " + config.warnings());
             assertTrue(about.get(0).contains(
-                    "has no effect without SASL or ACLs, which this broker does not have yet (issue 15)"),
+                    "has no effect without SASL, which this broker does not have yet (issue 15)"),
                     about.get(0));
         }
         for (String key : List.of("ssl.enabled.protocols", "ssl.client.auth")) {

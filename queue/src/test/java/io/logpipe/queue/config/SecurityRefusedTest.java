@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The real broker process, given a Kafka file that asks for SASL and ACLs (which it does not have yet), refuses to
+ * The real broker process, given a Kafka file that asks for SASL and ACLs (SASL it it does not have yet), refuses to
  * start and says why; TLS keys beside them are no reason to refuse.
  */
 class SecurityRefusedTest {
@@ -34,7 +34,7 @@ class SecurityRefusedTest {
         String[] result = ChildBroker.runToExit(file.toString());
         assertEquals("2", result[0], result[1]);
         assertTrue(result[1].contains("queue-server: " + file + ":6: sasl.enabled.mechanisms: asks for SASL, but this"
-                + " broker has no SASL/ACLs yet (issue 15): remove sasl.enabled.mechanisms or use Apache Kafka"),
+                + " broker has no SASL yet (issue 15): remove sasl.enabled.mechanisms or use Apache Kafka"),
                 result[1]);
         assertFalse(result[1].contains("listening on"), result[1]);
 
@@ -43,7 +43,7 @@ class SecurityRefusedTest {
         result = ChildBroker.runToExit(file.toString());
         assertEquals("2", result[0], result[1]);
         assertTrue(result[1].contains(file + ":1: listeners: entry SASL_SSL://127.0.0.1:0 uses SASL_SSL, but this"
-                + " broker has no SASL/ACLs yet (issue 15)"), result[1]);
+                + " broker has no SASL yet (issue 15)"), result[1]);
         assertFalse(result[1].contains("listening on"), result[1]);
     }
 }

@@ -1,5 +1,6 @@
 package io.logpipe.queue.group;
 
+import static io.logpipe.queue.RawClient.versions;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -86,13 +87,6 @@ class GroupApiVersionsTest {
         broker.close();
     }
 
-    static List<Short> versions(ApiKeys key) {
-        List<Short> versions = new java.util.ArrayList<>();
-        for (short v = key.oldestVersion(); v <= key.latestVersion(); v++) {
-            versions.add(v);
-        }
-        return versions;
-    }
 
     static JoinGroupRequestData joinData(String group, String memberId) {
         JoinGroupRequestData data = new JoinGroupRequestData().setGroupId(group).setMemberId(memberId)
