@@ -10,17 +10,28 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
+import org.apache.kafka.common.security.auth.SecurityProtocol;
+
 /**
  * The broker's settings, read from Apache Kafka's {@code server.properties} dialect. Keys that only make sense for a
  * Kafka cluster are accepted with one warning line each, so an existing Kafka install's file starts as is; a value
- * this broker cannot use fails with {@code file:line}, the key and the reason. A setting that asks for TLS, SASL or
- * ACLs, which this broker does not have yet, fails the start rather than being ignored ({@link SecurityRequest}).
+ * this broker cannot use fails with {@code file:line}, the key and the reason. A setting that asks for TLS or ACLs,
+ * which this broker does not have yet, fails the start rather than being ignored ({@link SecurityRequest}); SASL
+ * listeners are read into {@link SaslListener}s.
  */
 public final class BrokerConfig {
-    /** A socket to listen on: Kafka's {@code NAME://host:port}; an empty host means every interface. */
-    public record Endpoint(String listenerName, String host, int port) {
+    /**
+     * A socket to listen on: Kafka's {@code NAME://host:port} and the security protocol the listener speaks (its
+     * entry in {@code listener.security.protocol.map}); an empty host means every interface.
+     */
+    public record Endpoint(String listenerName, String host, int port, SecurityProtocol securityProtocol) {
         public String describe() {
             return listenerName + "://" + (host.isEmpty() ? "0.0.0.0" : host) + ":" + port;
+        }
+
+        /** The same listener on {@code boundPort}. */
+        public Endpoint withPort(int boundPort) {
+            return new Endpoint(listenerName, host, boundPort, securityProtocol);
         }
     }
 
@@ -59,6 +70,10 @@ public final class BrokerConfig {
     private final int groupMaxSessionTimeoutMs;
     private final long offsetsRetentionMs;
     private final long offsetsRetentionCheckIntervalMs;
+    private final Map<String, SaslListener> saslListeners;
+    private final long connectionsMaxReauthMs;
+    private final int saslServerMaxReceiveSize;
+    private final int connectionFailedAuthenticationDelayMs;
     private final List<String> warnings;
     private final Map<String, String> effective;
     private final Set<String> explicit;
@@ -71,8 +86,13 @@ public final class BrokerConfig {
         Map<String, String> protocols = r.protocolMap();
         this.listeners = r.listeners("listeners", "PLAINTEXT://127.0.0.1:9092", protocols);
         if (listeners.isEmpty()) {
-            throw r.fail("listeners", "no PLAINTEXT listener left; add one such as PLAINTEXT://127.0.0.1:9092");
+            throw r.fail("listeners", "no listener left; add one such as PLAINTEXT://127.0.0.1:9092");
         }
+        this.saslListeners = SaslListener.readAll(r, listeners);
+        this.connectionsMaxReauthMs = r.longValue("connections.max.reauth.ms", 0, 0, Long.MAX_VALUE);
+        this.saslServerMaxReceiveSize = r.intValue("sasl.server.max.receive.size", 524288, 1, Integer.MAX_VALUE);
+        this.connectionFailedAuthenticationDelayMs = r.intValue("connection.failed.authentication.delay.ms", 100, 0,
+                Integer.MAX_VALUE);
         Map<String, Endpoint> advertised = new LinkedHashMap<>();
         if (r.has("advertised.listeners")) {
             for (Endpoint e : r.listeners("advertised.listeners", null, protocols)) {
@@ -175,7 +195,7 @@ public final class BrokerConfig {
                 host = "localhost";
             }
         }
-        return new Endpoint(listener.listenerName(), host, port);
+        return new Endpoint(listener.listenerName(), host, port, listener.securityProtocol());
     }
 
     public List<Path> logDirs() {
@@ -269,6 +289,29 @@ public final class BrokerConfig {
         return offsetsRetentionCheckIntervalMs;
     }
 
+    /** The SASL settings of listener {@code listenerName}, or null when it does not speak SASL. */
+    public SaslListener sasl(String listenerName) {
+        return saslListeners.get(listenerName);
+    }
+
+    /**
+     * Kafka's {@code connections.max.reauth.ms} (KIP-368): how long a SASL authentication holds; a client must
+     * re-authenticate on the same connection before then or the connection is closed. 0: for ever.
+     */
+    public long connectionsMaxReauthMs() {
+        return connectionsMaxReauthMs;
+    }
+
+    /** Kafka's {@code sasl.server.max.receive.size}: the largest frame a client may send before it authenticated. */
+    public int saslServerMaxReceiveSize() {
+        return saslServerMaxReceiveSize;
+    }
+
+    /** Kafka's {@code connection.failed.authentication.delay.ms}: the first delay before a failure is answered. */
+    public int connectionFailedAuthenticationDelayMs() {
+        return connectionFailedAuthenticationDelayMs;
+    }
+
     /** One line per key that was ignored or adjusted. */
     public List<String> warnings() {
         return warnings;
@@ -285,7 +328,7 @@ public final class BrokerConfig {
     }
 
     /** Reads typed values, remembering which keys were used and where each came from. */
-    private static final class Reader {
+    static final class Reader {
         private final Map<String, PropertiesFile.Entry> entries;
         private final Map<String, String> sources;
         private final Map<String, String> used = new LinkedHashMap<>();
@@ -375,7 +418,10 @@ public final class BrokerConfig {
             }
         }
 
-        /** The PLAINTEXT endpoints of a listener list; controller listeners are skipped with a warning, others fail. */
+        /**
+         * The endpoints of a listener list: PLAINTEXT and SASL_PLAINTEXT; controller listeners are skipped with a
+         * warning, the others fail.
+         */
         List<Endpoint> listeners(String key, String defaultValue, Map<String, String> protocols) throws ConfigException {
             String value = string(key, defaultValue);
             Set<String> controllerNames = new java.util.HashSet<>();
@@ -418,12 +464,19 @@ public final class BrokerConfig {
                 if (protocol == null) {
                     throw fail(key, "listener name " + name + " has no entry in listener.security.protocol.map");
                 }
-                if (!protocol.equals("PLAINTEXT")) {
-                    String through = protocol.equals(name) ? "" : " (through listener.security.protocol.map)";
-                    throw fail(key, "entry " + text + " uses " + protocol + through + ", but " + SecurityRequest.NOT_YET
-                            + ": remove this listener (PLAINTEXT listeners work) or use Apache Kafka");
+                String through = protocol.equals(name) ? "" : " (through listener.security.protocol.map)";
+                SecurityProtocol securityProtocol;
+                try {
+                    securityProtocol = SecurityProtocol.forName(protocol);
+                } catch (IllegalArgumentException e) {
+                    throw fail(key, "entry " + text + " uses " + protocol + through + ", which is no security protocol;"
+                            + " use PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL");
                 }
-                result.add(new Endpoint(name, host, port));
+                if (securityProtocol != SecurityProtocol.PLAINTEXT && securityProtocol != SecurityProtocol.SASL_PLAINTEXT) {
+                    throw fail(key, "entry " + text + " uses " + protocol + through + ", but " + SecurityRequest.NOT_YET
+                            + ": remove this listener (PLAINTEXT and SASL_PLAINTEXT listeners work) or use Apache Kafka");
+                }
+                result.add(new Endpoint(name, host, port, securityProtocol));
             }
             return result;
         }
@@ -433,8 +486,12 @@ public final class BrokerConfig {
                 if (consumed.contains(key)) {
                     continue;
                 }
+                if (SecurityRequest.isSaslKey(key)) {
+                    warn(key, "has no effect: no SASL_PLAINTEXT listener uses it; ignored");
+                    continue;
+                }
                 if (SecurityRequest.isHarmlessSecurityKey(key)) {
-                    warn(key, "has no effect without TLS, SASL or ACLs, which this broker does not have yet (issue 15);"
+                    warn(key, "has no effect without TLS or ACLs, which this broker does not have yet (issue 15);"
                             + " ignored");
                     continue;
                 }

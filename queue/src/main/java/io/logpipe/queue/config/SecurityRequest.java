@@ -4,37 +4,40 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * What a {@code server.properties} key asks of this broker's security, which does not exist yet (issue 15). A
- * security setting must never be silently ignored, so the rule is: a key fails the start when, on Apache Kafka, it
- * turns on encryption, authentication or authorization, or supplies the certificates or credentials they use, so that
- * a user who sets it believes the broker is protected. These are {@code ssl.keystore.location/key/certificate.chain},
- * {@code ssl.truststore.location/certificates}, {@code ssl.client.auth} other than {@code none},
- * {@code sasl.enabled.mechanisms}, {@code sasl.jaas.config}, the delegation-token secret, every listener-scoped
- * {@code listener.name.NAME.ssl.*} and {@code listener.name.NAME.[MECHANISM.]sasl.*} key (it exists only to configure
- * a TLS or SASL listener), {@code authorizer.class.name}, {@code super.users}, {@code allow.everyone.if.no.acl.found}
- * and {@code security.inter.broker.protocol} other than {@code PLAINTEXT}. Any other {@code ssl.*} or {@code sasl.*}
- * key (protocol versions, cipher suites, store types, passwords without a store, endpoint identification, Kerberos
- * and login tuning, {@code principal.builder.class}, {@code connections.max.reauth.ms}) only tunes a feature that is
- * off without the keys above, so it warns in one line and the broker starts; so does a key above with a blank value,
- * which asks for nothing (Kafka reads it as unset). Listeners
- * whose protocol is not PLAINTEXT are refused where listeners are parsed ({@link BrokerConfig}).
+ * What a {@code server.properties} key asks of this broker's security, of which TLS and ACLs do not exist yet
+ * (issue 15). A security setting must never be silently ignored, so the rule is: a key fails the start when, on
+ * Apache Kafka, it turns on encryption or authorization, or supplies the certificates or secrets they use, so that a
+ * user who sets it believes the broker is protected. These are {@code ssl.keystore.location/key/certificate.chain},
+ * {@code ssl.truststore.location/certificates}, {@code ssl.client.auth} other than {@code none}, the
+ * delegation-token secret (delegation tokens are not supported), every listener-scoped {@code listener.name.NAME.ssl.*}
+ * key (it exists only to configure a TLS listener), {@code authorizer.class.name}, {@code super.users},
+ * {@code allow.everyone.if.no.acl.found} and {@code security.inter.broker.protocol} SSL or SASL_SSL. Any other
+ * {@code ssl.*} key (protocol versions, cipher suites, store types, passwords without a store, endpoint
+ * identification) and {@code principal.builder.class} only tunes a feature that is off without the keys above, so it
+ * warns in one line and the broker starts; so does a key above with a blank value, which asks for nothing (Kafka reads
+ * it as unset). Listeners whose protocol is SSL or SASL_SSL are refused where listeners are parsed
+ * ({@link BrokerConfig}).
+ *
+ * <p>SASL works on SASL_PLAINTEXT listeners: {@code sasl.enabled.mechanisms}, {@code sasl.jaas.config},
+ * {@code listener.name.NAME.[MECHANISM.]sasl.*}, {@code connections.max.reauth.ms} and
+ * {@code sasl.server.max.receive.size} are read by {@link SaslListener} and {@link BrokerConfig}; one that no SASL
+ * listener uses warns that it has no effect ({@link #isSaslKey}).
  */
 final class SecurityRequest {
-    static final String NOT_YET = "this broker has no TLS/SASL/ACLs yet (issue 15)";
+    static final String NOT_YET = "this broker has no TLS/ACLs yet (issue 15)";
 
     private static final Set<String> TLS_MATERIAL = Set.of("ssl.keystore.location", "ssl.keystore.key",
             "ssl.keystore.certificate.chain", "ssl.truststore.location", "ssl.truststore.certificates");
-    private static final Set<String> SASL_KEYS = Set.of("sasl.enabled.mechanisms", "sasl.jaas.config",
-            "delegation.token.secret.key", "delegation.token.master.key");
+    private static final Set<String> DELEGATION_TOKEN_KEYS = Set.of("delegation.token.secret.key",
+            "delegation.token.master.key");
     private static final Set<String> ACL_KEYS = Set.of("authorizer.class.name", "super.users",
             "allow.everyone.if.no.acl.found");
-    private static final Set<String> TUNING_KEYS = Set.of("security.inter.broker.protocol", "principal.builder.class",
-            "connections.max.reauth.ms");
+    private static final Set<String> TUNING_KEYS = Set.of("security.inter.broker.protocol", "principal.builder.class");
 
     private SecurityRequest() {
     }
 
-    /** The feature {@code key=value} asks for ("TLS", "SASL", "ACLs", a protocol name), or null if none. */
+    /** The feature {@code key=value} asks for ("TLS", "ACLs", a protocol name...), or null if none. */
     static String requested(String key, String value) {
         String v = value.strip();
         if (v.isEmpty()) {
@@ -46,14 +49,15 @@ final class SecurityRequest {
         if (key.equals("ssl.client.auth")) {
             return v.equalsIgnoreCase("none") ? null : "TLS client authentication";
         }
-        if (SASL_KEYS.contains(key)) {
-            return "SASL";
+        if (DELEGATION_TOKEN_KEYS.contains(key)) {
+            return "delegation tokens";
         }
         if (ACL_KEYS.contains(key)) {
             return "ACLs";
         }
         if (key.equals("security.inter.broker.protocol")) {
-            return v.equalsIgnoreCase("PLAINTEXT") ? null : v.toUpperCase(Locale.ROOT);
+            String protocol = v.toUpperCase(Locale.ROOT);
+            return protocol.equals("SSL") || protocol.equals("SASL_SSL") ? protocol : null;
         }
         if (key.startsWith("listener.name.")) {
             String rest = key.substring("listener.name.".length());
@@ -62,17 +66,28 @@ final class SecurityRequest {
             if (scoped.startsWith("ssl.")) {
                 return "TLS";
             }
-            if (scoped.startsWith("sasl.") || scoped.endsWith(".sasl.jaas.config")) {
-                return "SASL";
-            }
         }
         return null;
     }
 
+    /** A key of Kafka's SASL settings (read for SASL listeners; it warns when none uses it). */
+    static boolean isSaslKey(String key) {
+        if (key.startsWith("sasl.") || key.equals("connections.max.reauth.ms")) {
+            return true;
+        }
+        if (key.startsWith("listener.name.")) {
+            String rest = key.substring("listener.name.".length());
+            int dot = rest.indexOf('.');
+            String scoped = dot < 0 ? "" : rest.substring(dot + 1);
+            return scoped.startsWith("sasl.") || scoped.endsWith(".sasl.jaas.config") || scoped.contains(".sasl.");
+        }
+        return false;
+    }
+
     /** A security key that {@link #requested} nothing: it warns and the broker starts. */
     static boolean isHarmlessSecurityKey(String key) {
-        return key.startsWith("ssl.") || key.startsWith("sasl.") || TUNING_KEYS.contains(key)
-                || SASL_KEYS.contains(key) || ACL_KEYS.contains(key);
+        return key.startsWith("ssl.") || TUNING_KEYS.contains(key) || DELEGATION_TOKEN_KEYS.contains(key)
+                || ACL_KEYS.contains(key);
     }
 
     /** The reason of the failure for a key that {@link #requested} something. */

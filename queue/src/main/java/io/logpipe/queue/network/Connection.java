@@ -5,10 +5,13 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 
+import io.logpipe.queue.security.SaslAuthenticator;
+import io.logpipe.queue.security.SaslMechanisms;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,6 +21,9 @@ import org.slf4j.LoggerFactory;
  * being answered and frames pile up, while the socket's write queue is full, or while the next frame does not fit
  * the broker's {@link RequestMemoryPool} ({@code queued.max.request.bytes}); a frame's bytes are reserved from the
  * pool once its size is read and given back once its request was handled (or the connection closed).
+ *
+ * <p>On a SASL listener the connection carries its {@link SaslAuthenticator}: until it authenticated, frames above
+ * {@code sasl.server.max.receive.size} close it, and its principal is {@link KafkaPrincipal#ANONYMOUS}.
  */
 final class Connection {
     private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
@@ -29,6 +35,10 @@ final class Connection {
     private final int maxRequestBytes;
     private final RequestMemoryPool pool;
     private final String name;
+    /** Null on a listener without SASL. */
+    private final SaslAuthenticator sasl;
+    private final int saslMaxReceiveBytes;
+    private volatile KafkaPrincipal principal = KafkaPrincipal.ANONYMOUS;
     private final ByteBuffer sizeBuffer = ByteBuffer.allocate(4);
     private final ArrayDeque<ByteBuffer> frames = new ArrayDeque<>();
     private ByteBuffer frame;
@@ -41,13 +51,16 @@ final class Connection {
     private int waitingSize;
     private Buffer waitingData;
 
-    Connection(NetSocket socket, Context context, KafkaApis apis, int maxRequestBytes, RequestMemoryPool pool) {
+    Connection(NetSocket socket, Context context, KafkaApis apis, int maxRequestBytes, RequestMemoryPool pool,
+               SaslMechanisms saslMechanisms, int saslMaxReceiveBytes) {
         this.socket = (NetSocketInternal) socket;
         this.context = context;
         this.apis = apis;
         this.maxRequestBytes = maxRequestBytes;
         this.pool = pool;
         this.name = String.valueOf(socket.remoteAddress());
+        this.sasl = saslMechanisms == null ? null : new SaslAuthenticator(saslMechanisms, name, this::authenticated);
+        this.saslMaxReceiveBytes = saslMaxReceiveBytes;
         socket.handler(this::onData);
         socket.closeHandler(v -> {
             closed = true;
@@ -58,6 +71,21 @@ final class Connection {
 
     String name() {
         return name;
+    }
+
+    /** Who the client authenticated as; {@link KafkaPrincipal#ANONYMOUS} until then, or without authentication. */
+    KafkaPrincipal principal() {
+        return principal;
+    }
+
+    /** The client proved it is {@code principal} (SASL, or a TLS client certificate). */
+    void authenticated(KafkaPrincipal principal) {
+        this.principal = principal;
+    }
+
+    /** The connection's SASL state; null on a listener without SASL. */
+    SaslAuthenticator sasl() {
+        return sasl;
     }
 
     private void onData(Buffer data) {
@@ -82,6 +110,11 @@ final class Connection {
                 sizeBuffer.clear();
                 if (size < 0 || size > maxRequestBytes) {
                     closeWithError("request size " + size + " is " + (size < 0 ? "negative" : "above socket.request.max.bytes " + maxRequestBytes));
+                    return;
+                }
+                if (sasl != null && !sasl.authenticated() && size > saslMaxReceiveBytes) {
+                    closeWithError("frame of " + size + " bytes before SASL authentication is above"
+                            + " sasl.server.max.receive.size " + saslMaxReceiveBytes);
                     return;
                 }
                 if (!pool.tryReserve(size, this::memoryReleased)) {

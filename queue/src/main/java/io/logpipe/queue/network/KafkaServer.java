@@ -6,7 +6,12 @@ import java.util.concurrent.TimeUnit;
 
 import io.logpipe.queue.config.BrokerConfig;
 import io.logpipe.queue.group.GroupCoordinator;
+import io.logpipe.queue.config.SaslListener;
 import io.logpipe.queue.log.LogManager;
+import io.logpipe.queue.security.AuthenticationThrottle;
+import io.logpipe.queue.security.SaslMechanisms;
+import io.logpipe.queue.security.ScramCredentialApis;
+import io.logpipe.queue.security.ScramCredentialStore;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -16,6 +21,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,8 +38,8 @@ public final class KafkaServer implements AutoCloseable {
     private final Vertx vertx;
     private final List<BrokerConfig.Endpoint> bound = new ArrayList<>();
     private final RequestMemoryPool requestMemory;
-    private volatile KafkaApis apis;
     private volatile GroupCoordinator groups;
+    private volatile ScramCredentialStore scram;
 
     public KafkaServer(BrokerConfig config, LogManager logs) {
         this.config = config;
@@ -49,24 +55,27 @@ public final class KafkaServer implements AutoCloseable {
 
     /** Binds every listener; returns the bound endpoints (a port of 0 replaced by the real one). */
     public List<BrokerConfig.Endpoint> start() throws Exception {
-        BrokerConfig.Endpoint first = config.listeners().get(0);
         int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
+        scram = ScramCredentialStore.open(config.logDirs().get(0));
+        AuthenticationThrottle throttle = new AuthenticationThrottle(config.connectionFailedAuthenticationDelayMs(),
+                Time.SYSTEM);
         for (BrokerConfig.Endpoint listener : config.listeners()) {
             int port = listener.port() != 0 ? listener.port() : freePort(listener.host());
+            BrokerConfig.Endpoint advertised = config.advertised(listener, port);
+            BrokerEndpoint self = new BrokerEndpoint(config.nodeId(), advertised.host(), advertised.port());
+            KafkaApis listenerApis = buildApis(self);
+            SaslListener sasl = config.sasl(listener.listenerName());
+            SaslMechanisms mechanisms = sasl == null ? null
+                    : new SaslMechanisms(sasl, scram, config.connectionsMaxReauthMs(), throttle, Time.SYSTEM);
             try {
-                deploy(listener, port, loops);
+                deploy(listener, port, loops, listenerApis, mechanisms);
             } catch (Exception e) {
-                BrokerConfig.Endpoint wanted = new BrokerConfig.Endpoint(listener.listenerName(), listener.host(), port);
+                BrokerConfig.Endpoint wanted = listener.withPort(port);
                 throw new java.io.IOException("listener " + wanted.describe() + " (from listeners) cannot bind port "
                         + port + ": " + e.getMessage() + (e instanceof java.net.BindException
                         || String.valueOf(e.getMessage()).contains("in use") ? "; is another broker running?" : ""), e);
             }
-            BrokerConfig.Endpoint endpoint = new BrokerConfig.Endpoint(listener.listenerName(), listener.host(), port);
-            bound.add(endpoint);
-            if (listener == first) {
-                BrokerConfig.Endpoint advertised = config.advertised(listener, port);
-                apis = buildApis(new BrokerEndpoint(config.nodeId(), advertised.host(), advertised.port()));
-            }
+            bound.add(listener.withPort(port));
         }
         return List.copyOf(bound);
     }
@@ -83,6 +92,11 @@ public final class KafkaServer implements AutoCloseable {
         }
     }
 
+    /**
+     * The APIs as the clients of one listener see them: Metadata, DescribeCluster and FindCoordinator name this
+     * broker by that listener's advertised address, so a client stays on the listener (and security protocol) it
+     * came in through. The logs, the group coordinator and the SCRAM credentials are shared by all listeners.
+     */
     private KafkaApis buildApis(BrokerEndpoint self) throws java.io.IOException {
         KafkaApis api = new KafkaApis();
         MetadataHandler metadata = new MetadataHandler(config, logs, self);
@@ -103,13 +117,17 @@ public final class KafkaServer implements AutoCloseable {
         api.register(ApiKeys.DESCRIBE_CONFIGS, admin::describeConfigs);
         api.register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, admin::incrementalAlterConfigs);
         api.register(ApiKeys.ALTER_CONFIGS, admin::alterConfigs);
-        groups = GroupCoordinator.open(config, logs, self);
-        groups.registerWith(api);
+        if (groups == null) {
+            groups = GroupCoordinator.open(config, logs);
+        }
+        groups.registerWith(api, self);
+        new ScramCredentialApis(scram).registerWith(api);
         api.intercept(ApiKeys.FIND_COORDINATOR, TransactionRefusal::findCoordinator);
         return api;
     }
 
-    private int deploy(BrokerConfig.Endpoint listener, int port, int instances) throws Exception {
+    private int deploy(BrokerConfig.Endpoint listener, int port, int instances, KafkaApis listenerApis,
+                       SaslMechanisms sasl) throws Exception {
         Promise<Integer> actualPort = Promise.promise();
         NetServerOptions options = new NetServerOptions()
                 .setHost(listener.host().isEmpty() ? "0.0.0.0" : listener.host())
@@ -118,7 +136,7 @@ public final class KafkaServer implements AutoCloseable {
                 .setReuseAddress(true)
                 .setIdleTimeout(600)
                 .setIdleTimeoutUnit(TimeUnit.SECONDS);
-        Future<String> deployed = vertx.deployVerticle(() -> new Acceptor(options, actualPort),
+        Future<String> deployed = vertx.deployVerticle(() -> new Acceptor(options, actualPort, listenerApis, sasl),
                 new DeploymentOptions().setInstances(instances));
         deployed.await(30, TimeUnit.SECONDS);
         return actualPort.future().await(5, TimeUnit.SECONDS);
@@ -128,23 +146,21 @@ public final class KafkaServer implements AutoCloseable {
     private final class Acceptor extends VerticleBase {
         private final NetServerOptions options;
         private final Promise<Integer> actualPort;
+        private final KafkaApis apis;
+        private final SaslMechanisms sasl;
 
-        Acceptor(NetServerOptions options, Promise<Integer> actualPort) {
+        Acceptor(NetServerOptions options, Promise<Integer> actualPort, KafkaApis apis, SaslMechanisms sasl) {
             this.options = options;
             this.actualPort = actualPort;
+            this.apis = apis;
+            this.sasl = sasl;
         }
 
         @Override
         public Future<?> start() {
             NetServer server = vertx.createNetServer(options);
-            server.connectHandler(socket -> {
-                KafkaApis current = apis;
-                if (current == null) {
-                    socket.close();
-                    return;
-                }
-                new Connection(socket, vertx.getOrCreateContext(), current, config.socketRequestMaxBytes(), requestMemory);
-            });
+            server.connectHandler(socket -> new Connection(socket, vertx.getOrCreateContext(), apis,
+                    config.socketRequestMaxBytes(), requestMemory, sasl, config.saslServerMaxReceiveSize()));
             return server.listen().onSuccess(s -> actualPort.tryComplete(s.actualPort()));
         }
     }
@@ -158,6 +174,9 @@ public final class KafkaServer implements AutoCloseable {
         }
         if (groups != null) {
             groups.close();
+        }
+        if (scram != null) {
+            scram.close();
         }
     }
 }

@@ -11,7 +11,7 @@ import io.logpipe.queue.ChildBroker;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The real broker process, given a Kafka file that asks for TLS, SASL and ACLs, refuses to start and says why. */
+/** The real broker process, given a Kafka file that asks for TLS and ACLs, refuses to start and says why. */
 class SecurityRefusedTest {
     @TempDir
     Path work;
@@ -31,7 +31,7 @@ class SecurityRefusedTest {
         String[] result = ChildBroker.runToExit(file.toString());
         assertEquals("2", result[0], result[1]);
         assertTrue(result[1].contains("queue-server: " + file + ":4: ssl.keystore.location: asks for TLS, but this"
-                + " broker has no TLS/SASL/ACLs yet (issue 15): remove ssl.keystore.location or use Apache Kafka"),
+                + " broker has no TLS/ACLs yet (issue 15): remove ssl.keystore.location or use Apache Kafka"),
                 result[1]);
         assertFalse(result[1].contains("listening on"), result[1]);
 
@@ -40,7 +40,7 @@ class SecurityRefusedTest {
         result = ChildBroker.runToExit(file.toString());
         assertEquals("2", result[0], result[1]);
         assertTrue(result[1].contains(file + ":1: listeners: entry SASL_SSL://127.0.0.1:0 uses SASL_SSL, but this"
-                + " broker has no TLS/SASL/ACLs yet (issue 15)"), result[1]);
+                + " broker has no TLS/ACLs yet (issue 15)"), result[1]);
         assertFalse(result[1].contains("listening on"), result[1]);
     }
 }
