@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * the salt and the salted password, never the password; the broker derives StoredKey and ServerKey with
  * kafka-clients' {@link ScramFormatter} and keeps those ({@link ScramCredentialStore}). As on Kafka, each user's
  * operations succeed or fail together: an empty name, an iteration count outside the mechanism's range, an unknown
- * mechanism, the same user and mechanism twice, or deleting a credential that does not exist fails every operation
+ * mechanism, a user named twice in one request (even for two mechanisms, as Kafka 4.2 refuses it), or deleting a
+ * credential that does not exist fails every operation
  * of that user with Kafka's error code and message; the other users' operations still apply.
  */
 public final class ScramCredentialApis {
@@ -145,7 +146,7 @@ public final class ScramCredentialApis {
         if (mechanism == null) {
             return new Failure(Errors.UNSUPPORTED_SASL_MECHANISM, "Unknown SCRAM mechanism");
         }
-        if (!seen.add(user + "\u0000" + mechanism.mechanismName())) {
+        if (!seen.add(user)) {
             return new Failure(Errors.DUPLICATE_RESOURCE, "A user credential cannot be altered twice in the same request");
         }
         return null;

@@ -122,7 +122,8 @@ class SaslAuthenticationTest {
 
         Throwable unknownUser = failureOf(sasl("SCRAM-SHA-256", "mallory", "anything"));
         assertInstanceOf(SaslAuthenticationException.class, unknownUser, String.valueOf(unknownUser));
-        assertEquals("Authentication failed: Invalid user credentials", unknownUser.getMessage());
+        assertEquals("Authentication failed during authentication due to invalid credentials with SASL mechanism"
+                + " SCRAM-SHA-256", unknownUser.getMessage());
 
         if (broker.kind() == KafkaBroker.Kind.QUEUE) {
             Wait.until("the broker logged the failures", () -> brokerLog().contains("user mallory"));

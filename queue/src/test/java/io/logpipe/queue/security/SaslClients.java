@@ -62,13 +62,15 @@ final class SaslClients {
         return new KafkaConsumer<>(all);
     }
 
-    /** Adds or replaces {@code user}'s SCRAM credential through {@code admin} (4096 iterations, Kafka's default). */
+    /**
+     * Adds or replaces {@code user}'s SCRAM credentials through {@code admin} (4096 iterations, Kafka's default), one
+     * request per mechanism: Kafka refuses a user named twice in one request.
+     */
     static void addScramUser(Admin admin, String user, String password, ScramMechanism... mechanisms) throws Exception {
-        List<org.apache.kafka.clients.admin.UserScramCredentialAlteration> alterations = new ArrayList<>();
         for (ScramMechanism mechanism : mechanisms) {
-            alterations.add(new UserScramCredentialUpsertion(user, new ScramCredentialInfo(mechanism, 4096), password));
+            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(user,
+                    new ScramCredentialInfo(mechanism, 4096), password))).all().get(30, TimeUnit.SECONDS);
         }
-        admin.alterUserScramCredentials(alterations).all().get(30, TimeUnit.SECONDS);
     }
 
     /** Polls until {@code count} records arrived (30 s at most), returning their values. */
