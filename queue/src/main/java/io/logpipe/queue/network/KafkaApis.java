@@ -47,8 +47,9 @@ public final class KafkaApis {
     public KafkaApis() {
         register(ApiKeys.API_VERSIONS, (request, body) -> CompletableFuture.completedFuture(apiVersions(Errors.NONE)));
         // Answered here only on listeners without SASL; a SASL listener's connections answer them (handle()).
-        // SaslHandshake v0 (raw SASL tokens after it, no SaslAuthenticate) is not offered.
-        register(ApiKeys.SASL_HANDSHAKE, (short) 1, (short) 1, KafkaApis::noSaslHere);
+        // v0 is advertised because librdkafka requires it to see SASL at all; it then sends v1 like every client
+        // since Kafka 1.0 (SaslAuthenticate), and a real v0 handshake is refused (SaslAuthenticator).
+        register(ApiKeys.SASL_HANDSHAKE, (short) 0, (short) 1, KafkaApis::noSaslHere);
         register(ApiKeys.SASL_AUTHENTICATE, KafkaApis::noSaslHere);
     }
 

@@ -28,6 +28,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The SASL state of one connection on a SASL listener, driven by Kafka frames (SaslHandshake v1, then
  * SaslAuthenticate v0-2 carrying the mechanism's tokens), so it is the same whatever transport carries the frames.
+ * SaslHandshake v0, after which a client would send bare SASL tokens instead of Kafka frames, is refused.
  * Until it succeeds, only ApiVersions, SaslHandshake and SaslAuthenticate are served ({@link #refusal}); anything
  * else, or a request after a failure, closes the connection, as Kafka does. A success makes the connection's
  * principal {@code User:NAME}.
@@ -92,6 +93,10 @@ public final class SaslAuthenticator {
     public CompletionStage<AbstractResponse> handshake(ClientRequest request, SaslHandshakeRequest body) {
         String wanted = body.data().mechanism();
         SaslHandshakeResponseData response = new SaslHandshakeResponseData().setMechanisms(mechanisms.enabled());
+        if (request.version() == 0) {
+            return fail(request, Errors.ILLEGAL_SASL_STATE, "SaslHandshake v0 (raw SASL tokens) is not supported; use"
+                    + " a client that sends SaslAuthenticate (any Kafka client since 1.0, librdkafka)", response);
+        }
         if (state == State.AUTHENTICATE) {
             return fail(request, Errors.ILLEGAL_SASL_STATE, "SaslHandshake twice without SaslAuthenticate", response);
         }
@@ -135,10 +140,11 @@ public final class SaslAuthenticator {
         try {
             challenge = server.evaluateResponse(token);
         } catch (SaslAuthenticationException e) {
-            return failed(request, e.getMessage());
+            return failed(request, e.getMessage(), null);
         } catch (SaslException | RuntimeException e) {
+            // Kafka's answer to a SaslException; the mechanism's own reason (it names no secret) goes to the log
             return failed(request, "Authentication failed during authentication due to invalid credentials with SASL"
-                    + " mechanism " + mechanism);
+                    + " mechanism " + mechanism, e.getMessage());
         }
         if (!server.isComplete()) {
             return done(new SaslAuthenticateResponse(response.setAuthBytes(challenge == null ? new byte[0] : challenge)));
@@ -147,7 +153,7 @@ public final class SaslAuthenticator {
         disposeServer();
         if (reauthenticating && !authenticatedAs.equals(principal)) {
             return failed(request, "Cannot change principals during re-authentication from " + principal + ": "
-                    + authenticatedAs);
+                    + authenticatedAs, null);
         }
         mechanisms.throttle().succeeded(clientHost);
         long lifetimeMs = mechanisms.reauthMs();
@@ -185,13 +191,13 @@ public final class SaslAuthenticator {
         }
     }
 
-    private CompletionStage<AbstractResponse> failed(ClientRequest request, String message) {
+    private CompletionStage<AbstractResponse> failed(ClientRequest request, String message, String detail) {
         disposeServer();
         state = State.FAILED;
         long delayMs = mechanisms.throttle().failed(clientHost);
-        LOG.warn("SASL authentication failed: client {} on listener {}, mechanism {}, user {}: {}{}; closing its"
+        LOG.warn("SASL authentication failed: client {} on listener {}, mechanism {}, user {}: {}{}{}; closing its"
                         + " connection", clientAddress, mechanisms.listenerName(), mechanism, userName, message,
-                delayMs > 0 ? " (answered after " + delayMs + " ms)" : "");
+                detail == null ? "" : " (" + detail + ")", delayMs > 0 ? " (answered after " + delayMs + " ms)" : "");
         SaslAuthenticateResponse response = new SaslAuthenticateResponse(new SaslAuthenticateResponseData()
                 .setErrorCode(Errors.SASL_AUTHENTICATION_FAILED.code()).setErrorMessage(message));
         if (delayMs == 0 || request.context() == null) {
