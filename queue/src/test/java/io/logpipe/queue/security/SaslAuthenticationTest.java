@@ -215,7 +215,8 @@ class SaslAuthenticationTest {
             SaslHandshakeResponse handshake = raw.send(new SaslHandshakeRequest.Builder(
                     new SaslHandshakeRequestData().setMechanism("PLAIN")), (short) 1);
             assertEquals(Errors.NONE, handshake.error());
-            assertEquals(List.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"), handshake.enabledMechanisms());
+            assertEquals(java.util.Set.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"),
+                    java.util.Set.copyOf(handshake.enabledMechanisms()));
             SaslAuthenticateResponse authenticated = raw.send(new SaslAuthenticateRequest.Builder(
                     new SaslAuthenticateRequestData().setAuthBytes("\u0000alice\u0000alice-secret"
                             .getBytes(StandardCharsets.UTF_8))), (short) 2);
