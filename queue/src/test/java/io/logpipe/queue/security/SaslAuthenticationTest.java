@@ -68,16 +68,8 @@ class SaslAuthenticationTest {
                 .property("listener.name.plainonly.sasl.enabled.mechanisms", "PLAIN")
                 .property("listener.name.plainonly.plain.sasl.jaas.config", SaslClients.PLAIN_JAAS)
                 .start();
-        try (Admin admin = broker.admin()) {
-            SaslClients.addScramUser(admin, "bob", "bob-secret", ScramMechanism.SCRAM_SHA_256,
-                    ScramMechanism.SCRAM_SHA_512);
-        }
-        // Apache Kafka applies credentials through its metadata log, a moment after the Admin call returned.
-        Wait.until("bob can log in with SCRAM-SHA-512", () -> {
-            try (Admin admin = SaslClients.admin(sasl("SCRAM-SHA-512", "bob", "bob-secret"))) {
-                return !admin.describeCluster().nodes().get(10, TimeUnit.SECONDS).isEmpty();
-            }
-        });
+        SaslClients.addScramUser(broker, "SASL", "bob", "bob-secret", ScramMechanism.SCRAM_SHA_256,
+                ScramMechanism.SCRAM_SHA_512);
     }
 
     @AfterAll
@@ -184,6 +176,43 @@ class SaslAuthenticationTest {
         }
         Wait.until("carol can no longer log in", () -> failureOf(sasl("SCRAM-SHA-512", "carol", "carol-secret"))
                 instanceof SaslAuthenticationException);
+    }
+
+    @Test
+    void unacceptableScramAlterationsFailWithKafkasErrors() throws Exception {
+        try (Admin admin = broker.admin()) {
+            ExecutionException tooFew = assertThrows(ExecutionException.class, () -> admin.alterUserScramCredentials(
+                    List.of(new org.apache.kafka.clients.admin.UserScramCredentialUpsertion("dave",
+                            new org.apache.kafka.clients.admin.ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 1000),
+                            "dave-secret"))).all().get(30, TimeUnit.SECONDS));
+            assertInstanceOf(org.apache.kafka.common.errors.UnacceptableCredentialException.class, tooFew.getCause(),
+                    String.valueOf(tooFew.getCause()));
+            ExecutionException absent = assertThrows(ExecutionException.class, () -> admin.alterUserScramCredentials(
+                    List.of(new org.apache.kafka.clients.admin.UserScramCredentialDeletion("nobody",
+                            ScramMechanism.SCRAM_SHA_256))).all().get(30, TimeUnit.SECONDS));
+            assertInstanceOf(ResourceNotFoundException.class, absent.getCause(), String.valueOf(absent.getCause()));
+            if (broker.kind() == KafkaBroker.Kind.QUEUE) {
+                assertEquals("Too few iterations", tooFew.getCause().getMessage());
+                assertEquals("Attempt to delete a user credential that does not exist", absent.getCause().getMessage());
+            }
+            assertFalse(admin.describeUserScramCredentials().all().get(30, TimeUnit.SECONDS).containsKey("dave"));
+        }
+    }
+
+    @Test
+    void aFrameAboveSaslServerMaxReceiveSizeBeforeAuthenticationClosesTheConnection() throws Exception {
+        try (RawClient raw = new RawClient("127.0.0.1", port("SASL"))) {
+            byte[] huge = new byte[600 * 1024];
+            assertThrows(java.io.IOException.class, () -> raw.send(new SaslAuthenticateRequest.Builder(
+                    new SaslAuthenticateRequestData().setAuthBytes(huge)), (short) 2));
+        }
+        if (broker.kind() == KafkaBroker.Kind.QUEUE) {
+            Wait.until("the broker logged why", () -> brokerLog().contains("bytes before SASL authentication is above"
+                    + " sasl.server.max.receive.size 524288; closing it"));
+        }
+        try (Admin admin = SaslClients.admin(sasl("PLAIN", "alice", "alice-secret"))) {
+            assertEquals(1, admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).size(), "the broker goes on");
+        }
     }
 
     private static int port(String listener) {

@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import io.logpipe.testkit.KafkaBroker;
+import io.logpipe.testkit.Wait;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;
 import org.apache.kafka.clients.admin.ScramMechanism;
@@ -70,6 +72,25 @@ final class SaslClients {
         for (ScramMechanism mechanism : mechanisms) {
             admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(user,
                     new ScramCredentialInfo(mechanism, 4096), password))).all().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * Adds {@code user} through the broker's PLAINTEXT admin and waits until the user logs in on {@code listener}
+     * with each mechanism: Apache Kafka applies credentials through its metadata log, a moment after the call.
+     */
+    static void addScramUser(KafkaBroker broker, String listener, String user, String password,
+                             ScramMechanism... mechanisms) throws Exception {
+        try (Admin admin = broker.admin()) {
+            addScramUser(admin, user, password, mechanisms);
+        }
+        for (ScramMechanism mechanism : mechanisms) {
+            Wait.until(user + " can log in with " + mechanism.mechanismName(), () -> {
+                try (Admin admin = admin(settings(broker.bootstrapServers(listener), mechanism.mechanismName(), user,
+                        password))) {
+                    return !admin.describeCluster().nodes().get(10, TimeUnit.SECONDS).isEmpty();
+                }
+            });
         }
     }
 
