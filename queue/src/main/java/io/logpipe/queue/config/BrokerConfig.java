@@ -354,6 +354,16 @@ public final class BrokerConfig {
             return value;
         }
 
+        /**
+         * A value that holds secrets (a JAAS entry with passwords): read like {@link #string} but kept out of the
+         * effective values, which DescribeConfigs shows to any client.
+         */
+        String secret(String key) {
+            consumed.add(key);
+            PropertiesFile.Entry entry = entries.get(key);
+            return entry == null ? null : entry.value();
+        }
+
         ConfigException fail(String key, String reason) {
             String where = sources.getOrDefault(key, "(default)");
             return new ConfigException(where + ": " + key + ": " + reason);

@@ -103,7 +103,7 @@ public record SaslListener(String listenerName, List<String> mechanisms, Map<Str
 
     private static AppConfigurationEntry parse(BrokerConfig.Reader r, String key, String listenerName,
                                                String mechanism) throws ConfigException {
-        String text = r.string(key, null);
+        String text = r.secret(key);
         List<AppConfigurationEntry> parsed;
         try {
             parsed = JaasContext.loadServerContext(ListenerName.normalised(listenerName), mechanism,

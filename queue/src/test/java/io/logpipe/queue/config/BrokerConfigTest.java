@@ -235,6 +235,9 @@ class BrokerConfigTest {
         assertEquals(60000, config.connectionsMaxReauthMs());
         assertEquals(524288, config.saslServerMaxReceiveSize());
         assertEquals(List.of(), config.warnings());
+        assertTrue(config.effectiveValues().keySet().stream().noneMatch(k -> k.endsWith("sasl.jaas.config")),
+                "JAAS entries hold passwords: DescribeConfigs must not show them; " + config.effectiveValues().keySet());
+        assertEquals("PLAIN,SCRAM-SHA-512", config.effectiveValues().get("sasl.enabled.mechanisms"));
     }
 
     @Test
