@@ -36,8 +36,13 @@ public final class KafkaTool {
     private KafkaTool() {
     }
 
-    public static synchronized Result run(String tool, Main main, TestBroker broker, String stdin, String... args) {
-        List<String> all = new ArrayList<>(List.of("--bootstrap-server", broker.bootstrap()));
+    public static Result run(String tool, Main main, TestBroker broker, String stdin, String... args) {
+        return run(tool, main, broker.bootstrap(), stdin, args);
+    }
+
+    /** The same against any broker's {@code bootstrap} address (a child broker, Apache Kafka). */
+    public static synchronized Result run(String tool, Main main, String bootstrap, String stdin, String... args) {
+        List<String> all = new ArrayList<>(List.of("--bootstrap-server", bootstrap));
         all.addAll(List.of(args));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();

@@ -17,10 +17,10 @@ import org.apache.kafka.common.security.auth.KafkaPrincipal;
 /**
  * The broker's settings, read from Apache Kafka's {@code server.properties} dialect. Keys that only make sense for a
  * Kafka cluster are accepted with one warning line each, so an existing Kafka install's file starts as is; a value
- * this broker cannot use fails with {@code file:line}, the key and the reason. Listeners speak PLAINTEXT or SSL; each
- * SSL listener gets its {@link TlsSettings} ({@code ssl.*}, overridden per listener by
- * {@code listener.name.<name>.ssl.*}). A setting that asks for SASL, which this broker does not have yet,
- * fails the start rather than being ignored ({@link SecurityRequest}).
+ * this broker cannot use fails with {@code file:line}, the key and the reason. Listeners speak PLAINTEXT, SSL, SASL_PLAINTEXT
+ * or SASL_SSL; each SSL and SASL_SSL listener gets its {@link TlsSettings} ({@code ssl.*}, overridden per listener by
+ * {@code listener.name.<name>.ssl.*}), each SASL one its {@link SaslListener}. A security setting this broker cannot
+ * honour fails the start rather than being ignored ({@link SecurityRequest}).
  */
 public final class BrokerConfig {
     /**
@@ -33,13 +33,18 @@ public final class BrokerConfig {
             this(listenerName, host, port, SecurityProtocol.PLAINTEXT);
         }
 
-        /** Whether connections to this listener are TLS (SSL, and SASL_SSL once SASL exists). */
+        /** Whether connections to this listener are TLS (SSL and SASL_SSL). */
         public boolean usesTls() {
             return securityProtocol == SecurityProtocol.SSL || securityProtocol == SecurityProtocol.SASL_SSL;
         }
 
         public String describe() {
             return listenerName + "://" + (host.isEmpty() ? "0.0.0.0" : host) + ":" + port;
+        }
+
+        /** The same listener on {@code boundPort}. */
+        public Endpoint withPort(int boundPort) {
+            return new Endpoint(listenerName, host, boundPort, securityProtocol);
         }
     }
 
@@ -84,6 +89,10 @@ public final class BrokerConfig {
     private final Set<KafkaPrincipal> superUsers;
     private final boolean allowEveryoneIfNoAclFound;
     private final long offsetsRetentionCheckIntervalMs;
+    private final Map<String, SaslListener> saslListeners;
+    private final long connectionsMaxReauthMs;
+    private final int saslServerMaxReceiveSize;
+    private final int connectionFailedAuthenticationDelayMs;
     private final List<String> warnings;
     private final Map<String, String> effective;
     private final Set<String> explicit;
@@ -105,6 +114,11 @@ public final class BrokerConfig {
             }
         }
         this.tls = Collections.unmodifiableMap(tlsSettings);
+        this.saslListeners = SaslListener.readAll(r, listeners);
+        this.connectionsMaxReauthMs = r.longValue("connections.max.reauth.ms", 0, 0, Long.MAX_VALUE);
+        this.saslServerMaxReceiveSize = r.intValue("sasl.server.max.receive.size", 524288, 1, Integer.MAX_VALUE);
+        this.connectionFailedAuthenticationDelayMs = r.intValue("connection.failed.authentication.delay.ms", 100, 0,
+                Integer.MAX_VALUE);
         Map<String, Endpoint> advertised = new LinkedHashMap<>();
         if (r.has("advertised.listeners")) {
             for (Endpoint e : r.listeners("advertised.listeners", null, protocols)) {
@@ -343,6 +357,29 @@ public final class BrokerConfig {
         return allowEveryoneIfNoAclFound;
     }
 
+    /** The SASL settings of listener {@code listenerName}, or null when it does not speak SASL. */
+    public SaslListener sasl(String listenerName) {
+        return saslListeners.get(listenerName);
+    }
+
+    /**
+     * Kafka's {@code connections.max.reauth.ms} (KIP-368): how long a SASL authentication holds; a client must
+     * re-authenticate on the same connection before then or the connection is closed. 0: for ever.
+     */
+    public long connectionsMaxReauthMs() {
+        return connectionsMaxReauthMs;
+    }
+
+    /** Kafka's {@code sasl.server.max.receive.size}: the largest frame a client may send before it authenticated. */
+    public int saslServerMaxReceiveSize() {
+        return saslServerMaxReceiveSize;
+    }
+
+    /** Kafka's {@code connection.failed.authentication.delay.ms}: the first delay before a failure is answered. */
+    public int connectionFailedAuthenticationDelayMs() {
+        return connectionFailedAuthenticationDelayMs;
+    }
+
     /** One line per key that was ignored or adjusted. */
     public List<String> warnings() {
         return warnings;
@@ -362,7 +399,7 @@ public final class BrokerConfig {
             "kafka.security.authorizer.AclAuthorizer");
 
     /** Reads typed values, remembering which keys were used and where each came from. */
-    private static final class Reader {
+    static final class Reader {
         private final Map<String, PropertiesFile.Entry> entries;
         private final Map<String, String> sources;
         private final Map<String, String> used = new LinkedHashMap<>();
@@ -386,6 +423,16 @@ public final class BrokerConfig {
                 used.put(key, value);
             }
             return value;
+        }
+
+        /**
+         * A value that holds secrets (a JAAS entry with passwords): read like {@link #string} but kept out of the
+         * effective values, which DescribeConfigs shows to any client.
+         */
+        String secret(String key) {
+            consumed.add(key);
+            PropertiesFile.Entry entry = entries.get(key);
+            return entry == null ? null : entry.value();
         }
 
         ConfigException fail(String key, String reason) {
@@ -497,7 +544,10 @@ public final class BrokerConfig {
             }
         }
 
-        /** The PLAINTEXT endpoints of a listener list; controller listeners are skipped with a warning, others fail. */
+        /**
+         * The endpoints of a listener list: PLAINTEXT and SASL_PLAINTEXT; controller listeners are skipped with a
+         * warning, the others fail.
+         */
         List<Endpoint> listeners(String key, String defaultValue, Map<String, String> protocols) throws ConfigException {
             String value = string(key, defaultValue);
             Set<String> controllerNames = new java.util.HashSet<>();
@@ -545,12 +595,8 @@ public final class BrokerConfig {
                 try {
                     securityProtocol = SecurityProtocol.forName(protocol);
                 } catch (IllegalArgumentException e) {
-                    throw fail(key, "entry " + text + " uses " + protocol + through + ", which is not a security"
-                            + " protocol; use PLAINTEXT or SSL");
-                }
-                if (securityProtocol != SecurityProtocol.PLAINTEXT && securityProtocol != SecurityProtocol.SSL) {
-                    throw fail(key, "entry " + text + " uses " + protocol + through + ", but " + SecurityRequest.NOT_YET
-                            + ": remove this listener (PLAINTEXT and SSL listeners work) or use Apache Kafka");
+                    throw fail(key, "entry " + text + " uses " + protocol + through + ", which is no security protocol;"
+                            + " use PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL");
                 }
                 result.add(new Endpoint(name, host, port, securityProtocol));
             }
@@ -606,9 +652,12 @@ public final class BrokerConfig {
                             + " JVM default this broker keeps); ignored");
                     continue;
                 }
+                if (SecurityRequest.isSaslKey(key)) {
+                    warn(key, "has no effect: no SASL listener uses it; ignored");
+                    continue;
+                }
                 if (SecurityRequest.isHarmlessSecurityKey(key)) {
-                    warn(key, "has no effect without SASL, which this broker does not have yet (issue 15);"
-                            + " ignored");
+                    warn(key, "has no effect on this single-node broker; ignored");
                     continue;
                 }
                 boolean clusterOnly = CLUSTER_ONLY_PREFIXES.stream().anyMatch(key::startsWith);

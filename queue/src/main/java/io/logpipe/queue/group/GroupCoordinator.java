@@ -69,7 +69,6 @@ public final class GroupCoordinator implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GroupCoordinator.class);
     private static final long SWEEP_INTERVAL_MS = 100;
 
-    private final BrokerEndpoint self;
     private final long offsetsRetentionCheckIntervalMs;
     private long lastRetentionCheckMs = System.currentTimeMillis();
     private final OffsetStore store;
@@ -78,9 +77,8 @@ public final class GroupCoordinator implements AutoCloseable {
     /** The one thread that writes the store, so records reach the file in the order the state machine made them. */
     private final ExecutorService storeWriter;
 
-    private GroupCoordinator(BrokerConfig config, LogManager logs, BrokerEndpoint self, OffsetStore store,
+    private GroupCoordinator(BrokerConfig config, LogManager logs, OffsetStore store,
                              Map<String, OffsetStore.StoredGroup> loaded) {
-        this.self = self;
         this.offsetsRetentionCheckIntervalMs = config.offsetsRetentionCheckIntervalMs();
         this.store = store;
         this.timers = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "group-coordinator"));
@@ -93,21 +91,19 @@ public final class GroupCoordinator implements AutoCloseable {
     }
 
     /** Recovers the committed offsets from the first log dir and starts the session-expiry sweep. */
-    public static GroupCoordinator open(BrokerConfig config, LogManager logs, BrokerEndpoint self) throws IOException {
+    public static GroupCoordinator open(BrokerConfig config, LogManager logs) throws IOException {
         Map<String, OffsetStore.StoredGroup> loaded = new TreeMap<>();
         OffsetStore store = OffsetStore.open(config.logDirs().get(0), config.logFlushIntervalMessages(),
                 config.logFlushIntervalMs(), loaded);
-        GroupCoordinator coordinator = new GroupCoordinator(config, logs, self, store, loaded);
+        GroupCoordinator coordinator = new GroupCoordinator(config, logs, store, loaded);
         logs.onTopicDeleted(coordinator::removeOffsetsOf);
         return coordinator;
     }
 
-    /** Registers every group API, over all the versions kafka-clients knows. */
-    public void registerWith(KafkaApis apis) {
-        registerWith(apis, self);
-    }
-
-    /** As {@link #registerWith(KafkaApis)}, for a listener whose clients reach this broker at {@code listener}. */
+    /**
+     * Registers every group API, over all the versions kafka-clients knows, for a listener whose clients reach this
+     * broker at {@code listener} (FindCoordinator names that address).
+     */
     public void registerWith(KafkaApis apis, BrokerEndpoint listener) {
         apis.register(ApiKeys.FIND_COORDINATOR, (request, body) -> findCoordinator(listener, request, body));
         apis.register(ApiKeys.JOIN_GROUP, this::joinGroup);

@@ -5,6 +5,8 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 
+import io.logpipe.queue.security.SaslAuthenticator;
+import io.logpipe.queue.security.SaslMechanisms;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.net.NetSocketInternal;
@@ -19,9 +21,12 @@ import org.slf4j.LoggerFactory;
  * being answered and frames pile up, while the socket's write queue is full, or while the next frame does not fit
  * the broker's {@link RequestMemoryPool} ({@code queued.max.request.bytes}); a frame's bytes are reserved from the
  * pool once its size is read and given back once its request was handled (or the connection closed). Its
- * {@link #principal()} is who the client proved to be (a TLS client certificate, later SASL), ANONYMOUS until then.
+ * {@link #principal()} is who the client proved to be (a TLS client certificate, or SASL), ANONYMOUS until then.
  * Over TLS, record data in segment files cannot go to the socket with sendfile, since it must be encrypted: the
  * response is then built with copies of the bytes ({@link #sendsFileRegions()}).
+ *
+ * <p>On a SASL listener the connection carries its {@link SaslAuthenticator}: until it authenticated, frames above
+ * {@code sasl.server.max.receive.size} close it, and its principal is {@link KafkaPrincipal#ANONYMOUS}.
  */
 final class Connection {
     private static final Logger LOG = LoggerFactory.getLogger(Connection.class);
@@ -34,6 +39,9 @@ final class Connection {
     private final RequestMemoryPool pool;
     private final String name;
     private final boolean tls;
+    /** Null on a listener without SASL. */
+    private final SaslAuthenticator sasl;
+    private final int saslMaxReceiveBytes;
     private volatile KafkaPrincipal principal = KafkaPrincipal.ANONYMOUS;
     private final ByteBuffer sizeBuffer = ByteBuffer.allocate(4);
     private final ArrayDeque<ByteBuffer> frames = new ArrayDeque<>();
@@ -46,9 +54,9 @@ final class Connection {
     private boolean waitingForMemory;
     private int waitingSize;
     private Buffer waitingData;
-    /** Who is on the other end: ANONYMOUS until a TLS or SASL handshake authenticates someone. */
 
-    Connection(NetSocket socket, Context context, KafkaApis apis, int maxRequestBytes, RequestMemoryPool pool) {
+    Connection(NetSocket socket, Context context, KafkaApis apis, int maxRequestBytes, RequestMemoryPool pool,
+               SaslMechanisms saslMechanisms, int saslMaxReceiveBytes) {
         this.socket = (NetSocketInternal) socket;
         this.context = context;
         this.apis = apis;
@@ -56,6 +64,8 @@ final class Connection {
         this.pool = pool;
         this.name = String.valueOf(socket.remoteAddress());
         this.tls = socket.isSsl();
+        this.sasl = saslMechanisms == null ? null : new SaslAuthenticator(saslMechanisms, name, this::authenticated);
+        this.saslMaxReceiveBytes = saslMaxReceiveBytes;
         socket.handler(this::onData);
         socket.closeHandler(v -> {
             closed = true;
@@ -77,6 +87,11 @@ final class Connection {
     /** Records who a TLS or SASL handshake proved this connection to be. */
     void authenticated(KafkaPrincipal principal) {
         this.principal = principal;
+    }
+
+    /** The connection's SASL state; null on a listener without SASL. */
+    SaslAuthenticator sasl() {
+        return sasl;
     }
 
     private void onData(Buffer data) {
@@ -101,6 +116,11 @@ final class Connection {
                 sizeBuffer.clear();
                 if (size < 0 || size > maxRequestBytes) {
                     closeWithError("request size " + size + " is " + (size < 0 ? "negative" : "above socket.request.max.bytes " + maxRequestBytes));
+                    return;
+                }
+                if (sasl != null && !sasl.authenticated() && size > saslMaxReceiveBytes) {
+                    closeWithError("frame of " + size + " bytes before SASL authentication is above"
+                            + " sasl.server.max.receive.size " + saslMaxReceiveBytes);
                     return;
                 }
                 if (!pool.tryReserve(size, this::memoryReleased)) {

@@ -10,7 +10,9 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
+import io.logpipe.queue.security.SaslAuthenticator;
 import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.IllegalSaslStateException;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
@@ -20,6 +22,8 @@ import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.ApiVersionsResponse;
 import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.requests.ResponseHeader;
+import org.apache.kafka.common.requests.SaslAuthenticateRequest;
+import org.apache.kafka.common.requests.SaslHandshakeRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * Decodes a request frame with kafka-clients' own protocol classes, dispatches it to the handler registered for its
  * API and serializes the answer. ApiVersions advertises exactly the registered APIs and version ranges, so clients
  * negotiate down to what is implemented; anything else (unknown key, unsupported version, garbage) closes the
- * connection with one log line, as Kafka does.
+ * connection with one log line, as Kafka does. On a SASL listener the connection's {@link SaslAuthenticator} answers
+ * SaslHandshake and SaslAuthenticate and decides which other requests may be served yet.
  */
 public final class KafkaApis {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaApis.class);
@@ -51,6 +56,17 @@ public final class KafkaApis {
     public KafkaApis(long maxRequestEntries) {
         this.maxRequestEntries = maxRequestEntries;
         register(ApiKeys.API_VERSIONS, (request, body) -> CompletableFuture.completedFuture(apiVersions(Errors.NONE)));
+        // Answered here only on listeners without SASL; a SASL listener's connections answer them (handle()).
+        // v0 is advertised because librdkafka requires it to see SASL at all; it then sends v1 like every client
+        // since Kafka 1.0 (SaslAuthenticate), and a real v0 handshake is refused (SaslAuthenticator).
+        register(ApiKeys.SASL_HANDSHAKE, (short) 0, (short) 1, KafkaApis::noSaslHere);
+        register(ApiKeys.SASL_AUTHENTICATE, KafkaApis::noSaslHere);
+    }
+
+    /** Kafka's answer to a SASL request on a listener without SASL. */
+    private static CompletionStage<AbstractResponse> noSaslHere(ClientRequest request, AbstractRequest body) {
+        return CompletableFuture.completedFuture(body.getErrorResponse(new IllegalSaslStateException(
+                "this listener does not use SASL: connect with security.protocol=PLAINTEXT")));
     }
 
     /** Serves {@code key} over all the versions kafka-clients knows for it. */
@@ -117,6 +133,14 @@ public final class KafkaApis {
             connection.closeWithError("malformed " + key.name + " request header: " + e.getMessage());
             return null;
         }
+        SaslAuthenticator sasl = connection.sasl();
+        if (sasl != null) {
+            String refusal = sasl.refusal(key);
+            if (refusal != null) {
+                connection.closeWithError(refusal);
+                return null;
+            }
+        }
         Registration registration = handlers.get(key);
         if (registration == null) {
             connection.closeWithError("API " + key.name + " (key " + keyId + ") is not implemented by this broker");
@@ -154,7 +178,13 @@ public final class KafkaApis {
                 connection.principal());
         CompletionStage<AbstractResponse> response;
         try {
-            response = registration.handler().handle(request, body);
+            if (sasl != null && key == ApiKeys.SASL_HANDSHAKE) {
+                response = sasl.handshake(request, (SaslHandshakeRequest) body);
+            } else if (sasl != null && key == ApiKeys.SASL_AUTHENTICATE) {
+                response = sasl.authenticate(request, (SaslAuthenticateRequest) body);
+            } else {
+                response = registration.handler().handle(request, body);
+            }
         } catch (OutOfMemoryError e) {
             connection.closeWithError(outOfMemory(key, version, frameBytes));
             return null;

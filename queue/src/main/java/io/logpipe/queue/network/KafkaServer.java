@@ -15,11 +15,16 @@ import java.util.concurrent.atomic.AtomicReference;
 import io.logpipe.queue.config.BrokerConfig;
 import io.logpipe.queue.config.ConfigException;
 import io.logpipe.queue.group.GroupCoordinator;
+import io.logpipe.queue.config.SaslListener;
 import io.logpipe.queue.log.LogManager;
 import io.logpipe.queue.tls.HandshakeFailure;
 import io.logpipe.queue.tls.ServerTls;
 import io.logpipe.queue.security.AclStore;
 import io.logpipe.queue.security.Authorizer;
+import io.logpipe.queue.security.AuthenticationThrottle;
+import io.logpipe.queue.security.SaslMechanisms;
+import io.logpipe.queue.security.ScramCredentialApis;
+import io.logpipe.queue.security.ScramCredentialStore;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -31,6 +36,7 @@ import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.security.auth.KafkaPrincipal;
+import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,6 +63,7 @@ public final class KafkaServer implements AutoCloseable {
     private final FetchSessionCache fetchSessions;
     /** Null without {@code authorizer.class.name}. */
     private Authorizer authorizer;
+    private volatile ScramCredentialStore scram;
     private volatile GroupCoordinator groups;
     /** Checks the certificate files of TLS listeners for replacements; started only when a listener uses TLS. */
     private ScheduledExecutorService certificateWatch;
@@ -98,21 +105,26 @@ public final class KafkaServer implements AutoCloseable {
                     () -> tls.values().forEach(this::reloadIfChanged)), CERTIFICATE_CHECK_SECONDS,
                     CERTIFICATE_CHECK_SECONDS, TimeUnit.SECONDS);
         }
+        scram = ScramCredentialStore.open(config.logDirs().get(0));
+        AuthenticationThrottle throttle = new AuthenticationThrottle(config.connectionFailedAuthenticationDelayMs(),
+                Time.SYSTEM);
         Handlers handlers = buildHandlers();
         for (BrokerConfig.Endpoint listener : config.listeners()) {
             int port = listener.port() != 0 ? listener.port() : freePort(listener.host());
             BrokerConfig.Endpoint advertised = config.advertised(listener, port);
             KafkaApis apis = buildApis(handlers, new BrokerEndpoint(config.nodeId(), advertised.host(), advertised.port()));
+            SaslListener sasl = config.sasl(listener.listenerName());
+            SaslMechanisms mechanisms = sasl == null ? null
+                    : new SaslMechanisms(sasl, scram, config.connectionsMaxReauthMs(), throttle, Time.SYSTEM);
             try {
-                deploy(listener, port, loops, apis, tls.get(listener.listenerName()));
+                deploy(listener, port, loops, apis, tls.get(listener.listenerName()), mechanisms);
             } catch (Exception e) {
-                BrokerConfig.Endpoint wanted = new BrokerConfig.Endpoint(listener.listenerName(), listener.host(), port);
+                BrokerConfig.Endpoint wanted = listener.withPort(port);
                 throw new java.io.IOException("listener " + wanted.describe() + " (from listeners) cannot bind port "
                         + port + ": " + e.getMessage() + (e instanceof java.net.BindException
                         || String.valueOf(e.getMessage()).contains("in use") ? "; is another broker running?" : ""), e);
             }
-            bound.add(new BrokerConfig.Endpoint(listener.listenerName(), listener.host(), port,
-                    listener.securityProtocol()));
+            bound.add(listener.withPort(port));
         }
         return List.copyOf(bound);
     }
@@ -170,10 +182,7 @@ public final class KafkaServer implements AutoCloseable {
                     authorizer.store().all().size(), config.logDirs().get(0).resolve(AclStore.FILE_NAME),
                     config.superUsers(), config.allowEveryoneIfNoAclFound());
         }
-        BrokerConfig.Endpoint first = config.listeners().get(0);
-        BrokerConfig.Endpoint advertised = config.advertised(first, first.port());
-        groups = GroupCoordinator.open(config, logs, new BrokerEndpoint(config.nodeId(), advertised.host(),
-                advertised.port()));
+        groups = GroupCoordinator.open(config, logs);
         return new Handlers(new ProduceHandler(logs, config.messageMaxBytes()),
                 new FetchHandler(logs, config.fetchMaxBytes(), fetchSessions), new ListOffsetsHandler(logs),
                 new AdminHandler(config, logs, config.nodeId()), new InitProducerIdHandler(logs.producerIds()));
@@ -201,6 +210,7 @@ public final class KafkaServer implements AutoCloseable {
         api.register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, admin::incrementalAlterConfigs);
         api.register(ApiKeys.ALTER_CONFIGS, admin::alterConfigs);
         groups.registerWith(api, self);
+        new ScramCredentialApis(scram).registerWith(api);
         api.intercept(ApiKeys.FIND_COORDINATOR, TransactionRefusal::findCoordinator);
         AclHandler acls = new AclHandler(authorizer);
         api.register(ApiKeys.CREATE_ACLS, acls::createAcls);
@@ -213,8 +223,7 @@ public final class KafkaServer implements AutoCloseable {
     }
 
     private int deploy(BrokerConfig.Endpoint listener, int port, int instances, KafkaApis apis,
-            AtomicReference<ServerTls> tls)
-            throws Exception {
+            AtomicReference<ServerTls> tls, SaslMechanisms sasl) throws Exception {
         Promise<Integer> actualPort = Promise.promise();
         NetServerOptions options = new NetServerOptions()
                 .setHost(listener.host().isEmpty() ? "0.0.0.0" : listener.host())
@@ -223,7 +232,7 @@ public final class KafkaServer implements AutoCloseable {
                 .setReuseAddress(true)
                 .setIdleTimeout(600)
                 .setIdleTimeoutUnit(TimeUnit.SECONDS);
-        Future<String> deployed = vertx.deployVerticle(() -> new Acceptor(listener, options, apis, tls, actualPort),
+        Future<String> deployed = vertx.deployVerticle(() -> new Acceptor(listener, options, apis, tls, sasl, actualPort),
                 new DeploymentOptions().setInstances(instances));
         deployed.await(30, TimeUnit.SECONDS);
         return actualPort.future().await(5, TimeUnit.SECONDS);
@@ -237,14 +246,17 @@ public final class KafkaServer implements AutoCloseable {
         /** Null for a listener without TLS; replaced when its certificate files change. */
         private final AtomicReference<ServerTls> tls;
         private final Promise<Integer> actualPort;
+        /** Null for a listener without SASL. */
+        private final SaslMechanisms sasl;
 
         Acceptor(BrokerConfig.Endpoint listener, NetServerOptions options, KafkaApis apis,
-                AtomicReference<ServerTls> tls, Promise<Integer> actualPort) {
+                AtomicReference<ServerTls> tls, SaslMechanisms sasl, Promise<Integer> actualPort) {
             this.listener = listener;
             this.options = options;
             this.apis = apis;
             this.tls = tls;
             this.actualPort = actualPort;
+            this.sasl = sasl;
         }
 
         @Override
@@ -284,7 +296,7 @@ public final class KafkaServer implements AutoCloseable {
 
         private Connection accept(NetSocket socket) {
             return new Connection(socket, vertx.getOrCreateContext(), apis, config.socketRequestMaxBytes(),
-                    requestMemory);
+                    requestMemory, sasl, config.saslServerMaxReceiveSize());
         }
     }
 
@@ -305,6 +317,9 @@ public final class KafkaServer implements AutoCloseable {
         }
         if (groups != null) {
             groups.close();
+        }
+        if (scram != null) {
+            scram.close();
         }
     }
 }

@@ -46,8 +46,8 @@ class BrokerConfigTest {
                 log.flush.interval.ms=500
                 """);
         assertEquals(7, config.nodeId());
-        assertEquals(List.of(new BrokerConfig.Endpoint("PLAINTEXT", "127.0.0.1", 19092)), config.listeners());
-        assertEquals(new BrokerConfig.Endpoint("PLAINTEXT", "queue.example", 9092),
+        assertEquals(List.of(new BrokerConfig.Endpoint("PLAINTEXT", "127.0.0.1", 19092, SecurityProtocol.PLAINTEXT)), config.listeners());
+        assertEquals(new BrokerConfig.Endpoint("PLAINTEXT", "queue.example", 9092, SecurityProtocol.PLAINTEXT),
                 config.advertised(config.listeners().get(0), 19092));
         assertEquals(List.of(Path.of("/data/a"), Path.of("/data/b")), config.logDirs());
         assertEquals(3, config.numPartitions());
@@ -99,7 +99,7 @@ class BrokerConfigTest {
                 zookeeper.connect=localhost:2181
                 log.dirs=/tmp/kraft-combined-logs
                 """);
-        assertEquals(List.of(new BrokerConfig.Endpoint("PLAINTEXT", "", 9092)), config.listeners());
+        assertEquals(List.of(new BrokerConfig.Endpoint("PLAINTEXT", "", 9092, SecurityProtocol.PLAINTEXT)), config.listeners());
         List<String> warnings = config.warnings();
         for (String key : List.of("process.roles", "controller.quorum.bootstrap.servers", "inter.broker.listener.name",
                 "num.network.threads", "offsets.topic.replication.factor", "zookeeper.connect")) {
@@ -127,29 +127,29 @@ class BrokerConfigTest {
 
     private String refusal(String text, String... overrides) {
         ConfigException e = assertThrows(ConfigException.class, () -> load(text, overrides));
-        assertTrue(e.getMessage().contains("this broker has no SASL yet (issue 15)"), e.getMessage());
+        assertTrue(e.getMessage().contains("this broker has no delegation tokens (issue 15)"), e.getMessage());
         assertTrue(e.getMessage().contains("or use Apache Kafka"), e.getMessage());
         return e.getMessage();
     }
 
     @Test
-    void aSaslListenerFailsTheStartNamingIt() {
-        String m = refusal("node.id=1\nlisteners=PLAINTEXT://127.0.0.1:9092,SASL_SSL://127.0.0.1:9093\n");
-        assertTrue(m.contains("server.properties:2: listeners: entry SASL_SSL://127.0.0.1:9093 uses SASL_SSL, but"), m);
-        m = refusal("listeners=SASL_PLAINTEXT://127.0.0.1:9093\n");
-        assertTrue(m.contains(":1: listeners: entry SASL_PLAINTEXT://127.0.0.1:9093 uses SASL_PLAINTEXT, but"), m);
-        m = refusal("listeners=PLAINTEXT://127.0.0.1:9092,SECURE://:9093\n"
-                + "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SECURE:SASL_SSL\n");
-        assertTrue(m.contains(":1: listeners: entry SECURE://:9093 uses SASL_SSL (through"
-                + " listener.security.protocol.map)"), m);
-        m = refusal("listeners=PLAINTEXT://127.0.0.1:9092\nadvertised.listeners=PLAINTEXT://a:9092,"
-                + "SASL_PLAINTEXT://a:9093\n");
-        assertTrue(m.contains(":2: advertised.listeners: entry SASL_PLAINTEXT://a:9093 uses SASL_PLAINTEXT"), m);
+    void everyKafkaSecurityProtocolMakesAListenerAndAnUnknownOneFails() throws Exception {
+        BrokerConfig config = load("listeners=PLAINTEXT://127.0.0.1:9092,SASL://127.0.0.1:9093\n"
+                + "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL:SASL_PLAINTEXT\n"
+                + "sasl.enabled.mechanisms=SCRAM-SHA-512\n"
+                + "listener.name.sasl.scram-sha-512.sasl.jaas.config=" + SCRAM_JAAS + "\n");
+        assertEquals(SecurityProtocol.SASL_PLAINTEXT, config.listeners().get(1).securityProtocol());
         ConfigException e = assertThrows(ConfigException.class, () -> load("listeners=SECURE://:9093\n"
                 + "listener.security.protocol.map=SECURE:TLS\n"));
         assertTrue(e.getMessage().contains(":1: listeners: entry SECURE://:9093 uses TLS (through"
-                + " listener.security.protocol.map), which is not a security protocol; use PLAINTEXT or SSL"),
-                e.getMessage());
+                + " listener.security.protocol.map), which is no security protocol; use PLAINTEXT, SSL, SASL_PLAINTEXT"
+                + " or SASL_SSL"), e.getMessage());
+    }
+
+    @Test
+    void aDelegationTokenSecretFailsTheStartNamingIt() {
+        String m = refusal("node.id=1\ndelegation.token.secret.key=abc\n");
+        assertTrue(m.contains("server.properties:2: delegation.token.secret.key: asks for delegation tokens, but"), m);
     }
 
     @Test
@@ -174,14 +174,9 @@ class BrokerConfigTest {
     }
 
     @Test
-    void saslKeysFailTheStartNamingTheKey() {
-        String m = refusal("sasl.enabled.mechanisms=SCRAM-SHA-512\n");
-        assertTrue(m.contains(":1: sasl.enabled.mechanisms: asks for SASL"), m);
-        m = refusal("node.id=1\nlistener.name.sasl_ssl.scram-sha-512.sasl.jaas.config="
-                + "org.apache.kafka.common.security.scram.ScramLoginModule required;\n");
-        assertTrue(m.contains(":2: listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config: asks for SASL"), m);
-        m = refusal("listener.name.sasl_plaintext.sasl.enabled.mechanisms=PLAIN\n");
-        assertTrue(m.contains(":1: listener.name.sasl_plaintext.sasl.enabled.mechanisms: asks for SASL"), m);
+    void delegationTokensAndTlsBetweenBrokersFailTheStartNamingTheKey() {
+        String m = refusal("node.id=1\ndelegation.token.secret.key=s3cret\n");
+        assertTrue(m.contains(":2: delegation.token.secret.key: asks for delegation tokens"), m);
         m = refusal("", "security.inter.broker.protocol=SASL_SSL");
         assertTrue(m.startsWith(
                 "--override security.inter.broker.protocol: security.inter.broker.protocol: asks for SASL_SSL"), m);
@@ -246,7 +241,6 @@ class BrokerConfigTest {
                 ssl.endpoint.identification.algorithm=https
                 ssl.enabled.protocols=TLSv1.3,TLSv1.2
                 ssl.client.auth=none
-                sasl.mechanism.inter.broker.protocol=GSSAPI
                 security.inter.broker.protocol=PLAINTEXT
                 authorizer.class.name=
                 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL
@@ -258,9 +252,8 @@ class BrokerConfigTest {
         for (String key : List.of("sasl.mechanism.inter.broker.protocol", "security.inter.broker.protocol")) {
             List<String> about = config.warnings().stream().filter(w -> w.contains(": " + key + " ")).toList();
             assertEquals(1, about.size(), key + " in " + config.warnings());
-            assertTrue(about.get(0).contains(
-                    "has no effect without SASL, which this broker does not have yet (issue 15)"),
-                    about.get(0));
+            assertTrue(about.get(0).contains(key.startsWith("sasl.") ? "has no effect: no SASL listener uses it"
+                    : "has no effect on this single-node broker"), about.get(0));
         }
         for (String key : List.of("ssl.enabled.protocols", "ssl.client.auth")) {
             List<String> about = config.warnings().stream().filter(w -> w.contains(": " + key + " ")).toList();
@@ -270,6 +263,78 @@ class BrokerConfigTest {
         assertTrue(config.warnings().contains(dir.resolve("server.properties") + ":1: ssl.endpoint.identification.algorithm is not used"
                 + " by this broker's SSL listeners (a client or inter-broker setting, or a JVM default this broker"
                 + " keeps); ignored"), config.warnings().toString());
+    }
+
+    private static final String PLAIN_JAAS = "org.apache.kafka.common.security.plain.PlainLoginModule required"
+            + " username=\"admin\" password=\"admin-secret\" user_admin=\"admin-secret\" user_alice=\"alice-secret\";";
+    private static final String SCRAM_JAAS = "org.apache.kafka.common.security.scram.ScramLoginModule required;";
+
+    @Test
+    void aSaslPlaintextListenerReadsItsMechanismsAndJaasEntries() throws Exception {
+        BrokerConfig config = load("""
+                listeners=PLAINTEXT://127.0.0.1:9092,SASL://127.0.0.1:9093
+                listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL:SASL_PLAINTEXT
+                sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-512
+                listener.name.sasl.plain.sasl.jaas.config=%s
+                listener.name.sasl.scram-sha-512.sasl.jaas.config=%s
+                connections.max.reauth.ms=60000
+                """.formatted(PLAIN_JAAS, SCRAM_JAAS));
+        assertEquals(List.of(new BrokerConfig.Endpoint("PLAINTEXT", "127.0.0.1", 9092, SecurityProtocol.PLAINTEXT),
+                new BrokerConfig.Endpoint("SASL", "127.0.0.1", 9093, SecurityProtocol.SASL_PLAINTEXT)),
+                config.listeners());
+        assertEquals(null, config.sasl("PLAINTEXT"));
+        SaslListener sasl = config.sasl("SASL");
+        assertEquals(List.of("PLAIN", "SCRAM-SHA-512"), sasl.mechanisms());
+        assertEquals(java.util.Map.of("admin", "admin-secret", "alice", "alice-secret"), sasl.plainUsers());
+        assertEquals(60000, config.connectionsMaxReauthMs());
+        assertEquals(524288, config.saslServerMaxReceiveSize());
+        assertEquals(List.of(), config.warnings());
+        assertTrue(config.effectiveValues().keySet().stream().noneMatch(k -> k.endsWith("sasl.jaas.config")),
+                "JAAS entries hold passwords: DescribeConfigs must not show them; " + config.effectiveValues().keySet());
+        assertEquals("PLAIN,SCRAM-SHA-512", config.effectiveValues().get("sasl.enabled.mechanisms"));
+    }
+
+    @Test
+    void aListenerScopedMechanismListWinsAndAnUnprefixedJaasConfigWarns() throws Exception {
+        BrokerConfig config = load("""
+                listeners=SASL_PLAINTEXT://127.0.0.1:9093
+                sasl.enabled.mechanisms=SCRAM-SHA-512
+                listener.name.sasl_plaintext.sasl.enabled.mechanisms=PLAIN
+                sasl.jaas.config=%s
+                """.formatted(PLAIN_JAAS));
+        assertEquals(List.of("PLAIN"), config.sasl("SASL_PLAINTEXT").mechanisms());
+        assertTrue(config.warnings().stream().anyMatch(w -> w.contains(":4: sasl.jaas.config is used for PLAIN")
+                && w.contains("write listener.name.sasl_plaintext.plain.sasl.jaas.config instead")), config.warnings()
+                .toString());
+        assertTrue(config.warnings().stream().anyMatch(w -> w.contains(":2: sasl.enabled.mechanisms has no effect")),
+                config.warnings().toString());
+    }
+
+    @Test
+    void wrongSaslSettingsFailWithFileLineAndWhatToFix() {
+        String listener = "listeners=SASL_PLAINTEXT://127.0.0.1:9093\n";
+        ConfigException e = assertThrows(ConfigException.class, () -> load(listener));
+        assertTrue(e.getMessage().contains("(default): sasl.enabled.mechanisms: GSSAPI (Kafka's default) is not"
+                + " supported by this broker, which has PLAIN, SCRAM-SHA-256, SCRAM-SHA-512"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> load(listener + "sasl.enabled.mechanisms=PLAIN,OAUTHBEARER\n"));
+        assertTrue(e.getMessage().contains("server.properties:2: sasl.enabled.mechanisms: OAUTHBEARER is not supported"),
+                e.getMessage());
+        e = assertThrows(ConfigException.class, () -> load(listener + "sasl.enabled.mechanisms=SCRAM-SHA-256\n"));
+        assertTrue(e.getMessage().contains("server.properties:2: sasl.enabled.mechanisms: enables SCRAM-SHA-256 on"
+                + " listener SASL_PLAINTEXT but listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config is not set;"
+                + " add listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=" + SCRAM_JAAS), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> load(listener + "sasl.enabled.mechanisms=PLAIN\n"
+                + "listener.name.sasl_plaintext.plain.sasl.jaas.config=PlainLoginModule required user_a=\"b\"\n"));
+        assertTrue(e.getMessage().contains("server.properties:3: listener.name.sasl_plaintext.plain.sasl.jaas.config:"
+                + " is not a valid JAAS entry"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> load(listener + "sasl.enabled.mechanisms=PLAIN\n"
+                + "listener.name.sasl_plaintext.plain.sasl.jaas.config=" + SCRAM_JAAS + "\n"));
+        assertTrue(e.getMessage().contains(":3: listener.name.sasl_plaintext.plain.sasl.jaas.config: names login module"
+                + " org.apache.kafka.common.security.scram.ScramLoginModule, but PLAIN on this broker takes"
+                + " org.apache.kafka.common.security.plain.PlainLoginModule"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> load(listener + "sasl.enabled.mechanisms=PLAIN\n"
+                + "listener.name.sasl_plaintext.plain.sasl.jaas.config=" + PLAIN_JAAS + "\nconnections.max.reauth.ms=-1\n"));
+        assertTrue(e.getMessage().contains(":4: connections.max.reauth.ms: -1 is out of range"), e.getMessage());
     }
 
     @Test

@@ -9,7 +9,6 @@ import java.util.Map;
 import io.logpipe.queue.config.BrokerConfig;
 import io.logpipe.queue.log.LogConfig;
 import io.logpipe.queue.log.LogManager;
-import io.logpipe.queue.network.BrokerEndpoint;
 import io.logpipe.queue.network.ClientRequest;
 import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.OffsetCommitRequestData;
@@ -88,10 +87,9 @@ class OffsetRetentionTest {
 
     @Test
     void offsetsOfEmptyGroupsExpireDurablyAndMembersKeepTheirs() throws Exception {
-        BrokerEndpoint self = new BrokerEndpoint(1, "127.0.0.1", 9092);
         long start = System.currentTimeMillis();
         try (LogManager logs = LogManager.open(List.of(dir), LogConfig.from(config()), 1);
-             GroupCoordinator coordinator = GroupCoordinator.open(config(), logs, self)) {
+             GroupCoordinator coordinator = GroupCoordinator.open(config(), logs)) {
             commit(coordinator, "simple", "", -1, 7);
             String memberId = join(coordinator, "active", "").data().memberId();
             JoinGroupResponse joined = join(coordinator, "active", memberId);
@@ -111,7 +109,7 @@ class OffsetRetentionTest {
             assertEquals(9, committed(coordinator, "active"), "a group with members keeps its offsets");
         }
         try (LogManager logs = LogManager.open(List.of(dir), LogConfig.from(config()), 1);
-             GroupCoordinator coordinator = GroupCoordinator.open(config(), logs, self)) {
+             GroupCoordinator coordinator = GroupCoordinator.open(config(), logs)) {
             assertEquals(-1, committed(coordinator, "simple"), "the expiry was stored");
             assertEquals(9, committed(coordinator, "active"));
             long loaded = System.currentTimeMillis();
