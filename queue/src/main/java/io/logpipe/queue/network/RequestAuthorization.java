@@ -135,7 +135,9 @@ final class RequestAuthorization {
             AclOperation.ALTER_CONFIGS, AclOperation.IDEMPOTENT_WRITE);
     private static final Set<AclOperation> GROUP_OPERATIONS = EnumSet.of(AclOperation.READ, AclOperation.DESCRIBE,
             AclOperation.DELETE);
-    private static final Set<ApiKeys> UNCHECKED = EnumSet.of(ApiKeys.API_VERSIONS);
+    /** What a client may always ask: the versions, and proving who it is (SASL), as on Kafka. */
+    private static final Set<ApiKeys> UNCHECKED = EnumSet.of(ApiKeys.API_VERSIONS, ApiKeys.SASL_HANDSHAKE,
+            ApiKeys.SASL_AUTHENTICATE);
 
     private final Authorizer authorizer;
     private final LogManager logs;
@@ -180,7 +182,10 @@ final class RequestAuthorization {
                 Map.entry(ApiKeys.DELETE_GROUPS, a::deleteGroups),
                 Map.entry(ApiKeys.CREATE_ACLS, next -> a.cluster(next, AclOperation.ALTER)),
                 Map.entry(ApiKeys.DELETE_ACLS, next -> a.cluster(next, AclOperation.ALTER)),
-                Map.entry(ApiKeys.DESCRIBE_ACLS, next -> a.cluster(next, AclOperation.DESCRIBE)));
+                Map.entry(ApiKeys.DESCRIBE_ACLS, next -> a.cluster(next, AclOperation.DESCRIBE)),
+                // Kafka: ALTER on the cluster to change SCRAM credentials, DESCRIBE to list them.
+                Map.entry(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, next -> a.cluster(next, AclOperation.ALTER)),
+                Map.entry(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, next -> a.cluster(next, AclOperation.DESCRIBE)));
         for (ApiKeys key : api.keys()) {
             UnaryOperator<ApiHandler> rule = rules.get(key);
             if (rule != null) {

@@ -58,7 +58,7 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Queue only: Apache Kafka cannot run with ANONYMOUS restricted like this, because its own controller and
  * inter-broker connections are ANONYMOUS on PLAINTEXT too and would need super.users=User:ANONYMOUS, which bypasses
- * every ACL. The same expectations are checked on Apache Kafka with SASL users in {@code AclsOnApacheKafkaTest}.
+ * every ACL. The same expectations are checked on Apache Kafka with SASL users in {@code SaslAclsTest}.
  */
 class AclEnforcementTest {
     private static final String ANONYMOUS = "User:ANONYMOUS";

@@ -39,13 +39,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The expectations of AclEnforcementTest checked against Apache Kafka 4.2 itself, with real users: a SASL_PLAINTEXT
- * listener with PLAIN users alice, bob and carol, ACLs on, and the PLAINTEXT listener (the testkit's admin, Kafka's
- * own controller connection) as super user ANONYMOUS. Runs on Apache Kafka only for now; once the bundled broker
- * speaks SASL, {@link #KIND} becomes {@code KafkaBroker.with()}'s kind and it runs against both.
+ * ACLs with real users, the same on the bundled broker and on Apache Kafka 4.2 ({@code -Dtestkit.broker=kafka}): a
+ * SASL_PLAINTEXT listener with PLAIN users alice, bob and carol, ACLs on, and the PLAINTEXT listener (the testkit's
+ * admin, Kafka's own controller connection) as super user ANONYMOUS.
  */
-class AclsOnApacheKafkaTest {
-    static final KafkaBroker.Kind KIND = KafkaBroker.Kind.KAFKA;
+class SaslAclsTest {
     static KafkaBroker broker;
     static Admin admin;
 
@@ -57,7 +55,7 @@ class AclsOnApacheKafkaTest {
 
     @BeforeAll
     static void start() throws Exception {
-        broker = KafkaBroker.with(KIND).listener("SASL", "SASL_PLAINTEXT")
+        broker = KafkaBroker.with().listener("SASL", "SASL_PLAINTEXT")
                 .property("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer")
                 .property("super.users", "User:ANONYMOUS")
                 .property("allow.everyone.if.no.acl.found", "false")
