@@ -29,14 +29,16 @@ public final class TestCertificates {
     public static final String STORE_PASSWORD = "logpipe-test";
     private static final Duration KEYTOOL_TIMEOUT = Duration.ofMinutes(1);
 
+    private final Path caStore;
     private final Path caCertificate;
     private final Path serverKey;
     private final Path serverCertificate;
     private final Path serverKeystore;
     private final Path truststore;
 
-    private TestCertificates(Path caCertificate, Path serverKey, Path serverCertificate, Path serverKeystore,
-            Path truststore) {
+    private TestCertificates(Path caStore, Path caCertificate, Path serverKey, Path serverCertificate,
+            Path serverKeystore, Path truststore) {
+        this.caStore = caStore;
         this.caCertificate = caCertificate;
         this.serverKey = serverKey;
         this.serverCertificate = serverCertificate;
@@ -72,16 +74,8 @@ public final class TestCertificates {
             keytool("-importcert", "-alias", "ca", "-file", ca.toString(), "-keystore", serverStore.toString());
             keytool("-importcert", "-alias", "server", "-file", certificate.toString(), "-keystore", serverStore.toString());
             keytool("-importcert", "-alias", "ca", "-file", ca.toString(), "-keystore", trust.toString());
-            KeyStore store = KeyStore.getInstance("PKCS12");
-            try (InputStream in = Files.newInputStream(serverStore)) {
-                store.load(in, STORE_PASSWORD.toCharArray());
-            }
-            Key privateKey = store.getKey("server", STORE_PASSWORD.toCharArray());
-            String pem = "-----BEGIN PRIVATE KEY-----\n"
-                    + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(privateKey.getEncoded())
-                    + "\n-----END PRIVATE KEY-----\n";
-            Files.writeString(key, pem);
-            return new TestCertificates(ca, key, certificate, serverStore, trust);
+            writeKey(serverStore, "server", key);
+            return new TestCertificates(caStore, ca, key, certificate, serverStore, trust);
         } catch (IOException e) {
             throw new UncheckedIOException("could not generate test certificates in " + directory, e);
         } catch (GeneralSecurityException e) {
@@ -90,6 +84,60 @@ public final class TestCertificates {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while generating test certificates", e);
         }
+    }
+
+    /** A further certificate signed by this CA: its key (PEM), certificate (PEM) and a PKCS12 keystore with the chain. */
+    public record Issued(Path key, Path certificate, Path keystore) {
+    }
+
+    /**
+     * Issues a certificate named {@code name} (files {@code name.key}, {@code name.crt}, {@code name.p12} beside the
+     * CA) for {@code subjectAlternativeNames} (keytool's form, e.g. {@code dns:broker.example}), usable by servers and
+     * clients; {@code expired} makes one that was valid for a day, 60 days ago.
+     */
+    public Issued issue(String name, String subjectAlternativeNames, boolean expired) {
+        Path directory = caCertificate.getParent();
+        Path store = directory.resolve(name + ".p12");
+        Path request = directory.resolve(name + ".csr");
+        Path certificate = directory.resolve(name + ".crt");
+        Path key = directory.resolve(name + ".key");
+        try {
+            for (Path file : List.of(store, request, certificate, key)) {
+                Files.deleteIfExists(file);
+            }
+            keytool("-genkeypair", "-alias", name, "-keyalg", "RSA", "-keysize", "2048", "-validity", "30",
+                    "-dname", "CN=" + name, "-keystore", store.toString());
+            keytool("-certreq", "-alias", name, "-keystore", store.toString(), "-file", request.toString());
+            List<String> sign = new ArrayList<>(List.of("-gencert", "-rfc", "-alias", "ca", "-keystore",
+                    caStore.toString(), "-infile", request.toString(), "-outfile", certificate.toString(),
+                    "-ext", "SAN=" + subjectAlternativeNames, "-ext", "KU=digitalSignature,keyEncipherment",
+                    "-ext", "EKU=serverAuth,clientAuth"));
+            sign.addAll(expired ? List.of("-startdate", "-60d", "-validity", "1") : List.of("-validity", "30"));
+            keytool(sign.toArray(String[]::new));
+            keytool("-importcert", "-alias", "ca", "-file", caCertificate.toString(), "-keystore", store.toString());
+            keytool("-importcert", "-alias", name, "-file", certificate.toString(), "-keystore", store.toString());
+            writeKey(store, name, key);
+            return new Issued(key, certificate, store);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not issue certificate " + name + " in " + directory, e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("could not read the generated key " + name + " in " + directory, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while issuing certificate " + name, e);
+        }
+    }
+
+    private static void writeKey(Path store, String alias, Path key) throws IOException, GeneralSecurityException {
+        KeyStore keystore = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(store)) {
+            keystore.load(in, STORE_PASSWORD.toCharArray());
+        }
+        Key privateKey = keystore.getKey(alias, STORE_PASSWORD.toCharArray());
+        String pem = "-----BEGIN PRIVATE KEY-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(privateKey.getEncoded())
+                + "\n-----END PRIVATE KEY-----\n";
+        Files.writeString(key, pem);
     }
 
     private static void keytool(String... arguments) throws IOException, InterruptedException {
