@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.function.Consumer;
+import org.yaml.snakeyaml.nodes.SequenceNode;
 
 /**
  * {@code output.kafka}'s TLS and SASL settings as Filebeat spells them ({@code username}, {@code password},
@@ -78,8 +79,14 @@ public record KafkaSecurity(boolean tls, List<Path> certificateAuthorities, Path
         List<Path> authorities = new ArrayList<>();
         Setting caSetting = root.get(ssl + "certificate_authorities");
         if (caSetting != null) {
-            for (String file : caSetting.strings()) {
-                authorities.add(pem(caSetting, base, file, "CERTIFICATE"));
+            List<Setting> items = new ArrayList<>();
+            if (caSetting.node() instanceof SequenceNode list) {
+                list.getValue().forEach(item -> items.add(new Setting(caSetting.key(), item, caSetting.source())));
+            } else {
+                items.add(caSetting);
+            }
+            for (Setting item : items) {
+                authorities.add(pem(item, base, item.string(), "CERTIFICATE"));
             }
         }
         Setting certificateSetting = root.get(ssl + "certificate");
