@@ -80,8 +80,7 @@ public final class ClientSecurityError {
                         + " (an ACL must allow it: WRITE to produce, READ to consume)";
             }
             if (t instanceof GroupAuthorizationException group) {
-                return "not authorized: user '" + user(client) + "' may not read with group '" + group.groupId()
-                        + "' at " + client.host() + " (an ACL must allow READ on the group)";
+                return notAuthorizedGroup(group.groupId(), client);
             }
             if (t instanceof ClusterAuthorizationException) {
                 return "not authorized: user '" + user(client) + "' may not perform cluster operations at "
@@ -99,6 +98,12 @@ public final class ClientSecurityError {
         return "not authorized: user '" + user(client) + "' may not " + operation.toLowerCase(Locale.ROOT)
                 + " topic " + topic + " at " + client.host() + " (an ACL must allow " + operation.toUpperCase(Locale.ROOT)
                 + " on it)";
+    }
+
+    /** The consumer group {@code group} may not be used by this client's user. */
+    public static String notAuthorizedGroup(String group, Client client) {
+        return "not authorized: user '" + user(client) + "' may not read with group '" + group + "' at "
+                + client.host() + " (an ACL must allow READ on the group)";
     }
 
     /**

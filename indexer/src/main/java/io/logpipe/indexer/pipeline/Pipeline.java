@@ -157,6 +157,25 @@ public final class Pipeline {
         return settings.id();
     }
 
+    /**
+     * Each kafka input connects for real with its settings ({@link KafkaInput#check}): one line for each that
+     * found a broker and something wrong (TLS, SASL, ACLs); a broker that cannot be reached is only logged.
+     */
+    public List<String> checkInputs(java.time.Duration timeout) throws InterruptedException {
+        List<String> problems = new ArrayList<>();
+        for (Input input : inputs) {
+            if (input instanceof KafkaInput kafka) {
+                io.logpipe.common.kafka.KafkaAccess.Report report = kafka.check(timeout);
+                if (report.problem() != null && report.answered()) {
+                    problems.add("kafka input " + kafka.id() + ": " + report.problem());
+                } else if (report.problem() != null) {
+                    LOG.warn("pipeline {}: kafka input {} not checked: {}", settings.id(), kafka.id(), report.problem());
+                }
+            }
+        }
+        return problems;
+    }
+
     /** Starts workers, then inputs. */
     public void start() throws Exception {
         started = true;

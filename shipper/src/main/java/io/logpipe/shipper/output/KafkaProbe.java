@@ -1,6 +1,7 @@
 package io.logpipe.shipper.output;
 
 import io.logpipe.common.kafka.ClientSecurityError;
+import io.logpipe.common.kafka.KafkaAccess;
 import io.logpipe.shipper.config.KafkaSecurity;
 import io.logpipe.shipper.config.OutputConfig;
 import java.io.IOException;
@@ -10,18 +11,7 @@ import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
-import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.DescribeClusterOptions;
-import org.apache.kafka.clients.admin.DescribeClusterResult;
-import org.apache.kafka.clients.admin.DescribeTopicsOptions;
-import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.common.Node;
 import org.apache.kafka.common.acl.AclOperation;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * {@code bin/shipper test output}: can the configured brokers be reached, do TLS and SASL succeed, what cluster
@@ -58,60 +48,35 @@ public final class KafkaProbe {
         Properties p = new Properties();
         p.put("bootstrap.servers", String.join(",", config.hosts()));
         p.put("client.id", config.clientId() + "-probe");
-        p.put("request.timeout.ms", "10000");
-        p.put("default.api.timeout.ms", Long.toString(ANSWER_TIMEOUT.toMillis()));
-        p.put("reconnect.backoff.max.ms", "1000");
         KafkaClientSecurity.apply(config.security(), p);
-        try (Admin admin = Admin.create(p)) {
-            DescribeClusterResult cluster = admin.describeCluster(new DescribeClusterOptions()
-                    .timeoutMs((int) ANSWER_TIMEOUT.toMillis()));
-            String clusterId = cluster.clusterId().get(ANSWER_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
-            var nodes = cluster.nodes().get(ANSWER_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
-            out.println("  cluster " + clusterId + ": " + nodes.size() + " broker(s)");
-            for (Node n : nodes) {
-                out.println("    broker " + n.id() + " at " + n.host() + ":" + n.port());
-            }
-            if (!config.topic().isConstant()) {
-                out.println("  topic " + config.topic() + ": chosen per event");
-                return true;
-            }
-            String topic = config.topic().toString();
-            try {
-                TopicDescription description = admin.describeTopics(List.of(topic),
-                        new DescribeTopicsOptions().includeAuthorizedOperations(true)).allTopicNames()
-                        .get(ANSWER_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS).get(topic);
-                Set<AclOperation> allowed = description.authorizedOperations();
-                if (allowed != null && !allowed.contains(AclOperation.WRITE) && !allowed.contains(AclOperation.ALL)) {
-                    out.println("  topic " + topic + " ... ERROR " + ClientSecurityError.notAuthorized("write", topic,
-                            client));
-                    return false;
-                }
-                out.println("  topic " + topic + ": exists, " + description.partitions().size() + " partition(s)"
-                        + (allowed == null ? "" : ", writable"));
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
-                    throw e;
-                }
-                out.println("  topic " + topic + ": does not exist yet (created on first write if the broker "
-                        + "auto-creates topics)");
-            }
-            return true;
-        } catch (ExecutionException e) {
-            boolean timedOut = e.getCause() instanceof org.apache.kafka.common.errors.TimeoutException;
-            out.println("  talking Kafka to " + String.join(",", config.hosts()) + " ... ERROR "
-                    + (timedOut ? unanswered(client) : ClientSecurityError.explain(e.getCause(), client)));
-            return false;
-        } catch (TimeoutException e) {
-            out.println("  talking Kafka to " + String.join(",", config.hosts()) + " ... ERROR " + unanswered(client));
-            return false;
+        boolean constant = config.topic().isConstant();
+        KafkaAccess.Report report;
+        try {
+            report = KafkaAccess.check(p, client, ANSWER_TIMEOUT, constant ? List.of(config.topic().toString())
+                    : List.of(), AclOperation.WRITE, null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
         }
+        if (report.clusterId() != null) {
+            out.println("  cluster " + report.clusterId() + ": " + report.brokers().size() + " broker(s)");
+            report.brokers().forEach(b -> out.println("    broker " + b.replace(" ", " at ")));
+        }
+        report.topics().forEach((topic, status) -> out.println("  topic " + topic + ": " + (status.startsWith("does not")
+                ? status + " (created on first write if the broker auto-creates topics)" : status)));
+        if (report.problem() != null) {
+            String where = report.clusterId() == null ? "talking Kafka to " + String.join(",", config.hosts())
+                    : "topic " + config.topic();
+            out.println("  " + where + " ... ERROR " + withHint(report.problem(), client));
+            return false;
+        }
+        if (!constant) {
+            out.println("  topic " + config.topic() + ": chosen per event");
+        }
+        return true;
     }
 
-    private static String unanswered(ClientSecurityError.Client client) {
-        String why = ClientSecurityError.unanswered(client, ANSWER_TIMEOUT);
+    private static String withHint(String why, ClientSecurityError.Client client) {
         return client.tls() || !why.contains("speaks TLS") ? why
                 : why + " (output.kafka.ssl.certificate_authorities: [/path/to/ca.pem])";
     }
