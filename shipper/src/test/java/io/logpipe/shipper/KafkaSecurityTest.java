@@ -18,6 +18,13 @@ import java.util.List;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;
 import org.apache.kafka.clients.admin.ScramMechanism;
 import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code output.kafka} with Filebeat's TLS and SASL keys against a broker (of the kind -Dtestkit.broker names) with
  * three secured listeners: SECURE (SASL_SSL, SCRAM-SHA-512), OTHER (SSL, a certificate only for broker.example) and
- * MTLS (SSL, client certificates required). {@code bin/shipper test output} names exactly what is wrong.
+ * MTLS (SSL, client certificates required), ACLs on. {@code bin/shipper test output} names exactly what is wrong.
  */
 class KafkaSecurityTest {
     private static final Duration WAIT = Duration.ofSeconds(90);
@@ -65,12 +72,24 @@ class KafkaSecurityTest {
                 .property("listener.name.mtls.ssl.truststore.location", certs.truststore().toString())
                 .property("listener.name.mtls.ssl.truststore.password", TestCertificates.STORE_PASSWORD)
                 .property("listener.name.mtls.ssl.client.auth", "required")
+                // ACLs on: the PLAINTEXT listener (ANONYMOUS, the test's own admin and reader) and the certificate
+                // user may do anything; the SCRAM user only what its ACLs allow.
+                .property("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer")
+                .property("super.users", "User:ANONYMOUS;User:CN=client")
                 .start();
         broker.admin().alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(USER,
                 new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), PASSWORD))).all().get();
         Wait.until("the SCRAM user is known", () -> !broker.admin().describeUserScramCredentials(List.of(USER))
                 .all().get().isEmpty());
         broker.createTopic("secure-logs", 1);
+        broker.createTopic("forbidden-logs", 1);
+        broker.admin().createAcls(List.of(allow("secure-logs", AclOperation.WRITE),
+                allow("secure-logs", AclOperation.DESCRIBE), allow("forbidden-logs", AclOperation.DESCRIBE))).all().get();
+    }
+
+    private static AclBinding allow(String topic, AclOperation operation) {
+        return new AclBinding(new ResourcePattern(ResourceType.TOPIC, topic, PatternType.LITERAL),
+                new AccessControlEntry("User:" + USER, "*", operation, AclPermissionType.ALLOW));
     }
 
     @AfterAll
@@ -127,6 +146,15 @@ class KafkaSecurityTest {
         assertTrue(mtls.startsWith("0\n"), mtls);
         assertTrue(mtls.contains("client certificate " + client.certificate()), mtls);
         assertTrue(mtls.contains(" broker(s)"), mtls);
+    }
+
+    @Test
+    void aMissingWriteAclIsNamedWithUserAndTopic() throws Exception {
+        String result = testOutput(output(broker.bootstrapServers("SECURE"), scram(PASSWORD))
+                .replace("topic: secure-logs", "topic: forbidden-logs"));
+        assertTrue(result.startsWith("1\n"), result);
+        assertTrue(result.contains("ERROR not authorized: user 'shipper' may not write topic forbidden-logs at "
+                + broker.bootstrapServers("SECURE") + " (an ACL must allow WRITE on it)"), result);
     }
 
     @Test

@@ -24,6 +24,7 @@ import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
@@ -79,6 +80,11 @@ public final class KafkaAccess {
                     }
                     found.put(topic, "exists, " + description.partitions().size() + " partition(s)");
                 } catch (ExecutionException e) {
+                    if (e.getCause() instanceof TopicAuthorizationException) {
+                        // not even DESCRIBE: the user may do nothing with the topic, least of all what it needs
+                        return new Report(ClientSecurityError.notAuthorized(operation.name(), topic, client), true,
+                                clusterId, brokers, found);
+                    }
                     if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
                         throw e;
                     }
