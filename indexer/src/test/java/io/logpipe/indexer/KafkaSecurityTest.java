@@ -24,6 +24,13 @@ import java.util.List;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;
 import org.apache.kafka.clients.admin.ScramMechanism;
 import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The kafka input with Logstash's security options against a broker (of the kind -Dtestkit.broker names) with a
- * SASL_SSL listener (SCRAM-SHA-512): events reach a real Elasticsearch node; {@code -t} and the start name exactly
+ * SASL_SSL listener (SCRAM-SHA-512) and ACLs on: events reach a real Elasticsearch node; {@code -t} and the start name exactly
  * what is wrong.
  */
 class KafkaSecurityTest {
@@ -59,11 +66,22 @@ class KafkaSecurityTest {
                 .property("sasl.enabled.mechanisms", "SCRAM-SHA-512")
                 .property("listener.name.secure.scram-sha-512.sasl.jaas.config",
                         "org.apache.kafka.common.security.scram.ScramLoginModule required;")
+                // ACLs on: the PLAINTEXT listener (ANONYMOUS, the test's own producer and admin) may do anything,
+                // the SCRAM user only what its ACLs allow.
+                .property("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer")
+                .property("super.users", "User:ANONYMOUS")
                 .start();
         broker.admin().alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(USER,
                 new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), PASSWORD))).all().get();
         Wait.until("the SCRAM user is known", () -> !broker.admin().describeUserScramCredentials(List.of(USER))
                 .all().get().isEmpty());
+        broker.admin().createAcls(List.of(allow(ResourceType.TOPIC, "secure-events"), allow(ResourceType.TOPIC, "checked"),
+                allow(ResourceType.GROUP, "secure-group"), allow(ResourceType.GROUP, "checked-group"))).all().get();
+    }
+
+    private static AclBinding allow(ResourceType type, String name) {
+        return new AclBinding(new ResourcePattern(type, name, PatternType.LITERAL),
+                new AccessControlEntry("User:" + USER, "*", AclOperation.READ, AclPermissionType.ALLOW));
     }
 
     @AfterAll
@@ -134,6 +152,19 @@ class KafkaSecurityTest {
         assertEquals(1, test(kafka("checked", "checked-group", "wrong", certs.truststore())));
         assertTrue(err().startsWith("indexer: pipeline main: kafka input kafka: SASL authentication failed at "
                 + broker.bootstrapServers("SECURE") + ": mechanism SCRAM-SHA-512, user 'indexer': "), err());
+    }
+
+    @Test
+    void aMissingReadAclOnTheGroupOrTopicIsNamed() throws Exception {
+        assertEquals(1, test(kafka("checked", "forbidden-group", PASSWORD, certs.truststore())));
+        assertTrue(err().startsWith("indexer: pipeline main: kafka input kafka: not authorized: user 'indexer' may not "
+                + "read with group 'forbidden-group' at " + broker.bootstrapServers("SECURE")
+                + " (an ACL must allow READ on the group)"), err());
+        err.reset();
+        assertEquals(1, test(kafka("forbidden-topic", "checked-group", PASSWORD, certs.truststore())));
+        assertTrue(err().startsWith("indexer: pipeline main: kafka input kafka: not authorized: user 'indexer' may not "
+                + "read topic forbidden-topic at " + broker.bootstrapServers("SECURE") + " (an ACL must allow READ on "
+                + "it)"), err());
     }
 
     @Test
