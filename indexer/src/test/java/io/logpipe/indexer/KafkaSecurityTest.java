@@ -13,6 +13,7 @@ import io.logpipe.indexer.pipeline.Pipeline;
 import io.logpipe.indexer.pipeline.PipelineSettings;
 import io.logpipe.testkit.ElasticsearchNode;
 import io.logpipe.testkit.KafkaBroker;
+import io.logpipe.testkit.ScramListener;
 import io.logpipe.testkit.TestCertificates;
 import io.logpipe.testkit.Wait;
 import java.io.ByteArrayOutputStream;
@@ -21,9 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.apache.kafka.clients.admin.ScramCredentialInfo;
-import org.apache.kafka.clients.admin.ScramMechanism;
-import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclOperation;
@@ -58,25 +57,17 @@ class KafkaSecurityTest {
     static void broker(@TempDir Path certsDir) throws Exception {
         certs = TestCertificates.generate(certsDir.resolve("certs"));
         strangerCa = TestCertificates.generate(certsDir.resolve("stranger"));
-        broker = KafkaBroker.with()
-                .listener("SECURE", "SASL_SSL")
-                .property("listener.name.secure.ssl.keystore.location", certs.serverKeystore().toString())
-                .property("listener.name.secure.ssl.keystore.password", TestCertificates.STORE_PASSWORD)
-                .property("listener.name.secure.ssl.key.password", TestCertificates.STORE_PASSWORD)
-                .property("sasl.enabled.mechanisms", "SCRAM-SHA-512")
-                .property("listener.name.secure.scram-sha-512.sasl.jaas.config",
-                        "org.apache.kafka.common.security.scram.ScramLoginModule required;")
+        broker = ScramListener.add(KafkaBroker.with(), "SECURE", certs)
                 // ACLs on: the PLAINTEXT listener (ANONYMOUS, the test's own producer and admin) may do anything,
                 // the SCRAM user only what its ACLs allow.
                 .property("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer")
                 .property("super.users", "User:ANONYMOUS")
                 .start();
-        broker.admin().alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(USER,
-                new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), PASSWORD))).all().get();
-        Wait.until("the SCRAM user is known", () -> !broker.admin().describeUserScramCredentials(List.of(USER))
-                .all().get().isEmpty());
-        broker.admin().createAcls(List.of(allow(ResourceType.TOPIC, "secure-events"), allow(ResourceType.TOPIC, "checked"),
-                allow(ResourceType.GROUP, "secure-group"), allow(ResourceType.GROUP, "checked-group"))).all().get();
+        ScramListener.addUser(broker, USER, PASSWORD);
+        try (Admin admin = broker.admin()) {
+            admin.createAcls(List.of(allow(ResourceType.TOPIC, "secure-events"), allow(ResourceType.TOPIC, "checked"),
+                    allow(ResourceType.GROUP, "secure-group"), allow(ResourceType.GROUP, "checked-group"))).all().get();
+        }
     }
 
     private static AclBinding allow(ResourceType type, String name) {

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.logpipe.shipper.testing.Harness;
 import io.logpipe.shipper.testing.TopicReader;
 import io.logpipe.testkit.KafkaBroker;
+import io.logpipe.testkit.ScramListener;
 import io.logpipe.testkit.TestCertificates;
-import io.logpipe.testkit.Wait;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -15,9 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.apache.kafka.clients.admin.ScramCredentialInfo;
-import org.apache.kafka.clients.admin.ScramMechanism;
-import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclOperation;
@@ -53,14 +51,7 @@ class KafkaSecurityTest {
         strangerCa = TestCertificates.generate(dir.resolve("stranger"));
         TestCertificates.Issued otherHost = certs.issue("other-host", "dns:broker.example", false);
         client = certs.issue("client", "dns:shipper.example", false);
-        broker = KafkaBroker.with()
-                .listener("SECURE", "SASL_SSL")
-                .property("listener.name.secure.ssl.keystore.location", certs.serverKeystore().toString())
-                .property("listener.name.secure.ssl.keystore.password", TestCertificates.STORE_PASSWORD)
-                .property("listener.name.secure.ssl.key.password", TestCertificates.STORE_PASSWORD)
-                .property("sasl.enabled.mechanisms", "SCRAM-SHA-512")
-                .property("listener.name.secure.scram-sha-512.sasl.jaas.config",
-                        "org.apache.kafka.common.security.scram.ScramLoginModule required;")
+        broker = ScramListener.add(KafkaBroker.with(), "SECURE", certs)
                 .listener("OTHER", "SSL")
                 .property("listener.name.other.ssl.keystore.location", otherHost.keystore().toString())
                 .property("listener.name.other.ssl.keystore.password", TestCertificates.STORE_PASSWORD)
@@ -77,14 +68,13 @@ class KafkaSecurityTest {
                 .property("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer")
                 .property("super.users", "User:ANONYMOUS;User:CN=client")
                 .start();
-        broker.admin().alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(USER,
-                new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), PASSWORD))).all().get();
-        Wait.until("the SCRAM user is known", () -> !broker.admin().describeUserScramCredentials(List.of(USER))
-                .all().get().isEmpty());
+        ScramListener.addUser(broker, USER, PASSWORD);
         broker.createTopic("secure-logs", 1);
         broker.createTopic("forbidden-logs", 1);
-        broker.admin().createAcls(List.of(allow("secure-logs", AclOperation.WRITE),
-                allow("secure-logs", AclOperation.DESCRIBE), allow("forbidden-logs", AclOperation.DESCRIBE))).all().get();
+        try (Admin admin = broker.admin()) {
+            admin.createAcls(List.of(allow("secure-logs", AclOperation.WRITE),
+                    allow("secure-logs", AclOperation.DESCRIBE), allow("forbidden-logs", AclOperation.DESCRIBE))).all().get();
+        }
     }
 
     private static AclBinding allow(String topic, AclOperation operation) {
