@@ -31,7 +31,8 @@ Runs Logstash pipeline files: Kafka in, filters, Elasticsearch out.
   -f, --path.config PATH   a pipeline .conf file, a directory or a glob
   -e, --config.string CFG  a pipeline given inline
   -t, --config.test_and_exit
-                           test the configuration (parse, build every plugin) and exit
+                           test the configuration (parse, build every plugin, connect each kafka input
+                           with its TLS and SASL settings) and exit
   --path.settings DIR      where indexer.yml (logstash.yml keys; a logstash.yml is read when there is no
                            indexer.yml) and pipelines.yml live (default: $LOGPIPE_HOME/conf when it has an indexer.yml)
   --path.data DIR          where the dead-letter queues live (default: path.data of indexer.yml, else data)
@@ -195,6 +196,21 @@ what an output could not write by then stays uncommitted and is read again at th
             }
         }
         if (testOnly) {
+            // Unlike Logstash's -t, the kafka inputs connect: certificates, credentials and ACLs are checked too.
+            List<String> problems = new ArrayList<>();
+            for (Pipeline pipeline : pipelines) {
+                for (String problem : pipeline.checkInputs(java.time.Duration.ofSeconds(10))) {
+                    problems.add("pipeline " + pipeline.id() + ": " + problem);
+                }
+            }
+            if (!problems.isEmpty()) {
+                pipelines.forEach(Pipeline::stop);
+                if (prune != null) {
+                    prune.close();
+                }
+                problems.forEach(p -> err.println("indexer: " + p));
+                return 1;
+            }
             pipelines.forEach(Pipeline::stop);
             if (prune != null) {
                 prune.close();

@@ -34,6 +34,7 @@ public final class TestCertificates {
     public static final String CLIENT_SUBJECT = "CN=logpipe-shipper,OU=app hosts,O=logpipe test";
     private static final Duration KEYTOOL_TIMEOUT = Duration.ofMinutes(1);
 
+    private final Path caStore;
     private final Path caCertificate;
     private final Path serverKey;
     private final Path serverCertificate;
@@ -43,8 +44,9 @@ public final class TestCertificates {
     private final Path clientKey;
     private final Path clientCertificate;
 
-    private TestCertificates(Path caCertificate, Path serverKey, Path serverCertificate, Path serverKeystore,
-            Path truststore, Path clientKeystore, Path clientKey, Path clientCertificate) {
+    private TestCertificates(Path caStore, Path caCertificate, Path serverKey, Path serverCertificate,
+            Path serverKeystore, Path truststore, Path clientKeystore, Path clientKey, Path clientCertificate) {
+        this.caStore = caStore;
         this.caCertificate = caCertificate;
         this.serverKey = serverKey;
         this.serverCertificate = serverCertificate;
@@ -100,7 +102,7 @@ public final class TestCertificates {
                     clientStore.toString());
             writePemKey(serverStore, "server", key);
             writePemKey(clientStore, "client", clientKey);
-            return new TestCertificates(ca, key, certificate, serverStore, trust, clientStore, clientKey,
+            return new TestCertificates(caStore, ca, key, certificate, serverStore, trust, clientStore, clientKey,
                     clientCertificate);
         } catch (IOException e) {
             throw new UncheckedIOException("could not generate test certificates in " + directory, e);
@@ -109,6 +111,48 @@ public final class TestCertificates {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while generating test certificates", e);
+        }
+    }
+
+    /** A further certificate signed by this CA: its key (PEM), certificate (PEM) and a PKCS12 keystore with the chain. */
+    public record Issued(Path key, Path certificate, Path keystore) {
+    }
+
+    /**
+     * Issues a certificate named {@code name} (files {@code name.key}, {@code name.crt}, {@code name.p12} beside the
+     * CA) for {@code subjectAlternativeNames} (keytool's form, e.g. {@code dns:broker.example}), usable by servers and
+     * clients; {@code expired} makes one that was valid for a day, 60 days ago.
+     */
+    public Issued issue(String name, String subjectAlternativeNames, boolean expired) {
+        Path directory = caCertificate.getParent();
+        Path store = directory.resolve(name + ".p12");
+        Path request = directory.resolve(name + ".csr");
+        Path certificate = directory.resolve(name + ".crt");
+        Path key = directory.resolve(name + ".key");
+        try {
+            for (Path file : List.of(store, request, certificate, key)) {
+                Files.deleteIfExists(file);
+            }
+            keytool("-genkeypair", "-alias", name, "-keyalg", "RSA", "-keysize", "2048", "-validity", "30",
+                    "-dname", "CN=" + name, "-keystore", store.toString());
+            keytool("-certreq", "-alias", name, "-keystore", store.toString(), "-file", request.toString());
+            List<String> sign = new ArrayList<>(List.of("-gencert", "-rfc", "-alias", "ca", "-keystore",
+                    caStore.toString(), "-infile", request.toString(), "-outfile", certificate.toString(),
+                    "-ext", "SAN=" + subjectAlternativeNames, "-ext", "KU=digitalSignature,keyEncipherment",
+                    "-ext", "EKU=serverAuth,clientAuth"));
+            sign.addAll(expired ? List.of("-startdate", "-60d", "-validity", "1") : List.of("-validity", "30"));
+            keytool(sign.toArray(String[]::new));
+            keytool("-importcert", "-alias", "ca", "-file", caCertificate.toString(), "-keystore", store.toString());
+            keytool("-importcert", "-alias", name, "-file", certificate.toString(), "-keystore", store.toString());
+            writePemKey(store, name, key);
+            return new Issued(key, certificate, store);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not issue certificate " + name + " in " + directory, e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("could not read the generated key " + name + " in " + directory, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while issuing certificate " + name, e);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.logpipe.indexer.pipeline;
 
+import io.logpipe.common.kafka.KafkaAccess;
 import io.logpipe.indexer.config.PipelineConfig;
 import io.logpipe.indexer.event.Event;
 import io.logpipe.indexer.pipeline.CompiledPipeline.ConditionalStep;
@@ -9,6 +10,7 @@ import io.logpipe.indexer.pipeline.CompiledPipeline.OutputStep;
 import io.logpipe.indexer.pipeline.CompiledPipeline.Step;
 import io.logpipe.indexer.plugins.Input;
 import io.logpipe.indexer.plugins.PluginStats;
+import io.logpipe.indexer.plugins.inputs.KafkaInput;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -69,6 +71,25 @@ public final class Pipeline {
 
     public String id() {
         return settings.id();
+    }
+
+    /**
+     * Each kafka input connects for real with its settings ({@link KafkaInput#check}): one line for each that
+     * found a broker and something wrong (TLS, SASL, ACLs); a broker that cannot be reached is only logged.
+     */
+    public List<String> checkInputs(java.time.Duration timeout) throws InterruptedException {
+        List<String> problems = new ArrayList<>();
+        for (InputStep step : compiled.inputs()) {
+            if (step.input() instanceof KafkaInput kafka) {
+                KafkaAccess.Report report = kafka.check(timeout);
+                if (report.problem() != null && report.answered()) {
+                    problems.add("kafka input " + kafka.id() + ": " + report.problem());
+                } else if (report.problem() != null) {
+                    LOG.warn("pipeline {}: kafka input {} not checked: {}", settings.id(), kafka.id(), report.problem());
+                }
+            }
+        }
+        return problems;
     }
 
     /** Starts workers, then inputs. */

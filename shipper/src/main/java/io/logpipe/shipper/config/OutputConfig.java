@@ -12,7 +12,7 @@ public sealed interface OutputConfig {
     record Kafka(List<String> hosts, FormatString topic, String topicWhere, FormatString key, Partitioning partition,
                  int requiredAcks, String compression, int compressionLevel, int maxMessageBytes,
                  int bulkMaxSize, String clientId, Duration timeout, Duration brokerTimeout,
-                 Duration backoffInit, Duration backoffMax) implements OutputConfig {
+                 Duration backoffInit, Duration backoffMax, KafkaSecurity security) implements OutputConfig {
     }
 
     /** {@code partition.random}, {@code partition.round_robin} or {@code partition.hash} (with optional fields). */

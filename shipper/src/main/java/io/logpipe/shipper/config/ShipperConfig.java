@@ -139,7 +139,7 @@ public record ShipperConfig(Path file, String name, Path dataPath, String logLev
 
         Http http = new Http(root.get("http.enabled", false, Setting::bool),
                 root.get("http.host", "localhost", Setting::string), root.get("http.port", 5066, v -> v.integer(0, 65535)));
-        OutputConfig output = output(root, warn);
+        OutputConfig output = output(root, file == null ? null : file.toAbsolutePath().getParent(), warn);
         if (output instanceof OutputConfig.Kafka kafka) {
             checkTopicFields(kafka, inputs);
         }
@@ -396,7 +396,7 @@ public record ShipperConfig(Path file, String name, Path dataPath, String logLev
         return new MultilineConfig(type, pattern, negate, match, maxLines, timeout, flush, countLines, maxBytes);
     }
 
-    private static OutputConfig output(Section root, Consumer<String> warn) {
+    private static OutputConfig output(Section root, Path configDir, Consumer<String> warn) {
         List<String> enabled = new ArrayList<>();
         for (String name : OUTPUT_NAMES) {
             if (root.has("output." + name)) {
@@ -421,7 +421,7 @@ public record ShipperConfig(Path file, String name, Path dataPath, String logLev
         String name = enabled.get(0);
         switch (name) {
             case "kafka":
-                return kafka(root, warn);
+                return kafka(root, configDir, warn);
             case "console":
                 return new OutputConfig.Console(root.get("output.console.pretty", false, Setting::bool));
             case "file": {
@@ -453,7 +453,7 @@ public record ShipperConfig(Path file, String name, Path dataPath, String logLev
         return prefix;
     }
 
-    private static OutputConfig.Kafka kafka(Section root, Consumer<String> warn) {
+    private static OutputConfig.Kafka kafka(Section root, Path configDir, Consumer<String> warn) {
         String p = "output.kafka.";
         Setting hostsSetting = root.get(p + "hosts");
         if (hostsSetting == null) {
@@ -528,13 +528,13 @@ public record ShipperConfig(Path file, String name, Path dataPath, String logLev
         Duration backoffInit = root.get(p + "backoff.init", Duration.ofSeconds(1), Setting::duration);
         Duration backoffMax = root.get(p + "backoff.max", Duration.ofSeconds(60), Setting::duration);
         for (String ignored : List.of("version", "max_retries", "keep_alive", "codec", "metadata", "channel_buffer_size",
-                "worker", "bulk_flush_frequency", "username", "password", "ssl", "sasl", "kerberos", "headers")) {
+                "worker", "bulk_flush_frequency", "kerberos", "headers")) {
             for (Setting s : root.consume(p + ignored)) {
                 String why = switch (ignored) {
                     case "max_retries" -> "events are retried until the brokers acknowledge them";
                     case "codec" -> "events are always JSON";
-                    case "username", "password", "ssl", "sasl", "kerberos" -> "authentication and TLS are not "
-                            + "supported yet";
+                    case "kerberos" -> "Kerberos (GSSAPI) is not supported; use sasl.mechanism SCRAM-SHA-512 "
+                            + "or PLAIN with username and password";
                     default -> "the Kafka client negotiates this itself";
                 };
                 warn.accept(s.where() + ": " + s.key() + " is ignored: " + why);
@@ -543,7 +543,7 @@ public record ShipperConfig(Path file, String name, Path dataPath, String logLev
         }
         return new OutputConfig.Kafka(List.copyOf(hosts), topic, topicSetting.where(), key, partitioning, acks,
                 compression, compressionLevel, maxMessageBytes, bulkMaxSize, clientId, timeout, brokerTimeout,
-                backoffInit, backoffMax);
+                backoffInit, backoffMax, KafkaSecurity.read(root, p, configDir, warn));
     }
 
     private static FormatString format(Setting s) {

@@ -1,5 +1,6 @@
 package io.logpipe.shipper.output;
 
+import io.logpipe.common.kafka.ClientSecurityError;
 import io.logpipe.shipper.config.OutputConfig;
 import io.logpipe.shipper.event.Event;
 import io.logpipe.shipper.event.EventEncoder;
@@ -106,6 +107,7 @@ public final class KafkaOutput implements Output {
         p.put(ProducerConfig.METRIC_REPORTER_CLASSES_CONFIG, "");
         p.put(ProducerConfig.ENABLE_METRICS_PUSH_CONFIG, "false");
         p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        KafkaClientSecurity.apply(c.security(), p);
         switch (c.partition().strategy()) {
             case "round_robin" -> p.put(ProducerConfig.PARTITIONER_CLASS_CONFIG, RoundRobinPartitioner.class.getName());
             case "random" -> p.put(ProducerConfig.PARTITIONER_CLASS_CONFIG, RandomPartitioner.class.getName());
@@ -205,7 +207,7 @@ public final class KafkaOutput implements Output {
                 failed.clear();
             }
             LOG.error("kafka: {} of {} event(s) failed ({}); sending them again in {} ms", again.size(),
-                    events.size(), firstError.toString(), backoff);
+                    events.size(), explain(firstError), backoff);
             events = again;
             firstError = null;
             long delay = backoff;
@@ -318,11 +320,17 @@ public final class KafkaOutput implements Output {
                 }
                 clientErrors.increment();
                 LOG.error("kafka: cannot get metadata for topic '{}' from {} ({}); {} event(s) wait, nothing "
-                        + "is lost; retrying in {} ms", topic, config.hosts(), e.toString(), waiting, backoff);
+                        + "is lost; retrying in {} ms", topic, config.hosts(), explain(e), waiting, backoff);
                 Thread.sleep(backoff);
                 backoff = Math.min(backoff * 2, config.backoffMax().toMillis());
             }
         }
+    }
+
+    /** Security failures (TLS, SASL, ACLs) as the one line saying what to fix; anything else as it is. */
+    private String explain(Exception e) {
+        return ClientSecurityError.isSecurity(e) ? ClientSecurityError.explain(e, KafkaClientSecurity.describe(config))
+                : e.toString();
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.logpipe.indexer.plugins.inputs;
 
+import io.logpipe.common.kafka.ClientSecurityError;
+import io.logpipe.common.kafka.KafkaAccess;
 import io.logpipe.indexer.event.Event;
 import io.logpipe.indexer.event.SourcePosition;
 import io.logpipe.indexer.event.Sprintf;
@@ -21,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +31,7 @@ import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.NoOffsetForPartitionException;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,6 +45,7 @@ import org.slf4j.LoggerFactory;
 public final class KafkaInput implements Input {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaInput.class);
     private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
+    private static final Duration CHECK_TIMEOUT = Duration.ofSeconds(10);
     private static final List<String> NOT_APPLICABLE = List.of("key_deserializer_class", "value_deserializer_class",
             "jaas_path", "kerberos_config", "sasl_kerberos_service_name", "schema_registry_url", "ecs_compatibility",
             "check_crcs", "connections_max_idle_ms", "metadata_max_age_ms", "receive_buffer_bytes",
@@ -59,6 +64,7 @@ public final class KafkaInput implements Input {
     private final List<String> tags;
     private final Map<Sprintf, Sprintf> addFields = new LinkedHashMap<>();
     private final String type;
+    private final KafkaInputSecurity security;
 
     private final List<Consumer> consumers = new ArrayList<>();
     private final PluginStats stats;
@@ -108,12 +114,7 @@ public final class KafkaInput implements Input {
         copy(settings, "isolation_level", "isolation.level");
         copy(settings, "partition_assignment_strategy", "partition.assignment.strategy");
         copy(settings, "client_rack", "client.rack");
-        copy(settings, "security_protocol", "security.protocol");
-        copy(settings, "sasl_mechanism", "sasl.mechanism");
-        copy(settings, "sasl_jaas_config", "sasl.jaas.config");
-        copy(settings, "ssl_truststore_location", "ssl.truststore.location");
-        copy(settings, "ssl_truststore_password", "ssl.truststore.password");
-        copy(settings, "ssl_truststore_type", "ssl.truststore.type");
+        this.security = KafkaInputSecurity.read(settings, consumerConfig);
         consumerConfig.put("client.id", clientId);
         settings.number("poll_timeout_ms", 100);
         settings.bool("enable_metric", true);
@@ -152,8 +153,39 @@ public final class KafkaInput implements Input {
         return id;
     }
 
+    /**
+     * Connects for real with this input's settings: does the cluster answer, may the user read the topics and
+     * use the group? {@link KafkaAccess.Report#problem()} is null when it may, else the line saying what is wrong.
+     */
+    public KafkaAccess.Report check(Duration timeout) throws InterruptedException {
+        Properties p = new Properties();
+        consumerConfig.forEach((k, v) -> {
+            if (k.startsWith("ssl.") || k.startsWith("sasl.") || k.equals("security.protocol")
+                    || k.equals("bootstrap.servers")) {
+                p.put(k, v);
+            }
+        });
+        p.put("client.id", consumerConfig.get("client.id") + "-check");
+        return KafkaAccess.check(p, client(), timeout, topicsPattern == null ? topics : List.of(), AclOperation.READ,
+                groupId);
+    }
+
+    private ClientSecurityError.Client client() {
+        return security.client(consumerConfig.get("bootstrap.servers"));
+    }
+
     @Override
     public void start(Sink sink) throws Exception {
+        // A refused login or a missing ACL does not mend itself: say so now rather than retrying for ever. A
+        // broker that does not answer may just be starting: the consumers wait for it.
+        KafkaAccess.Report report = check(CHECK_TIMEOUT);
+        if (report.problem() != null && report.answered()) {
+            sink.fail("kafka input " + id + ": " + report.problem(), null);
+            return;
+        }
+        if (report.problem() != null) {
+            LOG.warn("kafka input {}: {}; the consumers keep trying", id, report.problem());
+        }
         vertx = Vertx.vertx();
         for (int i = 0; i < consumerThreads; i++) {
             Map<String, String> config = new HashMap<>(consumerConfig);
@@ -256,6 +288,8 @@ public final class KafkaInput implements Input {
                     sink.fail("kafka input " + id + ": group '" + groupId + "' has no committed offset for " + names
                             + " and auto_offset_reset => \"none\" forbids choosing one; set auto_offset_reset to"
                             + " \"earliest\" or \"latest\", or commit an offset for the group first", cause);
+                } else if (ClientSecurityError.isSecurity(e)) {
+                    sink.fail("kafka input " + id + ": " + ClientSecurityError.explain(e, client()), cause);
                 } else {
                     sink.fail("kafka input " + id + ": " + cause, cause);
                 }
