@@ -194,7 +194,7 @@ Tails log files and ships their lines to Kafka. CONFIG is a filebeat.yml (7.x di
         }
         out.println("kafka output: " + kafka.hosts());
         boolean ok = KafkaProbe.probe(kafka, out);
-        out.println(ok ? "OK" : "ERROR: the brokers could not be reached");
+        out.println(ok ? "OK" : "ERROR: the output cannot be used as configured (the line above says why)");
         return ok ? 0 : 1;
     }
 
