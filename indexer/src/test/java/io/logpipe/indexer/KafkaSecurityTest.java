@@ -141,19 +141,19 @@ class KafkaSecurityTest {
     @Test
     void aWrongPasswordIsNamedWithMechanismAndUser() throws Exception {
         assertEquals(1, test(kafka("checked", "checked-group", "wrong", certs.truststore())));
-        assertTrue(err().startsWith("indexer: pipeline main: kafka input kafka: SASL authentication failed at "
+        assertTrue(err().startsWith("indexer: pipeline main: kafka input kafka_1: SASL authentication failed at "
                 + broker.bootstrapServers("SECURE") + ": mechanism SCRAM-SHA-512, user 'indexer': "), err());
     }
 
     @Test
     void aMissingReadAclOnTheGroupOrTopicIsNamed() throws Exception {
         assertEquals(1, test(kafka("checked", "forbidden-group", PASSWORD, certs.truststore())));
-        assertTrue(err().startsWith("indexer: pipeline main: kafka input kafka: not authorized: user 'indexer' may not "
+        assertTrue(err().startsWith("indexer: pipeline main: kafka input kafka_1: not authorized: user 'indexer' may not "
                 + "read with group 'forbidden-group' at " + broker.bootstrapServers("SECURE")
                 + " (an ACL must allow READ on the group)"), err());
         err.reset();
         assertEquals(1, test(kafka("forbidden-topic", "checked-group", PASSWORD, certs.truststore())));
-        assertTrue(err().startsWith("indexer: pipeline main: kafka input kafka: not authorized: user 'indexer' may not "
+        assertTrue(err().startsWith("indexer: pipeline main: kafka input kafka_1: not authorized: user 'indexer' may not "
                 + "read topic forbidden-topic at " + broker.bootstrapServers("SECURE") + " (an ACL must allow READ on "
                 + "it)"), err());
     }
@@ -166,7 +166,7 @@ class KafkaSecurityTest {
         try {
             pipeline.start();
             assertTrue(pipeline.awaitStopped(30, java.util.concurrent.TimeUnit.SECONDS), "the pipeline stops");
-            assertEquals("kafka input kafka: TLS handshake with " + broker.bootstrapServers("SECURE") + " failed: "
+            assertEquals("kafka input kafka_1: TLS handshake with " + broker.bootstrapServers("SECURE") + " failed: "
                     + "unknown CA: the broker's certificate is not signed by truststore " + strangerCa.truststore()
                     + " (it is issued by CN=logpipe test CA)", pipeline.failure());
         } finally {
@@ -178,7 +178,7 @@ class KafkaSecurityTest {
     void plaintextToATlsPortIsNamed() throws Exception {
         String input = "  kafka { bootstrap_servers => \"" + broker.bootstrapServers("SECURE") + "\" topics => [\"x\"] }\n";
         assertEquals(1, test(input));
-        assertTrue(err().startsWith("indexer: pipeline main: kafka input kafka: " + broker.bootstrapServers("SECURE")
+        assertTrue(err().startsWith("indexer: pipeline main: kafka input kafka_1: " + broker.bootstrapServers("SECURE")
                 + " speaks TLS, but the client is configured for PLAINTEXT (no TLS)"), err());
     }
 
