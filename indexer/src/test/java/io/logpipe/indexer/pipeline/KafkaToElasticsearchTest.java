@@ -97,6 +97,9 @@ class KafkaToElasticsearchTest {
                 }
             });
 
+            // The input reports its lag from its own periodic end-offset lookup, not with each commit.
+            Wait.until("the kafka input to report its lag", Duration.ofSeconds(30),
+                    () -> pipeline.consumerLag().containsKey("nginx.access-0"));
             HttpResponse<String> stats = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + api.port() + "/_node/stats/pipelines")).build(),
                     HttpResponse.BodyHandlers.ofString());
