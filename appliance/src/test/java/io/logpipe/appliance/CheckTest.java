@@ -81,8 +81,8 @@ class CheckTest {
 
     @Test
     void aConsistentSetUpHasNoProblemAndABrokenPipelineIsReportedWithItsPosition() throws Exception {
-        try (var es = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
-                var kafka = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (var es = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+                var kafka = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
             ApplianceConfig config = write("nginx.access", "nginx.access", "nginx.access-*",
                     "http://127.0.0.1:" + es.getLocalPort(), "127.0.0.1:" + kafka.getLocalPort());
             assertEquals(List.of(), Check.problemsOf(config));
