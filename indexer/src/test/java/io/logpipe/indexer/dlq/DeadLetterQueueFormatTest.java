@@ -14,6 +14,7 @@ import io.logpipe.indexer.pipeline.CompiledPipeline;
 import io.logpipe.indexer.pipeline.Pipeline;
 import io.logpipe.indexer.pipeline.PipelineCompiler;
 import io.logpipe.indexer.pipeline.PipelineSettings;
+import io.logpipe.testkit.FormatFixtures;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * passing.
  */
 class DeadLetterQueueFormatTest {
-    private static final String FIXTURE = "/formats/v1/dead_letter_queue/main/dlq.jsonl";
+    private static final String FIXTURE = "/formats/v1/dead_letter_queue";
     private static final String OUTPUT = "output { file { path => \"%s\" } }";
 
     @TempDir
@@ -54,15 +55,13 @@ class DeadLetterQueueFormatTest {
      * {@code mvn -pl indexer -am -Dtest=DeadLetterQueueFormatTest -Dformats.write=true verify}.
      */
     @Test
-    @EnabledIfSystemProperty(named = "formats.write", matches = "true")
+    @EnabledIfSystemProperty(named = FormatFixtures.WRITE, matches = "true")
     void writeFixture() throws Exception {
         Path queues = dir.resolve("dlq");
         try (DeadLetterQueue queue = DeadLetterQueue.in(queues, "main")) {
             queue.write("output", "elasticsearch_1", List.of(entry("first rejected"), entry("second rejected")));
         }
-        Path target = Path.of("src/test/resources" + FIXTURE);
-        Files.createDirectories(target.getParent());
-        Files.copy(DeadLetterQueue.file(queues, "main"), target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        FormatFixtures.keep(queues, FIXTURE);
     }
 
     @Test
@@ -115,9 +114,8 @@ class DeadLetterQueueFormatTest {
     }
 
     private static Path copyFixture(Path data) throws Exception {
-        Path file = data.resolve(DeadLetterQueue.DIRECTORY).resolve("main").resolve(DeadLetterQueue.FILE_NAME);
-        Files.createDirectories(file.getParent());
-        Files.copy(Path.of(DeadLetterQueueFormatTest.class.getResource(FIXTURE).toURI()), file);
+        FormatFixtures.copy(FIXTURE, data.resolve(DeadLetterQueue.DIRECTORY));
+        Path file = DeadLetterQueue.file(data.resolve(DeadLetterQueue.DIRECTORY), "main");
         assertTrue(Files.readString(file, StandardCharsets.UTF_8).endsWith("\n"));
         return file;
     }

@@ -13,20 +13,16 @@ import io.logpipe.queue.group.OffsetStore;
 import io.logpipe.queue.log.LogDirFormat;
 import io.logpipe.queue.security.AclStore;
 import io.logpipe.queue.security.ScramCredentialStore;
+import io.logpipe.testkit.FormatFixtures;
 import io.logpipe.testkit.Wait;
-import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
@@ -85,7 +81,7 @@ class QueueFormatTest {
      * to add a fixture for a new format: {@code mvn -pl queue -am -Dtest=QueueFormatTest -Dformats.write=true verify}.
      */
     @Test
-    @EnabledIfSystemProperty(named = "formats.write", matches = "true")
+    @EnabledIfSystemProperty(named = FormatFixtures.WRITE, matches = "true")
     void writeFixture() throws Exception {
         Path logDir = work.resolve("logdir");
         try (TestBroker broker = TestBroker.start(logDir, SETTINGS); Admin admin = broker.admin()) {
@@ -104,8 +100,7 @@ class QueueFormatTest {
                     new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), "alice-secret"))).all().get();
             admin.createAcls(List.of(ACL)).all().get();
         }
-        Path target = Path.of("src/test/resources" + FIXTURE);
-        copyTree(logDir, target);
+        FormatFixtures.keep(logDir, FIXTURE);
     }
 
     @Test
@@ -224,23 +219,7 @@ class QueueFormatTest {
         return records.stream().map(ConsumerRecord::value).toList();
     }
 
-    private Path copyFixture() throws IOException, URISyntaxException {
-        Path logDir = work.resolve("logdir");
-        copyTree(Path.of(QueueFormatTest.class.getResource(FIXTURE).toURI()), logDir);
-        return logDir;
-    }
-
-    /** Copies {@code from} to {@code to}, without the lock file a broker leaves behind. */
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> all = Files.walk(from)) {
-            for (Path p : (Iterable<Path>) all::iterator) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else if (!p.getFileName().toString().equals(".lock")) {
-                    Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-        }
+    private Path copyFixture() {
+        return FormatFixtures.copy(FIXTURE, work.resolve("logdir"));
     }
 }

@@ -10,9 +10,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.logpipe.common.io.FormatVersion;
 import io.logpipe.shipper.testing.Harness;
+import io.logpipe.testkit.FormatFixtures;
 import io.logpipe.testkit.Wait;
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,7 +45,7 @@ class RegistryFormatTest {
      * for a new format: {@code mvn -pl shipper -am -Dtest=RegistryFormatTest -Dformats.write=true verify}.
      */
     @Test
-    @EnabledIfSystemProperty(named = "formats.write", matches = "true")
+    @EnabledIfSystemProperty(named = FormatFixtures.WRITE, matches = "true")
     void writeFixture() throws Exception {
         Path app = Files.createDirectories(work.resolve("logs")).resolve("app.log");
         Files.writeString(app, String.join("\n", LINES.subList(0, 3)) + "\n");
@@ -54,11 +54,12 @@ class RegistryFormatTest {
             awaitRegistryAtEnd(h, app);
         }
         Files.writeString(app, String.join("\n", LINES.subList(3, 5)) + "\n", StandardOpenOption.APPEND);
-        Path target = Path.of("src/test/resources" + FIXTURE);
+        Path kept = work.resolve("fixture");
         for (String file : List.of("data/registry/shipper.json", "data/meta.json", "logs/app.log")) {
-            Files.createDirectories(target.resolve(file).getParent());
-            Files.copy(work.resolve(file), target.resolve(file), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.createDirectories(kept.resolve(file).getParent());
+            Files.copy(work.resolve(file), kept.resolve(file));
         }
+        FormatFixtures.keep(kept, FIXTURE);
     }
 
     @Test
@@ -115,18 +116,8 @@ class RegistryFormatTest {
      * Copies the fixture to {@code work}. A registry names files by device and inode, which a copy cannot keep, so
      * the copy's entry gets the copied log's; everything else (offset, fingerprint, format) is read as written.
      */
-    private Path copyFixture() throws IOException, URISyntaxException {
-        Path fixture = Path.of(RegistryFormatTest.class.getResource(FIXTURE).toURI());
-        try (Stream<Path> all = Files.walk(fixture)) {
-            for (Path p : (Iterable<Path>) all::iterator) {
-                Path to = work.resolve(fixture.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(to);
-                } else {
-                    Files.copy(p, to);
-                }
-            }
-        }
+    private Path copyFixture() throws IOException {
+        FormatFixtures.copy(FIXTURE, work);
         Path app = work.resolve("logs/app.log");
         Path file = work.resolve("data/registry/shipper.json");
         JsonNode registry = JSON.readTree(file.toFile());
