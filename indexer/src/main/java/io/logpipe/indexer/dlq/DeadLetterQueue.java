@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.logpipe.common.io.FormatVersion;
 import io.logpipe.indexer.event.Event;
 import io.logpipe.indexer.event.EventJson;
+import java.io.BufferedReader;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,11 +83,15 @@ public final class DeadLetterQueue implements AutoCloseable {
      */
     public synchronized long open() {
         if (stored < 0) {
+            long[] found = {0};
             try {
-                stored = Files.exists(file) ? read(file).size() : 0;
+                if (Files.exists(file)) {
+                    scan(file, entry -> found[0]++);
+                }
             } catch (IOException e) {
                 throw new UncheckedIOException(e.getMessage(), e);
             }
+            stored = found[0];
             if (stored > 0) {
                 LOG.info("dead-letter queue {}: {} entries kept from earlier runs", file, stored);
             }
@@ -96,27 +102,35 @@ public final class DeadLetterQueue implements AutoCloseable {
     /** The entries in {@code file}, oldest first; a line of a newer format version than this release reads throws. */
     public static List<JsonNode> read(Path file) throws IOException {
         List<JsonNode> entries = new ArrayList<>();
-        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        for (int i = 0; i < lines.size(); i++) {
-            if (lines.get(i).isBlank()) {
-                continue;
-            }
-            JsonNode entry;
-            try {
-                entry = JSON.readTree(lines.get(i));
-            } catch (JsonProcessingException e) {
-                // A crash between the append and its fsync can leave the last line cut short; the event was not
-                // counted as handled, so it is read again from Kafka. Any other bad line is kept and reported.
-                LOG.warn("{}:{}: not a dead-letter entry, skipped ({})", file, i + 1, e.getOriginalMessage());
-                continue;
-            }
-            JsonNode version = entry.path("format_version");
-            if (!version.isMissingNode()) {
-                FORMAT.check(file, version.asText());
-            }
-            entries.add(entry);
-        }
+        scan(file, entries::add);
         return entries;
+    }
+
+    /** Streams the entries of {@code file} (it may be large) to {@code sink}, checking each one's format version. */
+    private static void scan(Path file, Consumer<JsonNode> sink) throws IOException {
+        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            int number = 0;
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                number++;
+                if (line.isBlank()) {
+                    continue;
+                }
+                JsonNode entry;
+                try {
+                    entry = JSON.readTree(line);
+                } catch (JsonProcessingException e) {
+                    // A crash between the append and its fsync can leave the last line cut short; the event was not
+                    // counted as handled, so it is read again from Kafka. Any other bad line stays in the file.
+                    LOG.warn("{}:{}: not a dead-letter entry, skipped ({})", file, number, e.getOriginalMessage());
+                    continue;
+                }
+                JsonNode version = entry.path("format_version");
+                if (!version.isMissingNode()) {
+                    FORMAT.check(file, version.asText());
+                }
+                sink.accept(entry);
+            }
+        }
     }
 
     /** Appends one entry per event, then forces the file to disk. */
