@@ -71,6 +71,10 @@ what an output could not write by then stays uncommitted and is read again at th
         } catch (UsageException e) {
             System.err.println("indexer: " + e.getMessage() + " (see --help)");
             code = 2;
+        } catch (java.io.UncheckedIOException e) {
+            // a data file the indexer cannot use (a dead-letter queue of a newer release): its message says which
+            System.err.println("indexer: " + e.getMessage());
+            code = 1;
         } catch (Exception e) {
             System.err.println("indexer: " + e);
             code = 1;

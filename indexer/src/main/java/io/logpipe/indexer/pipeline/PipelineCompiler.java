@@ -46,6 +46,7 @@ public final class PipelineCompiler {
 
     public static CompiledPipeline compile(PipelineConfig config, PipelineSettings settings) {
         DeadLetterQueue deadLetterQueue = DeadLetterQueue.in(settings.deadLetterQueueDir(), settings.id());
+        deadLetterQueue.open();
         PipelineCompiler compiler = new PipelineCompiler(settings, deadLetterQueue);
         compiler.built.add(deadLetterQueue);
         try {

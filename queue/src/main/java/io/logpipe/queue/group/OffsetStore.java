@@ -1,6 +1,7 @@
 package io.logpipe.queue.group;
 
 import io.logpipe.common.io.AtomicFile;
+import io.logpipe.common.io.FormatVersion;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -32,12 +33,17 @@ import org.slf4j.LoggerFactory;
  * entry is {@code string topic, int32 partition, int64 offset, int32 leaderEpoch, nullable string metadata,
  * int64 commitTimestamp}; a DELETE entry is {@code string topic, int32 partition}; DELETE_GROUP has no entries.
  * Strings are int16 length + UTF-8 (-1 for null).
+ *
+ * <p>{@code version} is the {@link FormatVersion} of the record, carried by every record since the first release (so
+ * this file's legacy format is version 0, not 1). A record of a newer version stops the broker's start with a
+ * message naming the file and the versions; the file is not compacted, so nothing in it is lost.
  */
 public final class OffsetStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OffsetStore.class);
 
     public static final String FILE_NAME = "consumer-offsets.log";
-    private static final byte VERSION = 0;
+    static final FormatVersion FORMAT = new FormatVersion("queue offsets store", 0);
+    private static final byte VERSION = (byte) FORMAT.current();
     private static final byte COMMIT = 1;
     private static final byte DELETE = 2;
     private static final byte DELETE_GROUP = 3;
@@ -100,6 +106,9 @@ public final class OffsetStore implements AutoCloseable {
                 if (crc(payload) != crc) {
                     all.position(start);
                     break;
+                }
+                if (length > 0) {
+                    FORMAT.check(file, Byte.toUnsignedInt(payload.get(0)));
                 }
                 try {
                     apply(payload, groups);

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Every topic of the broker across {@code log.dirs}: loads them at start (recovering after an unclean stop), creates,
  * grows and deletes them, and runs the periodic flush and retention work. Each log dir holds Kafka's
- * {@code meta.properties} (cluster id, node id) and, while the broker runs, a {@code .lock}; a clean stop leaves
+ * {@code meta.properties} (cluster id, node id), {@link LogDirFormat}'s version file and, while the broker runs, a {@code .lock}; a clean stop leaves
  * {@code .kafka_cleanshutdown} so the next start can skip re-validating active segments.
  */
 public final class LogManager implements AutoCloseable {
@@ -69,6 +69,7 @@ public final class LogManager implements AutoCloseable {
             dirs.put(dir, new LogDir(dir));
             locks.add(DirectoryLock.acquire(dir, ".lock",
                     "log dir " + dir + " is in use by another broker process (its .lock is held)"));
+            LogDirFormat.checkAndMark(dir);
             if (!Files.exists(dir.resolve("meta.properties"))) {
                 newDirs.add(dir);
             }

@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Set;
 
 import io.logpipe.common.io.AtomicFile;
+import io.logpipe.common.io.FormatVersion;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.acl.AclBindingFilter;
@@ -29,7 +30,8 @@ import org.apache.kafka.common.resource.ResourceType;
  * and a power loss, and a crash mid-write leaves the previous set. ACL changes are rare and the set is small, so
  * the whole-file rewrite costs nothing that matters.
  *
- * <p>Format, UTF-8 text: the first line is {@code logpipe-acls 0} (name and version); then one binding per line,
+ * <p>Format, UTF-8 text: the first line is {@code logpipe-acls 0} (name and {@link FormatVersion}, 0 since the
+ * first release; a newer version stops the start with a message saying so, the file left as it is); then one binding per line,
  * seven fields separated by one space: {@code RESOURCE_TYPE PATTERN_TYPE resource-name principal host OPERATION
  * PERMISSION}, e.g. {@code TOPIC PREFIXED logs- User%3Aalice * WRITE ALLOW}. Enum fields are kafka-clients' names
  * ({@link ResourceType}, {@link PatternType}, {@link AclOperation}, {@link AclPermissionType}); the three free-text
@@ -41,7 +43,9 @@ import org.apache.kafka.common.resource.ResourceType;
  */
 public final class AclStore {
     public static final String FILE_NAME = "acls.txt";
-    private static final String HEADER = "logpipe-acls 0";
+    static final FormatVersion FORMAT = new FormatVersion("queue ACLs", 0);
+    private static final String NAME = "logpipe-acls";
+    private static final String HEADER = NAME + " " + FORMAT.current();
 
     private final Path file;
     private volatile List<AclBinding> bindings;
@@ -58,7 +62,10 @@ public final class AclStore {
             return new AclStore(file, List.of());
         }
         List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        if (lines.isEmpty() || !lines.get(0).strip().equals(HEADER)) {
+        String[] header = lines.isEmpty() ? new String[0] : lines.get(0).strip().split(" ");
+        if (header.length == 2 && header[0].equals(NAME)) {
+            FORMAT.check(file, header[1]);
+        } else {
             throw new IOException(file + ":1: expected '" + HEADER + "' (is this a logpipe ACL file?)");
         }
         Set<AclBinding> read = new LinkedHashSet<>();

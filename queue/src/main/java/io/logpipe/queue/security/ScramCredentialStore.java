@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 import io.logpipe.common.io.AtomicFile;
+import io.logpipe.common.io.FormatVersion;
 import org.apache.kafka.common.security.authenticator.CredentialCache;
 import org.apache.kafka.common.security.scram.ScramCredential;
 import org.apache.kafka.common.security.scram.internals.ScramCredentialUtils;
@@ -36,11 +37,15 @@ import org.apache.kafka.common.security.scram.internals.ScramMechanism;
  * MECHANISM is {@code SCRAM-SHA-256} or {@code SCRAM-SHA-512}; USER is the user name's UTF-8 bytes in base64url
  * without padding (a name may hold any character); CREDENTIAL is kafka-clients'
  * {@link ScramCredentialUtils#credentialToString}: {@code salt=B64,stored_key=B64,server_key=B64,iterations=N}.
- * A line that does not parse fails the start, naming the file and the line.
+ * A line that does not parse fails the start, naming the file and the line. The first line's {@code v1} is the
+ * {@link FormatVersion} (a file without that line is version 1); a newer version stops the start with a message
+ * saying so, the file left as it is.
  */
 public final class ScramCredentialStore implements AutoCloseable {
     public static final String FILE_NAME = "scram-credentials";
-    private static final String HEADER = "# logpipe SCRAM credentials v1";
+    static final FormatVersion FORMAT = new FormatVersion("queue SCRAM credentials", 1);
+    private static final String HEADER_PREFIX = "# logpipe SCRAM credentials v";
+    private static final String HEADER = HEADER_PREFIX + FORMAT.current();
 
     /** One credential to set (credential non-null) or remove (credential null). */
     public record Change(String user, ScramMechanism mechanism, ScramCredential credential) {
@@ -73,6 +78,9 @@ public final class ScramCredentialStore implements AutoCloseable {
     }
 
     private void load(List<String> lines) throws IOException {
+        if (!lines.isEmpty() && lines.get(0).startsWith(HEADER_PREFIX)) {
+            FORMAT.check(file, lines.get(0).substring(HEADER_PREFIX.length()));
+        }
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();
             if (line.isEmpty() || line.startsWith("#")) {

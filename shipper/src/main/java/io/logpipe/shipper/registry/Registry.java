@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.logpipe.common.io.AtomicFile;
+import io.logpipe.common.io.FormatVersion;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
@@ -24,10 +25,15 @@ import org.slf4j.LoggerFactory;
  * The registry file ({@code path.data/registry/shipper.json}): per file identity, the offset up to which the broker
  * acknowledged its events. Written whole, atomically: a temporary file is written, fsynced and renamed over the old
  * one (and the directory fsynced), so a crash leaves either the old or the new registry, never a torn one.
+ *
+ * <p>Format, JSON: {@code {"version": 1, "files": [{"source", "offset", "type", "device", "inode",
+ * "fingerprint_length", "fingerprint", "timestamp"}...]}}. {@code version} is the {@link FormatVersion} (a file
+ * without one is version 1); a newer one than this release reads stops the start with a message saying so, and the
+ * file is left as it is: taking it for corrupt would ship every file again from the start.
  */
 public final class Registry {
     private static final Logger LOG = LoggerFactory.getLogger(Registry.class);
-    private static final int VERSION = 1;
+    static final FormatVersion FORMAT = new FormatVersion("shipper registry", 1);
     static final String FILE_NAME = "shipper.json";
 
     private final Path dir;
@@ -56,14 +62,17 @@ public final class Registry {
         JsonNode root;
         try {
             root = new ObjectMapper().readTree(file.toFile());
-            if (root == null || root.path("version").asInt() != VERSION || !root.path("files").isArray()) {
-                throw new IOException("not a version " + VERSION + " registry");
-            }
         } catch (IOException e) {
-            Path aside = dir.resolve(FILE_NAME + ".corrupt-" + System.currentTimeMillis());
-            Files.move(file, aside);
-            LOG.error("registry {} is unreadable ({}); moved it to {} and starting without it: files will be read "
-                    + "again from the start (duplicates, nothing lost)", file, e.getMessage(), aside);
+            moveAside(e.getMessage());
+            return;
+        }
+        // The version first: a newer format may not have a "files" list, and is not corrupt.
+        JsonNode version = root == null ? null : root.path("version");
+        if (version != null && !version.isMissingNode()) {
+            FORMAT.check(file, version.asText());
+        }
+        if (root == null || !root.path("files").isArray()) {
+            moveAside("not a registry: no \"files\" list");
             return;
         }
         for (JsonNode f : root.path("files")) {
@@ -74,6 +83,13 @@ public final class Registry {
             states.put(id.key(), s);
         }
         LOG.info("registry {}: {} file(s) known", file, states.size());
+    }
+
+    private void moveAside(String problem) throws IOException {
+        Path aside = dir.resolve(FILE_NAME + ".corrupt-" + System.currentTimeMillis());
+        Files.move(file, aside);
+        LOG.error("registry {} is unreadable ({}); moved it to {} and starting without it: files will be read "
+                + "again from the start (duplicates, nothing lost)", file, problem, aside);
     }
 
     public Path file() {
@@ -132,7 +148,7 @@ public final class Registry {
                 try (JsonGenerator g = new JsonFactory().createGenerator(out, JsonEncoding.UTF8)) {
                     g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
                     g.writeStartObject();
-                    g.writeNumberField("version", VERSION);
+                    g.writeNumberField("version", FORMAT.current());
                     g.writeArrayFieldStart("files");
                     for (FileState s : snapshot) {
                         FileIdentity id = s.identity();
