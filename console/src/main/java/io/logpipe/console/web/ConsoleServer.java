@@ -436,11 +436,18 @@ public final class ConsoleServer implements AutoCloseable {
 
     @Override
     public void close() {
+        stop();
+    }
+
+    /** Closes the Kafka clients and the web server; false (and logged) when the server did not close in time. */
+    public boolean stop() {
         queue.close();
         try {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            return true;
         } catch (Exception e) {
             LOG.warn("closing: {}", e.toString());
+            return false;
         }
     }
 }
