@@ -352,9 +352,18 @@ public final class ApplianceConfig {
         }
     }
 
-    /** ELASTICSEARCH_URL for every part: the first external host, or the embedded node. */
+    /**
+     * ELASTICSEARCH_URL for every part: every external host, or the embedded node. Several hosts are separated by
+     * spaces, the form Logstash's {@code hosts => ["${ES_HOSTS}"]} accepts (a uri_list splits on spaces), so that the
+     * pipeline, the retention rules and the console all spread requests over them and fail over.
+     */
     public String elasticsearchUrl() {
-        return embeddedElasticsearch() ? "http://127.0.0.1:" + elasticsearchPort() : elasticsearchHosts().get(0);
+        return String.join(" ", elasticsearchUrls());
+    }
+
+    /** Every Elasticsearch host the parts talk to, in the configured order. */
+    public List<String> elasticsearchUrls() {
+        return embeddedElasticsearch() ? List.of("http://127.0.0.1:" + elasticsearchPort()) : elasticsearchHosts();
     }
 
     /** KAFKA_BOOTSTRAP_SERVERS for every part: the external brokers, or the bundled queue. */

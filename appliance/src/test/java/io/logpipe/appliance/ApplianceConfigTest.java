@@ -43,7 +43,8 @@ class ApplianceConfigTest {
         ApplianceConfig config = ApplianceConfig.load(dir, file);
         assertFalse(config.embeddedElasticsearch());
         assertFalse(config.bundledQueue());
-        assertEquals("https://es1:9200", config.elasticsearchUrl());
+        assertEquals("https://es1:9200 https://es2:9200", config.elasticsearchUrl(), "every host, as a uri_list");
+        assertEquals(List.of("https://es1:9200", "https://es2:9200"), config.elasticsearchUrls());
         assertEquals("k1:9092,k2:9092", config.kafkaBootstrap());
         assertEquals(List.of(file + ":6:12: setting 'shiper.enabled' does not apply to the appliance and is ignored"),
                 config.warnings());

@@ -110,8 +110,11 @@ public record ConsoleConfig(String host, int port, List<URI> elasticsearchHosts,
             String host = string(values, "server.host", "127.0.0.1");
             int port = port(values, "server.port", 5601);
             List<URI> esHosts = new ArrayList<>();
-            for (String h : list(values, "elasticsearch.hosts", "${ELASTICSEARCH_URL:http://127.0.0.1:9200}")) {
-                esHosts.add(uri(values.get("elasticsearch.hosts"), "elasticsearch.hosts", h));
+            for (String entry : list(values, "elasticsearch.hosts", "${ELASTICSEARCH_URL:http://127.0.0.1:9200}")) {
+                // bin/appliance gives several hosts as one space-separated ELASTICSEARCH_URL, Logstash's uri_list
+                for (String h : entry.isBlank() ? new String[] {entry} : entry.trim().split("\\s+")) {
+                    esHosts.add(uri(values.get("elasticsearch.hosts"), "elasticsearch.hosts", h));
+                }
             }
             String esUser = string(values, "elasticsearch.username", null);
             String esPassword = string(values, "elasticsearch.password", null);

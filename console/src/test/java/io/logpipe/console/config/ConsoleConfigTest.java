@@ -55,6 +55,14 @@ class ConsoleConfigTest {
     }
 
     @Test
+    void severalHostsFromTheAppliancesElasticsearchUrlAreAllUsed() throws Exception {
+        Path shipped = Path.of("..", "conf", "console.yml");
+        ConsoleConfig c = ConsoleConfig.load(shipped, Map.of("ELASTICSEARCH_URL", "http://es1:9200 http://es2:9200")::get,
+                new PrintStream(warnings, true, StandardCharsets.UTF_8));
+        assertEquals(List.of(URI.create("http://es1:9200"), URI.create("http://es2:9200")), c.elasticsearchHosts());
+    }
+
+    @Test
     void nestedKeysKibanaKeysThatDoNotApplyWarnInOneLine() throws Exception {
         ConsoleConfig c = load("""
                 server:
