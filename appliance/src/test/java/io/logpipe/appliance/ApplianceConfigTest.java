@@ -59,6 +59,6 @@ class ApplianceConfigTest {
         assertEquals(file + ":2:9: 'elasticsearch.heap' must look like 512m or 2g, not 'lots'", heap.getMessage());
         Files.writeString(file, "queue:\n  port: 99999\n");
         var port = assertThrows(ApplianceConfig.ConfigException.class, () -> ApplianceConfig.load(dir, file).validate());
-        assertEquals(file + ":2:9: 'queue.port' must be a port (0-65535), not '99999'", port.getMessage());
+        assertEquals(file + ":2:9: 'queue.port' must be a port number from 0 to 65535, not '99999'", port.getMessage());
     }
 }

@@ -1,5 +1,6 @@
 package io.logpipe.console.config;
 
+import io.logpipe.common.config.Units;
 import io.logpipe.common.config.Variables;
 import io.logpipe.console.auth.PasswordHash;
 import java.io.IOException;
@@ -8,6 +9,7 @@ import java.io.StringReader;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -204,15 +206,43 @@ public record ConsoleConfig(String host, int port, List<URI> elasticsearchHosts,
             if (node == null) {
                 return fallback;
             }
+            try {
+                return Units.port(scalar(node, key));
+            } catch (IllegalArgumentException e) {
+                throw error(node, key + " " + e.getMessage());
+            }
+        }
+
+        private int positive(Map<String, Node> values, String key, int fallback) throws ConfigException {
+            Node node = values.get(key);
+            if (node == null) {
+                return fallback;
+            }
             String text = scalar(node, key);
             try {
-                int port = Integer.parseInt(text.trim());
-                if (port < 0 || port > 65535) {
-                    throw new NumberFormatException();
+                int n = Integer.parseInt(text.trim());
+                if (n > 0) {
+                    return n;
                 }
-                return port;
             } catch (NumberFormatException e) {
-                throw error(node, key + " must be a port number from 0 to 65535, not '" + text + "'");
+                // said below
+            }
+            throw error(node, key + " must be a whole number above 0, not '" + text + "'");
+        }
+
+        private Duration duration(Map<String, Node> values, String key, Duration fallback) throws ConfigException {
+            Node node = values.get(key);
+            if (node == null) {
+                return fallback;
+            }
+            try {
+                Duration d = Units.duration(scalar(node, key));
+                if (d.isNegative() || d.isZero()) {
+                    throw new IllegalArgumentException("must be longer than 0");
+                }
+                return d;
+            } catch (IllegalArgumentException e) {
+                throw error(node, key + ": " + e.getMessage());
             }
         }
 
