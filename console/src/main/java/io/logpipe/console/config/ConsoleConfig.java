@@ -32,16 +32,35 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 public record ConsoleConfig(String host, int port, List<URI> elasticsearchHosts, String elasticsearchUser,
                             String elasticsearchPassword, String kafkaBootstrapServers, URI indexerApi,
                             String pipelines, Path retentionConfig, Path deadLetterQueue, String defaultIndexPattern,
-                            List<User> users, URI shipperApi) {
+                            List<User> users, URI shipperApi, Map<String, Path> dataDirs, LoginLimit loginLimit) {
 
     /** A console login; {@code passwordHash} is {@link PasswordHash}'s encoding, never the password. */
     public record User(String name, String passwordHash) {
     }
 
+    /**
+     * After {@code maxFailures} failed logins from one address (within {@code lockout} of the first), that address
+     * is refused for {@code lockout}: guessing passwords takes years, not minutes.
+     */
+    public record LoginLimit(int maxFailures, Duration lockout) {
+        public static final LoginLimit DEFAULT = new LoginLimit(5, Duration.ofMinutes(5));
+    }
+
+    /** Without data dirs to watch, and the default login limit. */
+    public ConsoleConfig(String host, int port, List<URI> elasticsearchHosts, String elasticsearchUser,
+                         String elasticsearchPassword, String kafkaBootstrapServers, URI indexerApi, String pipelines,
+                         Path retentionConfig, Path deadLetterQueue, String defaultIndexPattern, List<User> users,
+                         URI shipperApi) {
+        this(host, port, elasticsearchHosts, elasticsearchUser, elasticsearchPassword, kafkaBootstrapServers,
+                indexerApi, pipelines, retentionConfig, deadLetterQueue, defaultIndexPattern, users, shipperApi,
+                Map.of(), LoginLimit.DEFAULT);
+    }
+
     static final List<String> KNOWN = List.of("server.host", "server.port", "elasticsearch.hosts",
             "elasticsearch.username", "elasticsearch.password", "kafka.bootstrap_servers", "indexer.api",
             "indexer.dead_letter_queue", "pipelines.path", "retention.config", "search.default_index", "console.users",
-            "shipper.api");
+            "shipper.api", "queue.data_dir", "indexer.data_dir", "console.login.max_failures",
+            "console.login.lockout");
 
     /** Loopback needs no login; any other address does. */
     public boolean requiresLogin() {
@@ -133,8 +152,16 @@ public record ConsoleConfig(String host, int port, List<URI> elasticsearchHosts,
             String shipper = string(values, "shipper.api", "${SHIPPER_API:}");
             URI shipperApi = shipper == null || shipper.isBlank() ? null
                     : uri(values.get("shipper.api"), "shipper.api", shipper);
+            // The data dirs whose disk use (and free space) the pipeline page shows; as bin/appliance lays them out.
+            Map<String, Path> dataDirs = new LinkedHashMap<>();
+            dataDirs.put("queue", Path.of(string(values, "queue.data_dir", "${QUEUE_DATA_DIR:var/data/queue}")));
+            dataDirs.put("indexer", Path.of(string(values, "indexer.data_dir",
+                    "${INDEXER_DATA_DIR:var/data/indexer}")));
+            LoginLimit limit = new LoginLimit(positive(values, "console.login.max_failures",
+                    LoginLimit.DEFAULT.maxFailures()), duration(values, "console.login.lockout",
+                    LoginLimit.DEFAULT.lockout()));
             return new ConsoleConfig(host, port, List.copyOf(esHosts), esUser, esPassword, kafka, indexerApi,
-                    pipelines, Path.of(retention), dlq, defaultIndex, users, shipperApi);
+                    pipelines, Path.of(retention), dlq, defaultIndex, users, shipperApi, dataDirs, limit);
         }
 
         private List<User> users(Node node) throws ConfigException {

@@ -78,6 +78,25 @@ class ConsoleConfigTest {
     }
 
     @Test
+    void dataDirsAndTheLoginLimitHaveTheAppliancesDefaultsAndFailWithFileAndLine() throws Exception {
+        ConsoleConfig defaults = load("", Map.of());
+        assertEquals(Map.of("queue", Path.of("var/data/queue"), "indexer", Path.of("var/data/indexer")),
+                defaults.dataDirs());
+        assertEquals(ConsoleConfig.LoginLimit.DEFAULT, defaults.loginLimit());
+        ConsoleConfig set = load("queue.data_dir: /srv/queue\nconsole.login.max_failures: 3\n"
+                + "console.login.lockout: 15m\n", Map.of());
+        assertEquals(Path.of("/srv/queue"), set.dataDirs().get("queue"));
+        assertEquals(new ConsoleConfig.LoginLimit(3, java.time.Duration.ofMinutes(15)), set.loginLimit());
+        ConfigException lockout = assertThrows(ConfigException.class, () -> load("console.login.lockout: a while\n",
+                Map.of()));
+        assertTrue(lockout.getMessage().matches(".*console.yml:1:\\d+: console.login.lockout: 'a while' is not a "
+                + "duration.*"), lockout.getMessage());
+        ConfigException failures = assertThrows(ConfigException.class, () -> load("console.login.max_failures: 0\n",
+                Map.of()));
+        assertTrue(failures.getMessage().contains("console.yml:1:"), failures.getMessage());
+    }
+
+    @Test
     void aWrongValueFailsWithFileAndLine() {
         ConfigException port = assertThrows(ConfigException.class, () -> load("server.host: 127.0.0.1\nserver.port: web\n", Map.of()));
         assertTrue(port.getMessage().matches(".*console.yml:2:14: server.port must be a port number.*"), port.getMessage());
