@@ -81,9 +81,7 @@ class OffsetDurabilityTest {
 
     @Test
     void acknowledgedCommitsSurviveKill9() throws Exception {
-        Path config = Files.write(dir.resolve("server.properties"), List.of("listeners=PLAINTEXT://127.0.0.1:0",
-                "log.dirs=" + dir.resolve("data"), "num.partitions=1", "group.initial.rebalance.delay.ms=0",
-                "group.min.session.timeout.ms=500"));
+        Path config = childBrokerConfig();
         TopicPartition tp = new TopicPartition("k9", 0);
         try (ChildBroker broker = ChildBroker.start(config, dir.resolve("run1"))) {
             try (KafkaProducer<String, String> producer = producer(broker.bootstrap())) {
@@ -121,9 +119,7 @@ class OffsetDurabilityTest {
 
     @Test
     void sigtermStopsTheBrokerProcessWithExitZeroAndCommittedOffsetsWritten() throws Exception {
-        Path config = Files.write(dir.resolve("server.properties"), List.of("listeners=PLAINTEXT://127.0.0.1:0",
-                "log.dirs=" + dir.resolve("data"), "num.partitions=1", "group.initial.rebalance.delay.ms=0",
-                "group.min.session.timeout.ms=500"));
+        Path config = childBrokerConfig();
         TopicPartition tp = new TopicPartition("term", 0);
         try (ChildBroker broker = ChildBroker.start(config, dir.resolve("run1"))) {
             try (KafkaProducer<String, String> producer = producer(broker.bootstrap())) {
@@ -146,6 +142,13 @@ class OffsetDurabilityTest {
             assertEquals(new OffsetAndMetadata(17, "before-sigterm"), after);
             assertTrue(!broker.stderr().contains("no clean shutdown marker"), "the stop was clean:\n" + broker.stderr());
         }
+    }
+
+    /** One partition per topic, groups that form at once: for the tests that run the broker as its own process. */
+    private Path childBrokerConfig() throws java.io.IOException {
+        return Files.write(dir.resolve("server.properties"), List.of("listeners=PLAINTEXT://127.0.0.1:0",
+                "log.dirs=" + dir.resolve("data"), "num.partitions=1", "group.initial.rebalance.delay.ms=0",
+                "group.min.session.timeout.ms=500"));
     }
 
     private static KafkaProducer<String, String> producer(String bootstrap) {
