@@ -285,6 +285,9 @@ async function loadPipeline() {
       (metrics[s.id] ? metrics[s.id](s) : []).map(([k, v]) => el("div", {class: "metric"}, k + " ", el("b", {}, v))),
       s.reason ? el("div", {class: "reason"}, s.reason) : null));
   }
+  const shipperPoints = p.history.filter((h) => h.shipper !== null && h.shipper !== undefined).map((h) => [h.t, h.shipper]);
+  sparkline($("chart-shipper"), shipperPoints, p.history.length >= 2 && shipperPoints.length < 2
+    ? "this host's shipper: no stats endpoint answering" : null);
   sparkline($("chart-in"), p.history.map((h) => [h.t, h.in]));
   sparkline($("chart-out"), p.history.map((h) => [h.t, h.out]));
   sparkline($("chart-lag"), p.history.map((h) => [h.t, h.lag]));
@@ -292,12 +295,21 @@ async function loadPipeline() {
   $("pipeline-lag").replaceChildren(...((group && group.lag_per_partition) || []).map((r) =>
     el("tr", {}, el("td", {}, r.topic), el("td", {}, r.partition), el("td", {}, fmt.num(r.committed)),
       el("td", {}, fmt.num(r.latest)), el("td", {}, fmt.num(r.lag)), el("td", {}, r.owner || "—"))));
+  $("pipeline-disks").replaceChildren(...(p.disks || []).map((d) => el("tr", {id: "disk-" + d.name},
+    el("td", {}, d.name), el("td", {}, d.path),
+    ...(d.error ? [el("td", {colspan: 3}, d.error)] : [el("td", {}, fmt.bytes(d.used_bytes)),
+      el("td", {class: d.free_bytes < d.total_bytes * 0.1 ? "low" : ""}, fmt.bytes(d.free_bytes) + " ("
+        + Math.round(100 * d.free_bytes / Math.max(1, d.total_bytes)) + "%)"),
+      el("td", {}, fmt.bytes(d.total_bytes))]))));
 }
 
-function sparkline(svg, points) {
+function sparkline(svg, points, missing) {
   svg.replaceChildren();
   const w = svg.clientWidth || 300, h = svg.clientHeight || 90;
-  if (points.length < 2) { svg.append(el("svg:text", {x: 6, y: 16}, "collecting samples (every 10 s)…")); return; }
+  if (points.length < 2) {
+    svg.append(el("svg:text", {x: 6, y: 16}, missing || "collecting samples (every 10 s)…"));
+    return;
+  }
   const t0 = points[0][0], t1 = points[points.length - 1][0], max = Math.max(1, ...points.map((p) => p[1]));
   svg.append(el("svg:polyline", {points: points.map(([t, v]) =>
     (4 + (w - 8) * (t - t0) / Math.max(1, t1 - t0)).toFixed(1) + "," + (h - 14 - (h - 28) * v / max).toFixed(1)).join(" ")}));

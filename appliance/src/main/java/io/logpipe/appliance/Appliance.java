@@ -305,6 +305,9 @@ a part that dies is restarted with backoff.
         env.put("ELASTICSEARCH_URL", config.elasticsearchUrl());
         env.put("KAFKA_BOOTSTRAP_SERVERS", config.kafkaBootstrap());
         env.put("INDEXER_API", "http://127.0.0.1:" + config.indexerApiPort());
+        // the data dirs whose disk use the console's pipeline page shows
+        env.put("QUEUE_DATA_DIR", config.dataDir().resolve("data").resolve("queue").toString());
+        env.put("INDEXER_DATA_DIR", config.dataDir().resolve("data").resolve("indexer").toString());
         if (config.shipperEnabled()) {
             env.put("SHIPPER_API", "http://127.0.0.1:" + config.shipperApiPort());
         }

@@ -1,5 +1,6 @@
 package io.logpipe.appliance;
 
+import io.logpipe.common.config.Units;
 import io.logpipe.common.config.Variables;
 import java.io.IOException;
 import java.io.Reader;
@@ -11,8 +12,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
@@ -180,14 +179,9 @@ public final class ApplianceConfig {
             return defaultValue;
         }
         try {
-            int port = Integer.parseInt(text.trim());
-            if (port < 0 || port > 65535) {
-                throw new NumberFormatException();
-            }
-            return port;
-        } catch (NumberFormatException e) {
-            throw new ConfigException(values.get(key).where() + ": '" + key + "' must be a port (0-65535), not '"
-                    + text + "'");
+            return Units.port(text);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(values.get(key).where() + ": '" + key + "' " + e.getMessage());
         }
     }
 
@@ -209,26 +203,16 @@ public final class ApplianceConfig {
         return text == null ? null : home.resolve(text).normalize();
     }
 
-    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(b|kb|mb|gb)?", Pattern.CASE_INSENSITIVE);
-
     private long bytes(String key, long defaultValue) {
         String text = string(key, null);
         if (text == null) {
             return defaultValue;
         }
-        Matcher m = SIZE.matcher(text.trim());
-        if (!m.matches()) {
-            throw new ConfigException(values.get(key).where() + ": '" + key + "' must be a size like 10mb, not '"
-                    + text + "'");
+        try {
+            return Units.bytes(text);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(values.get(key).where() + ": '" + key + "': " + e.getMessage());
         }
-        long n = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(java.util.Locale.ROOT);
-        return n * switch (unit) {
-            case "kb" -> 1024L;
-            case "mb" -> 1024L * 1024;
-            case "gb" -> 1024L * 1024 * 1024;
-            default -> 1L;
-        };
     }
 
     // ---- the settings
@@ -294,15 +278,16 @@ public final class ApplianceConfig {
 
     /** The indexer's drain bound as a duration, for how long the supervisor waits for it to stop. */
     public Duration indexerShutdownDuration() {
-        String text = indexerShutdownTimeout().trim();
-        Matcher m = Pattern.compile("(\\d+)\\s*(ms|s|m)?").matcher(text);
-        if (!m.matches()) {
-            throw new ConfigException(values.get("indexer.shutdown_timeout").where()
-                    + ": 'indexer.shutdown_timeout' must be a duration like 30s, not '" + text + "'");
+        try {
+            Duration bound = Units.duration(indexerShutdownTimeout());
+            if (bound.isNegative()) {
+                throw new IllegalArgumentException("'" + indexerShutdownTimeout() + "' is negative");
+            }
+            return bound;
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(values.get("indexer.shutdown_timeout").where() + ": 'indexer.shutdown_timeout': "
+                    + e.getMessage());
         }
-        long n = Long.parseLong(m.group(1));
-        return "ms".equals(m.group(2)) ? Duration.ofMillis(n) : "m".equals(m.group(2)) ? Duration.ofMinutes(n)
-                : Duration.ofSeconds(n);
     }
 
     public boolean shipperEnabled() {
@@ -352,9 +337,18 @@ public final class ApplianceConfig {
         }
     }
 
-    /** ELASTICSEARCH_URL for every part: the first external host, or the embedded node. */
+    /**
+     * ELASTICSEARCH_URL for every part: every external host, or the embedded node. Several hosts are separated by
+     * spaces, the form Logstash's {@code hosts => ["${ES_HOSTS}"]} accepts (a uri_list splits on spaces), so that the
+     * pipeline, the retention rules and the console all spread requests over them and fail over.
+     */
     public String elasticsearchUrl() {
-        return embeddedElasticsearch() ? "http://127.0.0.1:" + elasticsearchPort() : elasticsearchHosts().get(0);
+        return String.join(" ", elasticsearchUrls());
+    }
+
+    /** Every Elasticsearch host the parts talk to, in the configured order. */
+    public List<String> elasticsearchUrls() {
+        return embeddedElasticsearch() ? List.of("http://127.0.0.1:" + elasticsearchPort()) : elasticsearchHosts();
     }
 
     /** KAFKA_BOOTSTRAP_SERVERS for every part: the external brokers, or the bundled queue. */

@@ -34,7 +34,7 @@ final class Parts {
         List<String> indexer = new java.util.ArrayList<>(List.of(bin.resolve("indexer").toString(),
                 "-f", config.indexerPipeline().toString(), "--path.settings", config.indexerSettings().toString(),
                 "--path.data", data.resolve("indexer").toString(), "--http.port", String.valueOf(api),
-                "--pipeline.shutdown_timeout", config.indexerShutdownTimeout()));
+                "--pipeline.shutdown_timeout", config.indexerShutdownDuration().toMillis() + "ms"));
         if (Files.exists(config.retentionConfig())) {
             // The retention rules run daily inside the indexer, and their disk guard every minute.
             indexer.addAll(List.of("--prune.config", config.retentionConfig().toString()));

@@ -66,10 +66,18 @@ final class Status {
         }
         status.put("parts", parts);
 
-        String es = config.elasticsearchUrl();
+        // As the pipeline and the console do: the first host that answers, the next when one is down.
+        String es = config.elasticsearchUrls().get(0);
+        Optional<JsonNode> health = Optional.empty();
+        for (String host : config.elasticsearchUrls()) {
+            health = get(host + "/_cluster/health");
+            if (health.isPresent()) {
+                es = host;
+                break;
+            }
+        }
         Map<String, Object> elasticsearch = new LinkedHashMap<>();
-        elasticsearch.put("url", es);
-        Optional<JsonNode> health = get(es + "/_cluster/health");
+        elasticsearch.put("url", health.isPresent() ? es : config.elasticsearchUrl());
         elasticsearch.put("health", health.map(h -> h.path("status").asText()).orElse("unreachable"));
         healthy &= health.isPresent() && !"red".equals(health.get().path("status").asText());
         List<Map<String, Object>> indices = new ArrayList<>();

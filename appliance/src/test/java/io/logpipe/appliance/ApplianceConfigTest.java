@@ -43,7 +43,8 @@ class ApplianceConfigTest {
         ApplianceConfig config = ApplianceConfig.load(dir, file);
         assertFalse(config.embeddedElasticsearch());
         assertFalse(config.bundledQueue());
-        assertEquals("https://es1:9200", config.elasticsearchUrl());
+        assertEquals("https://es1:9200 https://es2:9200", config.elasticsearchUrl(), "every host, as a uri_list");
+        assertEquals(List.of("https://es1:9200", "https://es2:9200"), config.elasticsearchUrls());
         assertEquals("k1:9092,k2:9092", config.kafkaBootstrap());
         assertEquals(List.of(file + ":6:12: setting 'shiper.enabled' does not apply to the appliance and is ignored"),
                 config.warnings());
@@ -58,6 +59,6 @@ class ApplianceConfigTest {
         assertEquals(file + ":2:9: 'elasticsearch.heap' must look like 512m or 2g, not 'lots'", heap.getMessage());
         Files.writeString(file, "queue:\n  port: 99999\n");
         var port = assertThrows(ApplianceConfig.ConfigException.class, () -> ApplianceConfig.load(dir, file).validate());
-        assertEquals(file + ":2:9: 'queue.port' must be a port (0-65535), not '99999'", port.getMessage());
+        assertEquals(file + ":2:9: 'queue.port' must be a port number from 0 to 65535, not '99999'", port.getMessage());
     }
 }

@@ -114,8 +114,14 @@ public final class Console {
                 + ", Kafka " + config.kafkaBootstrapServers() + ", indexer " + config.indexerApi());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
+            boolean clean = server.stop();
             stopped.countDown();
+            // A JVM stopped by SIGTERM exits 143 whatever happened; as Kibana does, a complete stop exits 0, a
+            // failed one 1. Only a signal gets here: once the server runs, run has no other way out.
+            out.println(clean ? "console: stopped" : "console: the web server did not stop cleanly");
+            out.flush();
+            err.flush();
+            Runtime.getRuntime().halt(clean ? 0 : 1);
         }, "console-shutdown"));
         stopped.await();
         return 0;

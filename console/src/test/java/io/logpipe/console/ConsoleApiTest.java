@@ -316,6 +316,34 @@ class ConsoleApiTest {
         }
     }
 
+    @Test
+    void afterFiveFailedLoginsFromOneAddressItsLoginsAreRefusedForTheLockout() throws Exception {
+        ConsoleConfig config = f.config("0.0.0.0", List.of(new ConsoleConfig.User("ops",
+                PasswordHash.hash("s3cret".toCharArray()))));
+        SettableClock clock = new SettableClock(Instant.parse("2026-12-02T10:00:00Z"));
+        try (ConsoleServer open = ConsoleServer.start(config, System::getenv, clock, "test")) {
+            String base = "http://127.0.0.1:" + open.port();
+            for (int i = 1; i <= 5; i++) {
+                assertEquals(401, login(base, "guess-" + i).statusCode(), "failure " + i);
+            }
+            HttpResponse<String> refused = login(base, "s3cret");
+            assertEquals(429, refused.statusCode(), "locked out: even the right password is refused");
+            assertEquals("too many failed logins from 127.0.0.1; try again in 300 s",
+                    ElasticsearchRest.JSON.readTree(refused.body()).path("error").asText());
+            assertEquals("300", refused.headers().firstValue("retry-after").orElse(null));
+            clock.advance(Duration.ofMinutes(4));
+            assertEquals("60", login(base, "s3cret").headers().firstValue("retry-after").orElse(null));
+            clock.advance(Duration.ofMinutes(1));
+            assertEquals(200, login(base, "s3cret").statusCode(), "the lockout is over");
+        }
+    }
+
+    private HttpResponse<String> login(String base, String password) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(base + "/api/login")).POST(HttpRequest.BodyPublishers
+                .ofString("{\"username\":\"ops\",\"password\":\"" + password + "\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
     private long lagOf(String group) throws Exception {
         for (JsonNode g : f.get("/api/queue/groups", 200)) {
             if (g.path("group").asText().equals(group)) {

@@ -151,6 +151,15 @@ class ConsoleBrowserTest {
                     && !shipper.contains("this host's shipper 0.0/s");
         });
         assertTrue(driver.findElement(By.id("stage-indices")).getAttribute("class").contains("ok"));
+        // the shipper's own rate as a time series, beside the topic's
+        waitFor("the chart of the shipper's rate", () ->
+                !driver.findElements(By.cssSelector("#chart-shipper polyline")).isEmpty());
+        // disk use of the queue's and the indexer's data dirs, with the free space of their disks
+        String queueDisk = driver.findElement(By.id("disk-queue")).getText();
+        assertTrue(queueDisk.contains(f.broker.directory().toAbsolutePath().normalize().toString())
+                && queueDisk.matches("(?s).*\\d+(\\.\\d+)? (B|KB|MB|GB).*\\(\\d+%\\).*"), queueDisk);
+        assertTrue(driver.findElement(By.id("disk-indexer")).getText().matches("(?s).*\\(\\d+%\\).*"),
+                driver.findElement(By.id("disk-indexer")).getText());
         assertNoConsoleErrors("pipeline");
         screenshot("pipeline");
         traffic.join();

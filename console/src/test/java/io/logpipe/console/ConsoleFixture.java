@@ -75,7 +75,7 @@ public final class ConsoleFixture {
                 output { elasticsearch { hosts => ["%s"] index => "console-app-%%{+YYYY.MM.dd}" } }
                 """.formatted(broker.bootstrapServers(), TOPIC, GROUP, node.url()));
         pipeline = new Pipeline(ConfigSource.fromPath(conf.toString()),
-                new PipelineSettings("main", 1, 125, 50, dir.resolve("indexer")));
+                new PipelineSettings("main", 1, 125, 50, Files.createDirectories(dir.resolve("indexer"))));
         monitoring = MonitoringApi.start("127.0.0.1", 0, List.of(pipeline));
         pipeline.start();
         shippedLog = Files.createDirectories(dir.resolve("shipped")).resolve("flow.log");
@@ -133,7 +133,9 @@ public final class ConsoleFixture {
         return new ConsoleConfig(host, 0, List.of(URI.create(node.url())), null, null, broker.bootstrapServers(),
                 URI.create("http://127.0.0.1:" + monitoring.port()), dir.resolve("pipelines/*.conf").toString(),
                 dir.resolve("retention.yml"), dir.resolve("indexer/dead_letter_queue"), null, users,
-                URI.create("http://127.0.0.1:" + shipper.statsPort()));
+                URI.create("http://127.0.0.1:" + shipper.statsPort()),
+                new java.util.TreeMap<>(Map.of("queue", broker.directory(), "indexer", dir.resolve("indexer"))),
+                ConsoleConfig.LoginLimit.DEFAULT);
     }
 
     /** Appends lines to the file the fixture's shipper tails. */

@@ -142,13 +142,20 @@ Prints "queue-server: listening on NAME://host:port" once clients can connect; S
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             LOG.info("stopping");
+            int exit = 0;
             try {
                 broker.close();
                 LOG.info("stopped cleanly");
             } catch (Exception e) {
                 LOG.error("unclean stop: {}", e.toString());
+                exit = 1;
             }
             stopped.countDown();
+            // A JVM stopped by SIGTERM exits 143 whatever happened; as Kafka's broker does, a complete stop exits 0
+            // and a failed one not. Only SIGTERM/SIGINT get here: main has no other way out once the broker runs.
+            System.out.flush();
+            System.err.flush();
+            Runtime.getRuntime().halt(exit);
         }, "queue-server-stop"));
         for (BrokerConfig.Endpoint endpoint : broker.endpoints()) {
             BrokerConfig.Endpoint advertised = config.advertised(endpoint, endpoint.port());

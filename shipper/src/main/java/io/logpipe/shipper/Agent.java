@@ -50,6 +50,10 @@ public final class Agent implements AutoCloseable {
     /** Released on close: the flusher finishes the write it is in (never interrupted mid-write) and ends. */
     private final CountDownLatch stopFlushing = new CountDownLatch(1);
     private volatile boolean closing;
+    /** Set when close could not finish its work (the registry not written): the exit status says so. */
+    private volatile boolean stopFailed;
+    /** Set when run ends by itself with its own exit status, which the shutdown hook then leaves alone. */
+    private volatile boolean exitingOnItsOwn;
 
     public Agent(ShipperConfig config, List<String> warnings) {
         this.config = config;
@@ -64,7 +68,16 @@ public final class Agent implements AutoCloseable {
             System.err.println("shipper: cannot start: " + e.getMessage());
             return 1;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(this::close, "shipper-shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            close();
+            if (!exitingOnItsOwn) {
+                // A JVM stopped by SIGTERM exits 143 whatever happened; as Filebeat does, a complete stop (drained
+                // or at filebeat.shutdown_timeout, the registry written) exits 0, a failed one 1.
+                System.out.flush();
+                System.err.flush();
+                Runtime.getRuntime().halt(stopFailed ? 1 : 0);
+            }
+        }, "shipper-shutdown"));
         try {
             long lastReport = System.nanoTime();
             long lastCount = 0;
@@ -74,6 +87,7 @@ public final class Agent implements AutoCloseable {
                     // manager restarts the shipper; it resumes from the registry, nothing acknowledged is lost
                     log.error("the {} thread stopped unexpectedly; exiting with status 1",
                             publisherThread.isAlive() ? "reading" : "publishing");
+                    exitingOnItsOwn = true;
                     return 1;
                 }
                 if (System.nanoTime() - lastReport >= 30_000_000_000L) {
@@ -229,8 +243,10 @@ public final class Agent implements AutoCloseable {
             registry.flush();
             log.info("stopped: {} event(s) shipped; registry written to {}", publishWindow.shipped(), registry.file());
         } catch (InterruptedException e) {
+            stopFailed = true;
             Thread.currentThread().interrupt();
         } catch (IOException e) {
+            stopFailed = true;
             log.error("writing the registry on shutdown failed: {}", e.toString());
         } finally {
             if (statsEndpoint != null) {

@@ -1,5 +1,6 @@
 package io.logpipe.console.config;
 
+import io.logpipe.common.config.Units;
 import io.logpipe.common.config.Variables;
 import io.logpipe.console.auth.PasswordHash;
 import java.io.IOException;
@@ -8,6 +9,7 @@ import java.io.StringReader;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,16 +32,35 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 public record ConsoleConfig(String host, int port, List<URI> elasticsearchHosts, String elasticsearchUser,
                             String elasticsearchPassword, String kafkaBootstrapServers, URI indexerApi,
                             String pipelines, Path retentionConfig, Path deadLetterQueue, String defaultIndexPattern,
-                            List<User> users, URI shipperApi) {
+                            List<User> users, URI shipperApi, Map<String, Path> dataDirs, LoginLimit loginLimit) {
 
     /** A console login; {@code passwordHash} is {@link PasswordHash}'s encoding, never the password. */
     public record User(String name, String passwordHash) {
     }
 
+    /**
+     * After {@code maxFailures} failed logins from one address (within {@code lockout} of the first), that address
+     * is refused for {@code lockout}: guessing passwords takes years, not minutes.
+     */
+    public record LoginLimit(int maxFailures, Duration lockout) {
+        public static final LoginLimit DEFAULT = new LoginLimit(5, Duration.ofMinutes(5));
+    }
+
+    /** Without data dirs to watch, and the default login limit. */
+    public ConsoleConfig(String host, int port, List<URI> elasticsearchHosts, String elasticsearchUser,
+                         String elasticsearchPassword, String kafkaBootstrapServers, URI indexerApi, String pipelines,
+                         Path retentionConfig, Path deadLetterQueue, String defaultIndexPattern, List<User> users,
+                         URI shipperApi) {
+        this(host, port, elasticsearchHosts, elasticsearchUser, elasticsearchPassword, kafkaBootstrapServers,
+                indexerApi, pipelines, retentionConfig, deadLetterQueue, defaultIndexPattern, users, shipperApi,
+                Map.of(), LoginLimit.DEFAULT);
+    }
+
     static final List<String> KNOWN = List.of("server.host", "server.port", "elasticsearch.hosts",
             "elasticsearch.username", "elasticsearch.password", "kafka.bootstrap_servers", "indexer.api",
             "indexer.dead_letter_queue", "pipelines.path", "retention.config", "search.default_index", "console.users",
-            "shipper.api");
+            "shipper.api", "queue.data_dir", "indexer.data_dir", "console.login.max_failures",
+            "console.login.lockout");
 
     /** Loopback needs no login; any other address does. */
     public boolean requiresLogin() {
@@ -110,8 +131,11 @@ public record ConsoleConfig(String host, int port, List<URI> elasticsearchHosts,
             String host = string(values, "server.host", "127.0.0.1");
             int port = port(values, "server.port", 5601);
             List<URI> esHosts = new ArrayList<>();
-            for (String h : list(values, "elasticsearch.hosts", "${ELASTICSEARCH_URL:http://127.0.0.1:9200}")) {
-                esHosts.add(uri(values.get("elasticsearch.hosts"), "elasticsearch.hosts", h));
+            for (String entry : list(values, "elasticsearch.hosts", "${ELASTICSEARCH_URL:http://127.0.0.1:9200}")) {
+                // bin/appliance gives several hosts as one space-separated ELASTICSEARCH_URL, Logstash's uri_list
+                for (String h : entry.isBlank() ? new String[] {entry} : entry.trim().split("\\s+")) {
+                    esHosts.add(uri(values.get("elasticsearch.hosts"), "elasticsearch.hosts", h));
+                }
             }
             String esUser = string(values, "elasticsearch.username", null);
             String esPassword = string(values, "elasticsearch.password", null);
@@ -128,8 +152,16 @@ public record ConsoleConfig(String host, int port, List<URI> elasticsearchHosts,
             String shipper = string(values, "shipper.api", "${SHIPPER_API:}");
             URI shipperApi = shipper == null || shipper.isBlank() ? null
                     : uri(values.get("shipper.api"), "shipper.api", shipper);
+            // The data dirs whose disk use (and free space) the pipeline page shows; as bin/appliance lays them out.
+            Map<String, Path> dataDirs = new LinkedHashMap<>();
+            dataDirs.put("queue", Path.of(string(values, "queue.data_dir", "${QUEUE_DATA_DIR:var/data/queue}")));
+            dataDirs.put("indexer", Path.of(string(values, "indexer.data_dir",
+                    "${INDEXER_DATA_DIR:var/data/indexer}")));
+            LoginLimit limit = new LoginLimit(positive(values, "console.login.max_failures",
+                    LoginLimit.DEFAULT.maxFailures()), duration(values, "console.login.lockout",
+                    LoginLimit.DEFAULT.lockout()));
             return new ConsoleConfig(host, port, List.copyOf(esHosts), esUser, esPassword, kafka, indexerApi,
-                    pipelines, Path.of(retention), dlq, defaultIndex, users, shipperApi);
+                    pipelines, Path.of(retention), dlq, defaultIndex, users, shipperApi, dataDirs, limit);
         }
 
         private List<User> users(Node node) throws ConfigException {
@@ -201,15 +233,43 @@ public record ConsoleConfig(String host, int port, List<URI> elasticsearchHosts,
             if (node == null) {
                 return fallback;
             }
+            try {
+                return Units.port(scalar(node, key));
+            } catch (IllegalArgumentException e) {
+                throw error(node, key + " " + e.getMessage());
+            }
+        }
+
+        private int positive(Map<String, Node> values, String key, int fallback) throws ConfigException {
+            Node node = values.get(key);
+            if (node == null) {
+                return fallback;
+            }
             String text = scalar(node, key);
             try {
-                int port = Integer.parseInt(text.trim());
-                if (port < 0 || port > 65535) {
-                    throw new NumberFormatException();
+                int n = Integer.parseInt(text.trim());
+                if (n > 0) {
+                    return n;
                 }
-                return port;
             } catch (NumberFormatException e) {
-                throw error(node, key + " must be a port number from 0 to 65535, not '" + text + "'");
+                // said below
+            }
+            throw error(node, key + " must be a whole number above 0, not '" + text + "'");
+        }
+
+        private Duration duration(Map<String, Node> values, String key, Duration fallback) throws ConfigException {
+            Node node = values.get(key);
+            if (node == null) {
+                return fallback;
+            }
+            try {
+                Duration d = Units.duration(scalar(node, key));
+                if (d.isNegative() || d.isZero()) {
+                    throw new IllegalArgumentException("must be longer than 0");
+                }
+                return d;
+            } catch (IllegalArgumentException e) {
+                throw error(node, key + ": " + e.getMessage());
             }
         }
 

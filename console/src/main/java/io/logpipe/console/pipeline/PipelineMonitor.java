@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.logpipe.console.es.ElasticsearchRest;
 import io.logpipe.console.queue.QueueService;
 import java.net.URI;
+import java.nio.file.Path;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -14,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -37,12 +39,25 @@ public final class PipelineMonitor {
     private Instant indexerDownSince;
     private Instant kafkaDownSince;
 
-    /** One point of the charts. */
-    record Sample(Instant at, long topicEnd, long eventsOut, long lag, double inRate, double outRate) {
+    /** The data dirs whose disk use and free space the page shows (queue, indexer), by name. */
+    private final Map<String, Path> dataDirs;
+
+    /**
+     * One point of the charts; {@code shipperRate} is this host's shipper's own events/s, NaN when it has no
+     * stats endpoint or did not answer.
+     */
+    record Sample(Instant at, long topicEnd, long eventsOut, long lag, double inRate, double outRate,
+                  double shipperRate) {
     }
 
     public PipelineMonitor(Supplier<PipelineLayout> layout, QueueService queue, ElasticsearchRest es, URI indexerApi,
                            URI shipperApi, Clock clock) {
+        this(layout, queue, es, indexerApi, shipperApi, Map.of(), clock);
+    }
+
+    public PipelineMonitor(Supplier<PipelineLayout> layout, QueueService queue, ElasticsearchRest es, URI indexerApi,
+                           URI shipperApi, Map<String, Path> dataDirs, Clock clock) {
+        this.dataDirs = dataDirs;
         this.layout = layout;
         this.queue = queue;
         this.es = es;
@@ -139,15 +154,18 @@ public final class PipelineMonitor {
         double seconds = previous == null ? 0 : Duration.between(previous.at(), now).toMillis() / 1000.0;
         double inRate = seconds > 0 ? Math.max(0, topicEnd - previous.topicEnd()) / seconds : 0;
         double outRate = seconds > 0 ? Math.max(0, eventsOut - previous.eventsOut()) / seconds : 0;
-        history.addLast(new Sample(now, topicEnd, eventsOut, lag, inRate, outRate));
+        ObjectNode own = shipperApi == null ? null : shipperStats();
+        double shipperRate = own != null && own.path("reachable").asBoolean() ? own.path("lines_per_s").asDouble()
+                : Double.NaN;
+        history.addLast(new Sample(now, topicEnd, eventsOut, lag, inRate, outRate, shipperRate));
         while (history.size() > HISTORY) {
             history.removeFirst();
         }
 
         ObjectNode shipperStage = stage("shipper", "files → shipper", kafkaError, null)
                 .put("lines_per_s", inRate).put("lines", topicEnd);
-        if (shipperApi != null) {
-            shipperStage.set("own", shipperStats());
+        if (own != null) {
+            shipperStage.set("own", own);
         }
         stages.add(shipperStage);
         stages.add(stage("topic", "topic " + String.join(", ", flow.topics()), kafkaError, null)
@@ -174,9 +192,16 @@ public final class PipelineMonitor {
 
         ArrayNode series = out.putArray("history");
         for (Sample s : history) {
-            series.addObject().put("t", s.at().toEpochMilli()).put("in", s.inRate()).put("out", s.outRate())
-                    .put("lag", s.lag());
+            ObjectNode point = series.addObject().put("t", s.at().toEpochMilli()).put("in", s.inRate())
+                    .put("out", s.outRate()).put("lag", s.lag());
+            if (Double.isNaN(s.shipperRate())) {
+                point.putNull("shipper");
+            } else {
+                point.put("shipper", s.shipperRate());
+            }
         }
+        ArrayNode disks = out.putArray("disks");
+        dataDirs.forEach((name, dir) -> disks.add(DiskUse.of(name, dir)));
         return out;
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.logpipe.console.ApiException;
+import io.logpipe.console.auth.LoginThrottle;
 import io.logpipe.console.auth.Sessions;
 import io.logpipe.console.config.ConsoleConfig;
 import io.logpipe.console.deadletters.DeadLetters;
@@ -63,6 +64,7 @@ public final class ConsoleServer implements AutoCloseable {
     private final IndicesService indices;
     private final DeadLetters deadLetters;
     private final Sessions sessions;
+    private final LoginThrottle loginThrottle;
     private final String version;
     private HttpServer server;
 
@@ -77,10 +79,11 @@ public final class ConsoleServer implements AutoCloseable {
         this.search = new SearchService(es);
         this.queue = new QueueService(config.kafkaBootstrapServers());
         this.monitor = new PipelineMonitor(this::layout, queue, es, config.indexerApi(), config.shipperApi(),
-                clock);
+                config.dataDirs(), clock);
         this.indices = new IndicesService(es, config.retentionConfig(), environment, clock);
         this.deadLetters = new DeadLetters(config.deadLetterQueue(), es);
         this.sessions = new Sessions(config.users(), config.requiresLogin(), clock);
+        this.loginThrottle = new LoginThrottle(config.loginLimit(), clock);
     }
 
     public static ConsoleServer start(ConsoleConfig config, Function<String, String> environment, Clock clock,
@@ -271,15 +274,28 @@ public final class ConsoleServer implements AutoCloseable {
     }
 
     private void login(HttpServerRequest request) {
+        String address = request.remoteAddress().host();
+        var refused = loginThrottle.refusedFor(address);
+        if (refused.isPresent()) {
+            long seconds = Math.max(1, (refused.get().toMillis() + 999) / 1000);
+            request.response().putHeader("Retry-After", Long.toString(seconds));
+            error(request, 429, "too many failed logins from " + address + "; try again in " + seconds + " s");
+            return;
+        }
         request.body().onSuccess(body -> {
             JsonNode b = parse(body.toString());
             String user = b.path("username").asText("");
             vertx.executeBlocking(() -> sessions.login(user, b.path("password").asText(""))).onComplete(result -> {
                 if (result.failed() || result.result().isEmpty()) {
                     LOG.warn("failed login for '{}' from {}", user, request.remoteAddress());
+                    if (loginThrottle.failed(address)) {
+                        LOG.warn("{} failed logins from {}: refusing its logins for {} s",
+                                config.loginLimit().maxFailures(), address, config.loginLimit().lockout().toSeconds());
+                    }
                     error(request, 401, "wrong user name or password");
                     return;
                 }
+                loginThrottle.succeeded(address);
                 var s = result.result().get();
                 LOG.info("user {} logged in from {}", user, request.remoteAddress());
                 request.response().addCookie(Cookie.cookie(Sessions.COOKIE, s.id()).setHttpOnly(true).setPath("/")
@@ -436,11 +452,18 @@ public final class ConsoleServer implements AutoCloseable {
 
     @Override
     public void close() {
+        stop();
+    }
+
+    /** Closes the Kafka clients and the web server; false (and logged) when the server did not close in time. */
+    public boolean stop() {
         queue.close();
         try {
             vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            return true;
         } catch (Exception e) {
             LOG.warn("closing: {}", e.toString());
+            return false;
         }
     }
 }

@@ -55,6 +55,14 @@ class ConsoleConfigTest {
     }
 
     @Test
+    void severalHostsFromTheAppliancesElasticsearchUrlAreAllUsed() throws Exception {
+        Path shipped = Path.of("..", "conf", "console.yml");
+        ConsoleConfig c = ConsoleConfig.load(shipped, Map.of("ELASTICSEARCH_URL", "http://es1:9200 http://es2:9200")::get,
+                new PrintStream(warnings, true, StandardCharsets.UTF_8));
+        assertEquals(List.of(URI.create("http://es1:9200"), URI.create("http://es2:9200")), c.elasticsearchHosts());
+    }
+
+    @Test
     void nestedKeysKibanaKeysThatDoNotApplyWarnInOneLine() throws Exception {
         ConsoleConfig c = load("""
                 server:
@@ -67,6 +75,25 @@ class ConsoleConfigTest {
         assertEquals(2, lines.length, warnings.toString());
         assertTrue(lines[0].matches(".*console.yml:3:\\d+: setting 'server.name' does not apply.*"), lines[0]);
         assertTrue(lines[1].contains("'i18n.locale'"), lines[1]);
+    }
+
+    @Test
+    void dataDirsAndTheLoginLimitHaveTheAppliancesDefaultsAndFailWithFileAndLine() throws Exception {
+        ConsoleConfig defaults = load("", Map.of());
+        assertEquals(Map.of("queue", Path.of("var/data/queue"), "indexer", Path.of("var/data/indexer")),
+                defaults.dataDirs());
+        assertEquals(ConsoleConfig.LoginLimit.DEFAULT, defaults.loginLimit());
+        ConsoleConfig set = load("queue.data_dir: /srv/queue\nconsole.login.max_failures: 3\n"
+                + "console.login.lockout: 15m\n", Map.of());
+        assertEquals(Path.of("/srv/queue"), set.dataDirs().get("queue"));
+        assertEquals(new ConsoleConfig.LoginLimit(3, java.time.Duration.ofMinutes(15)), set.loginLimit());
+        ConfigException lockout = assertThrows(ConfigException.class, () -> load("console.login.lockout: a while\n",
+                Map.of()));
+        assertTrue(lockout.getMessage().matches(".*console.yml:1:\\d+: console.login.lockout: 'a while' is not a "
+                + "duration.*"), lockout.getMessage());
+        ConfigException failures = assertThrows(ConfigException.class, () -> load("console.login.max_failures: 0\n",
+                Map.of()));
+        assertTrue(failures.getMessage().contains("console.yml:1:"), failures.getMessage());
     }
 
     @Test

@@ -15,9 +15,11 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
+import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.apache.http.Header;
@@ -76,7 +78,9 @@ public record ElasticsearchConnection(List<HttpHost> hosts, String user, String 
                                              List<Path> certificateAuthorities, Boolean sslEnabled) {
         List<HttpHost> parsed = new ArrayList<>();
         boolean tls = sslEnabled != null ? sslEnabled : !certificateAuthorities.isEmpty();
-        for (String host : hosts) {
+        // Logstash's hosts is a uri_list: an entry with spaces is several hosts (hosts => ["${ES_HOSTS}"]).
+        for (String host : hosts.stream().flatMap(h -> h.isBlank() ? Stream.of(h)
+                : Arrays.stream(h.trim().split("\\s+"))).toList()) {
             HttpHost parsedHost = parseHost(host, tls);
             if (sslEnabled != null && parsedHost.getSchemeName().equals("https") != sslEnabled) {
                 throw new IllegalArgumentException("ssl_enabled is " + sslEnabled + " but host '" + host + "' is "

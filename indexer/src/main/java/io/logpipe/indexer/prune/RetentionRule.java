@@ -1,5 +1,6 @@
 package io.logpipe.indexer.prune;
 
+import io.logpipe.common.config.Units;
 import io.logpipe.common.time.JodaPattern;
 import io.logpipe.indexer.es.ElasticsearchConnection;
 import java.time.Duration;
@@ -137,25 +138,9 @@ public record RetentionRule(String name, String pattern, String dateFormat, Dura
                 + (maxSizeBytes > 0 ? ", max_size " + formatSize(maxSizeBytes) : "") + ")";
     }
 
-    /** A size such as {@code 50gb}, {@code 500mb}, {@code 2tb} or a number of bytes. */
+    /** A size such as {@code 50gb}, {@code 500mb}, {@code 2tb} or a number of bytes: the one size syntax. */
     public static long parseSize(String text) {
-        Matcher m = Pattern.compile("(\\d+)\\s*(b|kb|mb|gb|tb)?", Pattern.CASE_INSENSITIVE).matcher(text.trim());
-        if (!m.matches()) {
-            throw new IllegalArgumentException("'" + text + "' is no size; write it like 500mb, 50gb or 2tb");
-        }
-        long n = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(java.util.Locale.ROOT);
-        int shift = switch (unit) {
-            case "kb" -> 10;
-            case "mb" -> 20;
-            case "gb" -> 30;
-            case "tb" -> 40;
-            default -> 0;
-        };
-        if (n <= 0 || Long.numberOfLeadingZeros(n) <= shift) {
-            throw new IllegalArgumentException("'" + text + "' must be more than zero and at most a few petabytes");
-        }
-        return n << shift;
+        return Units.bytes(text);
     }
 
     static String formatSize(long bytes) {

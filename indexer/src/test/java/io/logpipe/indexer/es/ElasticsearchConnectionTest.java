@@ -25,6 +25,14 @@ class ElasticsearchConnectionTest {
     }
 
     @Test
+    void anEntryWithSpacesIsSeveralHostsAsInLogstashsUriList() {
+        // what bin/appliance passes as ELASTICSEARCH_URL for several elasticsearch.hosts
+        assertEquals(List.of(new HttpHost("es1", 9200, "http"), new HttpHost("es2", 9201, "https")),
+                ElasticsearchConnection.of(List.of(" http://es1:9200  https://es2:9201 "), null, null, null, List.of())
+                        .hosts());
+    }
+
+    @Test
     void wrongSettingsFailWithTheSettingName() {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> ElasticsearchConnection.parseHost("ftp://es1", false))
                 .getMessage().startsWith("hosts:"));

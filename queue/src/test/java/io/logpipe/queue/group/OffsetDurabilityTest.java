@@ -5,6 +5,7 @@ import static io.logpipe.queue.group.Groups.drain;
 import static io.logpipe.queue.group.Groups.produce;
 import static io.logpipe.queue.group.Groups.sinks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,9 +81,7 @@ class OffsetDurabilityTest {
 
     @Test
     void acknowledgedCommitsSurviveKill9() throws Exception {
-        Path config = Files.write(dir.resolve("server.properties"), List.of("listeners=PLAINTEXT://127.0.0.1:0",
-                "log.dirs=" + dir.resolve("data"), "num.partitions=1", "group.initial.rebalance.delay.ms=0",
-                "group.min.session.timeout.ms=500"));
+        Path config = childBrokerConfig();
         TopicPartition tp = new TopicPartition("k9", 0);
         try (ChildBroker broker = ChildBroker.start(config, dir.resolve("run1"))) {
             try (KafkaProducer<String, String> producer = producer(broker.bootstrap())) {
@@ -116,6 +115,40 @@ class OffsetDurabilityTest {
                 assertEquals(List.of("new"), received.get(0).stream().map(ConsumerRecord::value).toList());
             }
         }
+    }
+
+    @Test
+    void sigtermStopsTheBrokerProcessWithExitZeroAndCommittedOffsetsWritten() throws Exception {
+        Path config = childBrokerConfig();
+        TopicPartition tp = new TopicPartition("term", 0);
+        try (ChildBroker broker = ChildBroker.start(config, dir.resolve("run1"))) {
+            try (KafkaProducer<String, String> producer = producer(broker.bootstrap())) {
+                for (int i = 0; i < 20; i++) {
+                    producer.send(new ProducerRecord<>("term", "k", "m-" + i)).get();
+                }
+            }
+            try (KafkaConsumer<String, String> consumer = consumer(broker.bootstrap(), "term")) {
+                consumer.subscribe(List.of("term"));
+                drain(List.of(consumer), sinks(1), 20);
+                consumer.commitSync(Map.of(tp, new OffsetAndMetadata(17, "before-sigterm")));
+            }
+            assertEquals(0, broker.stop(), "SIGTERM, a complete stop: exit 0 as Kafka's broker does, not 143\n"
+                    + broker.stderr());
+            assertTrue(broker.stderr().contains("stopped cleanly"), broker.stderr());
+        }
+        try (ChildBroker broker = ChildBroker.start(config, dir.resolve("run2"));
+             Admin admin = admin(broker.bootstrap())) {
+            OffsetAndMetadata after = admin.listConsumerGroupOffsets("term").partitionsToOffsetAndMetadata().get().get(tp);
+            assertEquals(new OffsetAndMetadata(17, "before-sigterm"), after);
+            assertTrue(!broker.stderr().contains("no clean shutdown marker"), "the stop was clean:\n" + broker.stderr());
+        }
+    }
+
+    /** One partition per topic, groups that form at once: for the tests that run the broker as its own process. */
+    private Path childBrokerConfig() throws java.io.IOException {
+        return Files.write(dir.resolve("server.properties"), List.of("listeners=PLAINTEXT://127.0.0.1:0",
+                "log.dirs=" + dir.resolve("data"), "num.partitions=1", "group.initial.rebalance.delay.ms=0",
+                "group.min.session.timeout.ms=500"));
     }
 
     private static KafkaProducer<String, String> producer(String bootstrap) {

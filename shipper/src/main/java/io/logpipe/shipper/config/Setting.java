@@ -1,5 +1,6 @@
 package io.logpipe.shipper.config;
 
+import io.logpipe.common.config.Units;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -106,11 +107,11 @@ public record Setting(String key, Node node, String source) {
         if (s == null) {
             throw invalid("expected a duration such as 10s, 5m or 72h");
         }
-        Duration d = Durations.parse(s.trim());
-        if (d == null) {
-            throw invalid("'" + s + "' is not a duration; examples: 500ms, 10s, 5m, 72h");
+        try {
+            return Units.duration(s);
+        } catch (IllegalArgumentException e) {
+            throw invalid(e.getMessage());
         }
-        return d;
     }
 
     public Pattern regex() {
