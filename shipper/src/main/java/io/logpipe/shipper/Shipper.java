@@ -222,7 +222,8 @@ Tails log files and ships their lines to Kafka. CONFIG is a filebeat.yml (7.x di
             return 2;
         }
         Path file = config;
-        KeystoreCommand command = new KeystoreCommand("bin/shipper keystore", """
+        KeystoreCommand command = new KeystoreCommand("bin/shipper keystore",
+                "shipper " + Shipper.class.getPackage().getImplementationVersion(), """
   -c CONFIG          the configuration whose path.data (or keystore.path) holds the keystore
                      (default conf/shipper.yml if it exists)
   --path.data DIR    the keystore is DIR/shipper.keystore

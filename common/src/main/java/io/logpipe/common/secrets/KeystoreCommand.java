@@ -21,6 +21,7 @@ import java.util.function.Supplier;
  */
 public final class KeystoreCommand {
     private final String program;
+    private final String version;
     private final String componentOptions;
     private final Supplier<Path> keystore;
     private final KeystorePassword password;
@@ -28,13 +29,15 @@ public final class KeystoreCommand {
     private final Console console;
 
     /**
-     * {@code program} is how the user runs it ("bin/shipper keystore"), {@code componentOptions} the usage lines of
+     * {@code program} is how the user runs it ("bin/shipper keystore"), {@code version} what {@code --version}
+     * prints ("shipper 0.1.0"), {@code componentOptions} the usage lines of
      * the options the component already took from the command line (how the keystore is found); {@code keystore}
      * is asked only when a subcommand runs, so {@code --help} needs no configuration.
      */
-    public KeystoreCommand(String program, String componentOptions, Supplier<Path> keystore, KeystorePassword password,
-                           InputStream in, Console console) {
+    public KeystoreCommand(String program, String version, String componentOptions, Supplier<Path> keystore,
+                           KeystorePassword password, InputStream in, Console console) {
         this.program = program;
+        this.version = version;
         this.componentOptions = componentOptions;
         this.keystore = keystore;
         this.password = password;
@@ -58,12 +61,14 @@ public final class KeystoreCommand {
                 + "  list               the keys, one a line (never their values)\n"
                 + "  remove KEY...      remove keys\n"
                 + componentOptions
-                + "  -h, --help         show this help\n";
+                + "  -h, --help         show this help\n"
+                + "  --version          print the version\n";
     }
 
     /** Runs {@code args} (after {@code keystore}); returns the exit code: 0 done, 1 failed, 2 bad usage. */
     public int run(List<String> args, PrintStream out, PrintStream err) {
-        String prefix = program.substring(program.lastIndexOf('/') + 1) + ": ";
+        String name = program.substring(program.lastIndexOf('/') + 1);
+        String prefix = (name.contains(" ") ? name.substring(0, name.indexOf(' ')) : name) + ": ";
         List<String> words = new ArrayList<>();
         boolean force = false;
         boolean stdin = false;
@@ -71,6 +76,10 @@ public final class KeystoreCommand {
             switch (arg) {
                 case "-h", "--help" -> {
                     out.print(usage());
+                    return 0;
+                }
+                case "--version", "-V" -> {
+                    out.println(version);
                     return 0;
                 }
                 case "--force", "-f" -> force = true;
