@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code bin/shipper keystore create|add|list|remove} as Filebeat's {@code filebeat keystore}, run as a real
- * process: the keystore is path.data/shipper.keystore of the configuration, values come from standard input with
+ * process where standard input or SHIPPER_KEYSTORE_PASS matter, else through the main class in this JVM: the keystore is path.data/shipper.keystore of the configuration, values come from standard input with
  * --stdin, {@code list} never shows a value, and a run finds {@code ${KEY}} there before the environment.
  */
 class ShipperKeystoreTest {
@@ -33,6 +33,21 @@ class ShipperKeystoreTest {
         return config;
     }
 
+    /** In this JVM (no SHIPPER_KEYSTORE_PASS, no terminal): for what needs neither standard input nor a password. */
+    private static Result inJvm(String... args) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream print = new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8);
+        int code = Shipper.run(args, print, print);
+        return new Result(code, out.toString(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    private static Result keystore(String... args) {
+        String[] all = new String[args.length + 1];
+        all[0] = "keystore";
+        System.arraycopy(args, 0, all, 1, args.length);
+        return inJvm(all);
+    }
+
     private Result keystore(Map<String, String> env, String stdin, String... args) throws Exception {
         String[] all = new String[args.length + 1];
         all[0] = "keystore";
@@ -44,13 +59,13 @@ class ShipperKeystoreTest {
     void createAddListRemoveManageThePathDataKeystore() throws Exception {
         String c = config().toString();
         Path file = dir.resolve("data/shipper.keystore");
-        Result created = keystore(NO_PASSWORD, null, "create", "-c", c);
+        Result created = keystore("create", "-c", c);
         assertEquals(0, created.code(), created.output());
         assertTrue(created.output().startsWith("Created keystore " + file + " (no password: SHIPPER_KEYSTORE_PASS is"
                 + " not set"), created.output());
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
 
-        Result again = keystore(NO_PASSWORD, null, "create", "-c", c);
+        Result again = keystore("create", "-c", c);
         assertEquals(1, again.code());
         assertEquals("shipper: " + file + " already exists; use --force to replace it (its keys are then lost)\n",
                 again.output());
@@ -68,7 +83,7 @@ class ShipperKeystoreTest {
         assertEquals(0, forced.code(), forced.output());
         assertEquals(0, keystore(NO_PASSWORD, "/tmp/out\n", "add", "OUT_DIR", "--stdin", "-c", c).code());
 
-        Result noTerminal = keystore(NO_PASSWORD, null, "add", "ES_PWD", "-c", c);
+        Result noTerminal = keystore("add", "ES_PWD", "-c", c);
         assertEquals(1, noTerminal.code());
         assertEquals("shipper: no terminal to ask for the value of ES_PWD; give it on standard input with --stdin\n",
                 noTerminal.output());
@@ -76,25 +91,25 @@ class ShipperKeystoreTest {
         assertEquals(1, badName.code());
         assertTrue(badName.output().startsWith("shipper: 'es.pwd' cannot be a key"), badName.output());
 
-        Result listed = keystore(NO_PASSWORD, null, "list", "-c", c);
+        Result listed = keystore("list", "-c", c);
         assertEquals(0, listed.code(), listed.output());
         assertEquals("KAFKA_PASSWORD\nOUT_DIR\n", listed.output());
         assertFalse(listed.output().contains("secret"));
 
-        Result tested = ShipperProcess.run(NO_PASSWORD, null, "test", "config", "-c", c);
+        Result tested = inJvm("test", "config", "-c", c);
         assertEquals(0, tested.code(), tested.output());
         assertTrue(tested.output().contains("output: file /tmp/out/"), "${OUT_DIR} came from the keystore: "
                 + tested.output());
 
-        Result removed = keystore(NO_PASSWORD, null, "remove", "OUT_DIR", "-c", c);
+        Result removed = keystore("remove", "OUT_DIR", "-c", c);
         assertEquals(0, removed.code(), removed.output());
         assertEquals("Removed OUT_DIR from " + file + "\n", removed.output());
-        Result missing = keystore(NO_PASSWORD, null, "remove", "OUT_DIR", "-c", c);
+        Result missing = keystore("remove", "OUT_DIR", "-c", c);
         assertEquals(1, missing.code());
         assertEquals("shipper: OUT_DIR is not in " + file + " (nothing removed)\n", missing.output());
-        assertEquals("KAFKA_PASSWORD\n", keystore(NO_PASSWORD, null, "list", "-c", c).output());
+        assertEquals("KAFKA_PASSWORD\n", keystore("list", "-c", c).output());
 
-        Result unset = ShipperProcess.run(NO_PASSWORD, null, "test", "config", "-c", c);
+        Result unset = inJvm("test", "config", "-c", c);
         assertEquals(1, unset.code(), unset.output());
         assertTrue(unset.output().contains("output.file.path: ${OUT_DIR} is not set in the keystore " + file
                 + " or the environment"), unset.output());
@@ -119,7 +134,7 @@ class ShipperKeystoreTest {
         assertEquals(1, wrong.code(), wrong.output());
         assertEquals("shipper: " + file + ": wrong keystore password (from SHIPPER_KEYSTORE_PASS): the keystore cannot"
                 + " be decrypted with it\n", wrong.output());
-        Result none = keystore(NO_PASSWORD, null, "list", "--path.data", file.getParent().toString());
+        Result none = keystore("list", "--path.data", file.getParent().toString());
         assertEquals(1, none.code());
         assertEquals("shipper: " + file + ": the keystore is protected by a password; set SHIPPER_KEYSTORE_PASS to it\n",
                 none.output());
@@ -127,18 +142,21 @@ class ShipperKeystoreTest {
 
     @Test
     void helpAndBadUsage() throws Exception {
-        Result help = keystore(NO_PASSWORD, null, "--help");
+        Result help = keystore("--help");
         assertEquals(0, help.code());
         assertTrue(help.output().startsWith("Usage: bin/shipper keystore create [--force]\n"), help.output());
         assertTrue(help.output().contains("--path.data DIR    the keystore is DIR/shipper.keystore"), help.output());
-        Result nothing = keystore(NO_PASSWORD, null);
+        Result version = keystore("--version");
+        assertEquals(0, version.code());
+        assertTrue(version.output().startsWith("shipper "), version.output());
+        Result nothing = keystore();
         assertEquals(2, nothing.code());
         assertEquals("shipper: give a subcommand: create, add, list or remove (see bin/shipper keystore --help)\n",
                 nothing.output());
-        Result noKeystore = keystore(NO_PASSWORD, null, "list", "--path.data", dir.resolve("empty").toString());
+        Result noKeystore = keystore("list", "--path.data", dir.resolve("empty").toString());
         assertEquals(1, noKeystore.code());
         assertEquals("shipper: " + dir.resolve("empty/shipper.keystore") + " does not exist; create it with:"
                 + " bin/shipper keystore create\n", noKeystore.output());
-        assertTrue(ShipperProcess.run(NO_PASSWORD, null, "--help").output().contains("bin/shipper keystore create|add"));
+        assertTrue(inJvm("--help").output().contains("bin/shipper keystore create|add"));
     }
 }
