@@ -1,7 +1,12 @@
 package io.logpipe.indexer;
 
+import io.logpipe.common.config.Variables;
 import io.logpipe.common.log.RotatingLog;
+import io.logpipe.common.secrets.KeystoreCommand;
+import io.logpipe.common.secrets.KeystorePassword;
+import io.logpipe.common.secrets.SecretStore;
 import io.logpipe.indexer.config.ConfigException;
+import io.logpipe.indexer.config.ConfigParser;
 import io.logpipe.indexer.config.ConfigSource;
 import io.logpipe.indexer.config.PipelineConfig;
 import io.logpipe.indexer.dlq.DeadLetterQueue;
@@ -10,6 +15,7 @@ import io.logpipe.indexer.pipeline.Pipeline;
 import io.logpipe.indexer.pipeline.PipelineSettings;
 import io.logpipe.indexer.prune.PruneScheduler;
 import io.logpipe.indexer.prune.RetentionConfig;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +31,7 @@ public final class Indexer {
 Usage: bin/indexer -f PATH [-t] [--path.settings DIR] [--path.data DIR]
        bin/indexer -e CONFIG_STRING
        bin/indexer --path.settings DIR        (runs the pipelines of DIR/pipelines.yml)
+       bin/indexer keystore create|add|list|remove ... [--path.settings DIR]   (also bin/indexer-keystore)
 
 Runs Logstash pipeline files: Kafka in, filters, Elasticsearch out.
 
@@ -50,6 +57,9 @@ Runs Logstash pipeline files: Kafka in, filters, Elasticsearch out.
   --pipeline.shutdown_timeout DURATION
                            how long a stop may drain before leaving events for the next start (default 30s)
   --prune.config FILE      also run the retention rules of FILE daily (or prune.config in indexer.yml)
+  keystore                 manage the secrets keystore, path.settings/indexer.keystore: ${KEY} in pipeline
+                           files and indexer.yml is looked up there before the environment; protected by the
+                           password in LOGSTASH_KEYSTORE_PASS when set (see bin/indexer keystore --help)
   -h, --help               show this help
   -V, --version            print the version
 
@@ -88,8 +98,62 @@ what an output could not write by then stays uncommitted and is read again at th
         }
     }
 
+    /** The keystore's file name in path.settings (Logstash's is logstash.keystore). */
+    static final String KEYSTORE = "indexer.keystore";
+    /** The environment variable whose value, when set, is the keystore's password, as Logstash's. */
+    static final String KEYSTORE_PASSWORD = "LOGSTASH_KEYSTORE_PASS";
+
+    /**
+     * {@code DIR/indexer.keystore} of the settings directory; without one, {@code $LOGPIPE_HOME/conf}'s (or
+     * {@code conf/}'s when LOGPIPE_HOME is not set), where Logstash keeps its keystore beside logstash.yml.
+     */
+    static Path keystoreFile(String settingsDir) {
+        if (settingsDir != null) {
+            return Path.of(settingsDir, KEYSTORE);
+        }
+        String home = System.getenv("LOGPIPE_HOME");
+        return home != null && !home.isEmpty() ? Path.of(home, "conf", KEYSTORE) : Path.of("conf", KEYSTORE);
+    }
+
+    /** Where {@code ${KEY}} is looked up: the keystore when it exists, then the environment (and system properties). */
+    static Variables.Lookup variables(String settingsDir) {
+        Path keystore = keystoreFile(settingsDir);
+        try {
+            return SecretStore.variables(keystore, KeystorePassword.from(KEYSTORE_PASSWORD, System::getenv),
+                    ConfigParser.ENVIRONMENT);
+        } catch (SecretStore.Unreadable e) {
+            throw new ConfigException(null, e.getMessage());
+        } catch (IOException e) {
+            throw new ConfigException(null, "cannot read the keystore " + keystore + ": " + e.getMessage());
+        }
+    }
+
+    /** {@code bin/indexer keystore ...} (and {@code bin/indexer-keystore ...}): the keystore of --path.settings. */
+    static int keystore(String[] args, PrintStream out, PrintStream err) {
+        String settingsDir = null;
+        List<String> rest = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--path.settings")) {
+                settingsDir = value(args, ++i, args[i - 1]);
+            } else if (args[i].startsWith("--path.settings=")) {
+                settingsDir = args[i].substring("--path.settings=".length());
+            } else {
+                rest.add(args[i]);
+            }
+        }
+        Path file = keystoreFile(settingsDir);
+        return new KeystoreCommand("bin/indexer keystore",
+                "indexer " + Indexer.class.getPackage().getImplementationVersion(), """
+  --path.settings DIR  the keystore is DIR/indexer.keystore (default: $LOGPIPE_HOME/conf)
+""", () -> file, KeystorePassword.from(KEYSTORE_PASSWORD, System::getenv), System.in, System.console())
+                .run(rest, out, err);
+    }
+
     /** Runs the indexer until its pipelines stop; returns the exit code. */
     static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+        if (args.length >= 1 && args[0].equals("keystore")) {
+            return keystore(java.util.Arrays.copyOfRange(args, 1, args.length), out, err);
+        }
         IndexerSettings cli = new IndexerSettings();
         String settingsDir = null;
         boolean testOnly = false;
@@ -132,8 +196,9 @@ what an output could not write by then stays uncommitted and is read again at th
                 settingsDir = Path.of(home, "conf").toString();
             }
         }
+        Variables.Lookup variables = variables(settingsDir);
         IndexerSettings fileSettings = settingsDir == null ? new IndexerSettings()
-                : IndexerSettings.load(settingsFile(Path.of(settingsDir)));
+                : IndexerSettings.load(settingsFile(Path.of(settingsDir)), variables);
         IndexerSettings settings = fileSettings.overlay(cli);
         String pathLogs = settings.string("path.logs", null);
         if (pathLogs != null && !testOnly) {
@@ -152,7 +217,7 @@ what an output could not write by then stays uncommitted and is read again at th
             }
             pipelineSettings.add(settings);
         } else if (settingsDir != null && Files.exists(Path.of(settingsDir, "pipelines.yml"))) {
-            for (IndexerSettings p : IndexerSettings.loadPipelines(Path.of(settingsDir, "pipelines.yml"))) {
+            for (IndexerSettings p : IndexerSettings.loadPipelines(Path.of(settingsDir, "pipelines.yml"), variables)) {
                 pipelineSettings.add(settings.overlay(p));
             }
         } else if (settings.values.containsKey("path.config") || settings.values.containsKey("config.string")) {
@@ -171,8 +236,8 @@ what an output could not write by then stays uncommitted and is read again at th
                     throw new ConfigException(p.values.get("pipeline.id").location(), "duplicate pipeline.id '" + id + "'");
                 }
                 PipelineConfig config = p.values.containsKey("config.string")
-                        ? ConfigSource.fromString(p.string("config.string", ""))
-                        : ConfigSource.fromPath(p.string("path.config", ""));
+                        ? ConfigSource.fromString(p.string("config.string", ""), variables)
+                        : ConfigSource.fromPath(p.string("path.config", ""), variables);
                 Path pipelineData = Path.of(p.string("path.data", dataDir.toString()));
                 PipelineSettings ps = new PipelineSettings(id,
                         p.workers(Math.max(1, Runtime.getRuntime().availableProcessors())),

@@ -1,5 +1,6 @@
 package io.logpipe.indexer;
 
+import io.logpipe.common.config.Variables;
 import io.logpipe.indexer.config.ConfigException;
 import io.logpipe.indexer.config.Location;
 import java.io.IOException;
@@ -24,6 +25,8 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 /**
  * {@code indexer.yml} in the logstash.yml dialect (flat {@code pipeline.workers: 2} or nested keys), and
  * {@code pipelines.yml}. Keys that do not apply are warned about in one line; wrong values fail with file:line.
+ * {@code ${VAR}} and {@code ${VAR:default}} in a value are looked up as in pipeline files: the keystore, then the
+ * environment.
  */
 public final class IndexerSettings {
     /** A value and where it was written. */
@@ -37,8 +40,8 @@ public final class IndexerSettings {
 
     final Map<String, Value> values = new LinkedHashMap<>();
 
-    /** Reads {@code file}; returns empty settings when it does not exist. */
-    static IndexerSettings load(Path file) {
+    /** Reads {@code file}, its {@code ${VAR}}s from {@code variables}; returns empty settings when it does not exist. */
+    static IndexerSettings load(Path file, Variables.Lookup variables) {
         IndexerSettings settings = new IndexerSettings();
         if (!Files.exists(file)) {
             return settings;
@@ -50,7 +53,7 @@ public final class IndexerSettings {
         if (!(root instanceof MappingNode mapping)) {
             throw new ConfigException(location(file, root), "expected key: value settings");
         }
-        flatten(file, "", mapping, settings.values);
+        flatten(file, "", mapping, variables, settings.values);
         for (Map.Entry<String, Value> entry : settings.values.entrySet()) {
             if (!KNOWN.contains(entry.getKey())) {
                 log().warn("{}: setting '{}' does not apply to the indexer and is ignored", entry.getValue().location(),
@@ -61,7 +64,7 @@ public final class IndexerSettings {
     }
 
     /** The pipelines of {@code pipelines.yml}: one settings map per list entry. */
-    static List<IndexerSettings> loadPipelines(Path file) {
+    static List<IndexerSettings> loadPipelines(Path file, Variables.Lookup variables) {
         List<IndexerSettings> pipelines = new ArrayList<>();
         Node root = compose(file);
         if (!(root instanceof SequenceNode sequence)) {
@@ -73,7 +76,7 @@ public final class IndexerSettings {
                 throw new ConfigException(location(file, item), "expected a pipeline (pipeline.id, path.config, ...)");
             }
             IndexerSettings settings = new IndexerSettings();
-            flatten(file, "", mapping, settings.values);
+            flatten(file, "", mapping, variables, settings.values);
             for (Map.Entry<String, Value> entry : settings.values.entrySet()) {
                 if (!KNOWN.contains(entry.getKey())) {
                     log().warn("{}: pipeline setting '{}' does not apply and is ignored", entry.getValue().location(),
@@ -103,14 +106,20 @@ public final class IndexerSettings {
         }
     }
 
-    private static void flatten(Path file, String prefix, MappingNode mapping, Map<String, Value> out) {
+    private static void flatten(Path file, String prefix, MappingNode mapping, Variables.Lookup variables,
+                                Map<String, Value> out) {
         for (NodeTuple tuple : mapping.getValue()) {
             String key = prefix + ((ScalarNode) tuple.getKeyNode()).getValue();
             Node value = tuple.getValueNode();
             if (value instanceof MappingNode nested) {
-                flatten(file, key + ".", nested, out);
+                flatten(file, key + ".", nested, variables, out);
             } else if (value instanceof ScalarNode scalar) {
-                out.put(key, new Value(scalar.getValue(), location(file, value)));
+                Location at = location(file, value);
+                try {
+                    out.put(key, new Value(Variables.expand(scalar.getValue(), variables), at));
+                } catch (Variables.Unset e) {
+                    throw new ConfigException(at, "'" + key + "': variable " + e.getMessage());
+                }
             } else {
                 throw new ConfigException(location(file, value), "setting '" + key + "' expects a single value");
             }

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
+import io.logpipe.common.secrets.KeystorePassword;
+import io.logpipe.common.secrets.SecretStore;
 import io.logpipe.indexer.config.ConfigException;
 import io.logpipe.indexer.config.ConfigSource;
 import io.logpipe.indexer.pipeline.Pipeline;
@@ -136,6 +138,26 @@ class KafkaSecurityTest {
     @Test
     void dashTConnectsAndPassesWithTheRightSettings() throws Exception {
         assertEquals(0, test(kafka("checked", "checked-group", PASSWORD, certs.truststore())), err());
+    }
+
+    @Test
+    void thePasswordComesFromTheKeystoreOfPathSettings() throws Exception {
+        SecretStore keystore = SecretStore.create(dir.resolve("indexer.keystore"),
+                KeystorePassword.from("LOGSTASH_KEYSTORE_PASS", System::getenv));
+        keystore.put("KAFKA_PASSWORD", PASSWORD);
+        keystore.save();
+        String[] args = {"-t", "--path.settings", dir.toString(), "-e", "input {\n"
+                + kafka("checked", "checked-group", "${KAFKA_PASSWORD}", certs.truststore()) + "}\noutput { stdout { } }\n"};
+        assertEquals(0, Indexer.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8)), err());
+        assertTrue(out.toString(StandardCharsets.UTF_8).startsWith("Configuration OK (1 pipeline(s): main)"));
+
+        keystore.put("KAFKA_PASSWORD", "not-the-password");
+        keystore.save();
+        assertEquals(1, Indexer.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8)));
+        assertTrue(err().startsWith("indexer: pipeline main: kafka input kafka_1: SASL authentication failed at "
+                + broker.bootstrapServers("SECURE") + ": mechanism SCRAM-SHA-512, user 'indexer': "), err());
     }
 
     @Test

@@ -1,6 +1,10 @@
 package io.logpipe.shipper;
 
+import io.logpipe.common.config.Variables;
 import io.logpipe.common.log.RotatingLog;
+import io.logpipe.common.secrets.KeystoreCommand;
+import io.logpipe.common.secrets.KeystorePassword;
+import io.logpipe.common.secrets.SecretStore;
 import io.logpipe.shipper.config.ConfigException;
 import io.logpipe.shipper.config.ConfigFile;
 import io.logpipe.shipper.config.InputConfig;
@@ -12,10 +16,12 @@ import io.logpipe.shipper.input.ScanResult;
 import io.logpipe.shipper.output.KafkaProbe;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /** Entry point of {@code bin/shipper}. */
 public final class Shipper {
@@ -23,6 +29,7 @@ public final class Shipper {
 Usage: bin/shipper -c CONFIG [-e] [--path.data DIR] [-E key=value ...]
        bin/shipper test config -c CONFIG
        bin/shipper test output -c CONFIG
+       bin/shipper keystore create|add|list|remove ... [-c CONFIG] [--path.data DIR]
 
 Tails log files and ships their lines to Kafka. CONFIG is a filebeat.yml (7.x dialect).
 
@@ -32,6 +39,8 @@ Tails log files and ships their lines to Kafka. CONFIG is a filebeat.yml (7.x di
   -E key=value        override one setting (repeatable)
   test config         validate CONFIG and list the files each input would harvest now
   test output         connect to the configured brokers and report
+  keystore            manage the secrets keystore, path.data/shipper.keystore: ${KEY} in CONFIG is
+                      looked up there before the environment (see bin/shipper keystore --help)
   -h, --help          show this help
   --version           print the version
 """;
@@ -48,6 +57,9 @@ Tails log files and ships their lines to Kafka. CONFIG is a filebeat.yml (7.x di
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length >= 1 && args[0].equals("keystore")) {
+            return keystore(List.of(args).subList(1, args.length), System::getenv, out, err);
+        }
         if (args.length == 1 && args[0].equals("--version")) {
             // Implementation-Version of the jar's manifest, written by the build
             out.println("shipper " + Shipper.class.getPackage().getImplementationVersion());
@@ -147,6 +159,9 @@ Tails log files and ships their lines to Kafka. CONFIG is a filebeat.yml (7.x di
         return args[i];
     }
 
+    /** The environment variable whose value, when set, is the keystore's password (Filebeat has none). */
+    static final String KEYSTORE_PASSWORD = "SHIPPER_KEYSTORE_PASS";
+
     static ShipperConfig load(Arguments a, java.util.function.Consumer<String> warn) {
         Section root = ConfigFile.load(a.config);
         for (String o : a.overrides) {
@@ -158,7 +173,74 @@ Tails log files and ships their lines to Kafka. CONFIG is a filebeat.yml (7.x di
         if (a.stderr) {
             ConfigFile.override(root, "logging.to_stderr=true");
         }
-        return ShipperConfig.from(a.config, root, warn);
+        return ShipperConfig.from(a.config, withKeystore(root, System::getenv), warn);
+    }
+
+    /**
+     * {@code root} with its {@code ${KEY}}s looked up in the keystore first (when there is one), then in the
+     * environment, as Filebeat resolves them; path.data and keystore.path themselves come from the environment only.
+     */
+    static Section withKeystore(Section root, Function<String, String> environment) {
+        Path keystore = ShipperConfig.keystorePath(root);
+        try {
+            return root.withVariables(SecretStore.variables(keystore,
+                    KeystorePassword.from(KEYSTORE_PASSWORD, environment), Variables.Lookup.of("the environment",
+                            environment)));
+        } catch (SecretStore.Unreadable e) {
+            throw new ConfigException(e.getMessage());
+        } catch (IOException e) {
+            throw new ConfigException("cannot read the keystore " + keystore + ": " + e.getMessage());
+        }
+    }
+
+    /** {@code bin/shipper keystore ...}: finds the keystore as a run would (-c, --path.data, -E), then runs it. */
+    static int keystore(List<String> arguments, Function<String, String> environment, PrintStream out,
+                        PrintStream err) {
+        String[] args = arguments.toArray(String[]::new);
+        Path config = null;
+        List<String> overrides = new ArrayList<>();
+        List<String> rest = new ArrayList<>();
+        try {
+            for (int i = 0; i < args.length; i++) {
+                String arg = args[i];
+                switch (arg) {
+                    case "-c", "--c" -> config = Path.of(value(args, ++i, arg));
+                    case "--path.data", "-path.data" ->
+                            overrides.add("path.data=" + value(args, ++i, arg));
+                    case "-E" -> overrides.add(value(args, ++i, arg));
+                    default -> {
+                        if (arg.startsWith("--path.data=")) {
+                            overrides.add("path.data=" + arg.substring("--path.data=".length()));
+                        } else {
+                            rest.add(arg);
+                        }
+                    }
+                }
+            }
+        } catch (IllegalArgumentException e) {
+            err.println("shipper: " + e.getMessage());
+            return 2;
+        }
+        Path file = config;
+        KeystoreCommand command = new KeystoreCommand("bin/shipper keystore",
+                "shipper " + Shipper.class.getPackage().getImplementationVersion(), """
+  -c CONFIG          the configuration whose path.data (or keystore.path) holds the keystore
+                     (default conf/shipper.yml if it exists)
+  --path.data DIR    the keystore is DIR/shipper.keystore
+  -E key=value       override a setting, as for a run
+""", () -> {
+            Path defaultConfig = Path.of("conf/shipper.yml");
+            Section root = file != null ? ConfigFile.load(file) : Files.exists(defaultConfig)
+                    ? ConfigFile.load(defaultConfig) : ConfigFile.parse("(no configuration)", "");
+            overrides.forEach(o -> ConfigFile.override(root, o));
+            return ShipperConfig.keystorePath(root);
+        }, KeystorePassword.from(KEYSTORE_PASSWORD, environment), System.in, System.console());
+        try {
+            return command.run(rest, out, err);
+        } catch (ConfigException e) {
+            err.println("shipper: " + e.getMessage());
+            return 1;
+        }
     }
 
     private static int testConfig(ShipperConfig config, List<String> warnings, PrintStream out) {

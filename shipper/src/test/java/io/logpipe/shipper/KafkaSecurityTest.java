@@ -3,7 +3,10 @@ package io.logpipe.shipper;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.logpipe.common.secrets.KeystorePassword;
+import io.logpipe.common.secrets.SecretStore;
 import io.logpipe.shipper.testing.Harness;
+import io.logpipe.shipper.testing.ShipperProcess;
 import io.logpipe.shipper.testing.TopicReader;
 import io.logpipe.testkit.KafkaBroker;
 import io.logpipe.testkit.ScramListener;
@@ -71,8 +74,10 @@ class KafkaSecurityTest {
         ScramListener.addUser(broker, USER, PASSWORD);
         broker.createTopic("secure-logs", 1);
         broker.createTopic("forbidden-logs", 1);
+        broker.createTopic("keystore-logs", 1);
         try (Admin admin = broker.admin()) {
-            admin.createAcls(List.of(allow("secure-logs", AclOperation.WRITE),
+            admin.createAcls(List.of(allow("keystore-logs", AclOperation.WRITE),
+                    allow("keystore-logs", AclOperation.DESCRIBE), allow("secure-logs", AclOperation.WRITE),
                     allow("secure-logs", AclOperation.DESCRIBE), allow("forbidden-logs", AclOperation.DESCRIBE))).all().get();
         }
     }
@@ -120,6 +125,54 @@ class KafkaSecurityTest {
             assertEquals(List.of("first secured line", "second secured line", "third secured line"),
                     TopicReader.messages(reader.awaitRecords(3, WAIT)));
         }
+    }
+
+    @Test
+    void aShipperProcessLogsInWithThePasswordFromItsKeystore() throws Exception {
+        Path data = work.resolve("data");
+        SecretStore keystore = SecretStore.create(data.resolve("shipper.keystore"),
+                KeystorePassword.from("SHIPPER_KEYSTORE_PASS", name -> "keystore pass"));
+        keystore.put("KAFKA_PASSWORD", PASSWORD);
+        keystore.save();
+        Path logs = Files.createDirectories(work.resolve("logs"));
+        Files.writeString(logs.resolve("app.log"), "a line shipped with a keystore password\n");
+        Path config = work.resolve("shipper.yml");
+        Files.writeString(config, "filebeat.inputs:\n  - type: log\n    paths: ['" + logs.resolve("app.log") + "']\n"
+                + "    scan_frequency: 100ms\npath.data: " + data + "\n"
+                + "output.kafka:\n  hosts: ['" + broker.bootstrapServers("SECURE") + "']\n  topic: keystore-logs\n"
+                + "  username: " + USER + "\n  password: '${KAFKA_PASSWORD}'\n  sasl.mechanism: SCRAM-SHA-512\n"
+                + "  ssl.certificate_authorities: ['" + certs.caCertificate() + "']\n");
+        Path log = work.resolve("shipper.log");
+        Process shipper = ShipperProcess.start(config, log, java.util.Map.of("SHIPPER_KEYSTORE_PASS", "keystore pass"));
+        try (TopicReader reader = new TopicReader(broker.bootstrapServers(), "keystore-logs")) {
+            assertEquals(List.of("a line shipped with a keystore password"),
+                    TopicReader.messages(reader.awaitRecords(1, WAIT)), () -> read(log));
+        } finally {
+            shipper.destroy();
+            shipper.waitFor();
+        }
+        assertTrue(!read(log).contains(PASSWORD), "the password is never logged: " + read(log));
+
+        String sasl = testOutputWithKeystorePassword(config, "keystore pass");
+        assertTrue(sasl.startsWith("0\n"), sasl);
+        assertTrue(sasl.contains("security: SASL_SSL, SCRAM-SHA-512 as user 'shipper'"), sasl);
+        String wrong = testOutputWithKeystorePassword(config, "not the keystore pass");
+        assertEquals("1\nshipper: " + data.resolve("shipper.keystore") + ": wrong keystore password (from"
+                + " SHIPPER_KEYSTORE_PASS): the keystore cannot be decrypted with it\n", wrong);
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (java.io.IOException e) {
+            return "(" + e + ")";
+        }
+    }
+
+    private static String testOutputWithKeystorePassword(Path config, String password) throws Exception {
+        ShipperProcess.Result r = ShipperProcess.run(java.util.Map.of("SHIPPER_KEYSTORE_PASS", password), null,
+                "test", "output", "-c", config.toString());
+        return r.code() + "\n" + r.output();
     }
 
     @Test

@@ -9,6 +9,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 
 /**
  * Replaces a file so that a crash at any moment leaves either the old content or the new, whole: the new content is
@@ -44,9 +47,27 @@ public final class AtomicFile {
 
     /** Replaces {@code file} with what {@code writer} writes; if it throws, the file is untouched. */
     public static void write(Path file, ContentWriter writer) throws IOException {
+        write(file, writer, null);
+    }
+
+    /**
+     * As {@link #write(Path, ContentWriter)}, the new file having exactly {@code permissions} (e.g. 0600 for secrets)
+     * from before its first byte is written, whatever the umask; null keeps the process's default.
+     */
+    public static void write(Path file, ContentWriter writer, Set<PosixFilePermission> permissions)
+            throws IOException {
         Path tmp = temporaryFileOf(file);
-        try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        if (permissions != null) {
+            Files.deleteIfExists(tmp); // a left-over temporary file would keep its own mode
+        }
+        try (FileChannel channel = permissions == null
+                ? FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                        StandardOpenOption.TRUNCATE_EXISTING)
+                : FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                        PosixFilePermissions.asFileAttribute(permissions))) {
+            if (permissions != null) {
+                Files.setPosixFilePermissions(tmp, permissions); // the umask may have taken bits away
+            }
             writer.writeTo(channel);
             channel.force(true);
         } catch (IOException | RuntimeException e) {

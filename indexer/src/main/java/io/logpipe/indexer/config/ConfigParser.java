@@ -1,5 +1,6 @@
 package io.logpipe.indexer.config;
 
+import io.logpipe.common.config.Variables;
 import io.logpipe.indexer.event.FieldReference;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,20 +15,31 @@ import java.util.regex.PatternSyntaxException;
  * Every error names {@code file:line:column} and what was expected there.
  */
 public final class ConfigParser {
+    /** Where {@code ${VAR}} is looked up without a keystore: the environment, then Java system properties. */
+    public static final Variables.Lookup ENVIRONMENT = Variables.Lookup.environment()
+            .then(Variables.Lookup.of("the Java system properties", System::getProperty));
+
     private final String source;
     private final String text;
+    private final Variables.Lookup variables;
     private int pos;
     private int line = 1;
     private int column = 1;
 
-    private ConfigParser(String source, String text) {
+    private ConfigParser(String source, String text, Variables.Lookup variables) {
         this.source = source;
         this.text = text;
+        this.variables = variables;
     }
 
     /** Parses one file's (or one {@code -e} string's) text; {@code source} names it in errors. */
     public static PipelineConfig parse(String source, String text) {
-        return new ConfigParser(source, text).config();
+        return parse(source, text, ENVIRONMENT);
+    }
+
+    /** As {@link #parse(String, String)}, {@code ${VAR}} looked up in {@code variables} (a keystore first). */
+    public static PipelineConfig parse(String source, String text, Variables.Lookup variables) {
+        return new ConfigParser(source, text, variables).config();
     }
 
     private PipelineConfig config() {
@@ -305,41 +317,16 @@ public final class ConfigParser {
     }
 
     /**
-     * Logstash's {@code ${VAR}} and {@code ${VAR:default}} in setting values: from the environment (then from Java
-     * system properties, for embedding); a variable that is not set and has no default is an error at start.
+     * Logstash's {@code ${VAR}} and {@code ${VAR:default}} in setting values: from the keystore, then the environment
+     * (then Java system properties, for embedding); a variable that is not set and has no default is an error at
+     * start.
      */
-    private static String substitute(String value, Location at) {
-        if (!value.contains("${")) {
-            return value;
+    private String substitute(String value, Location at) {
+        try {
+            return Variables.expand(value, variables);
+        } catch (Variables.Unset e) {
+            throw new ConfigException(at, "variable " + e.getMessage());
         }
-        StringBuilder out = new StringBuilder();
-        int i = 0;
-        while (i < value.length()) {
-            int open = value.indexOf("${", i);
-            int close = open < 0 ? -1 : value.indexOf('}', open);
-            if (open < 0 || close < 0) {
-                out.append(value, i, value.length());
-                break;
-            }
-            out.append(value, i, open);
-            String inner = value.substring(open + 2, close);
-            int colon = inner.indexOf(':');
-            String name = colon < 0 ? inner : inner.substring(0, colon);
-            String resolved = System.getenv(name);
-            if (resolved == null) {
-                resolved = System.getProperty(name);
-            }
-            if (resolved == null) {
-                if (colon < 0) {
-                    throw new ConfigException(at, "variable ${" + name + "} is not set; set it in the environment or"
-                            + " write ${" + name + ":default}");
-                }
-                resolved = inner.substring(colon + 1);
-            }
-            out.append(resolved);
-            i = close + 1;
-        }
-        return out.toString();
     }
 
     // ---- conditions: or < xor < and/nand < not/parentheses/comparison

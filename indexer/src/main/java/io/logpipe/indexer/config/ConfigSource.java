@@ -1,5 +1,6 @@
 package io.logpipe.indexer.config;
 
+import io.logpipe.common.config.Variables;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -18,10 +19,20 @@ public final class ConfigSource {
     }
 
     public static PipelineConfig fromString(String config) {
-        return ConfigParser.parse("config string", config);
+        return fromString(config, ConfigParser.ENVIRONMENT);
+    }
+
+    /** {@code -e} text, its {@code ${VAR}}s looked up in {@code variables}. */
+    public static PipelineConfig fromString(String config, Variables.Lookup variables) {
+        return ConfigParser.parse("config string", config, variables);
     }
 
     public static PipelineConfig fromPath(String pathOrGlob) {
+        return fromPath(pathOrGlob, ConfigParser.ENVIRONMENT);
+    }
+
+    /** {@code -f} files, their {@code ${VAR}}s looked up in {@code variables}. */
+    public static PipelineConfig fromPath(String pathOrGlob, Variables.Lookup variables) {
         List<Path> files = resolve(pathOrGlob);
         if (files.isEmpty()) {
             throw new ConfigException(null, "no pipeline file matches '" + pathOrGlob + "'");
@@ -29,7 +40,8 @@ public final class ConfigSource {
         PipelineConfig config = PipelineConfig.empty();
         for (Path file : files) {
             try {
-                config = config.merge(ConfigParser.parse(file.toString(), Files.readString(file, StandardCharsets.UTF_8)));
+                config = config.merge(ConfigParser.parse(file.toString(), Files.readString(file, StandardCharsets.UTF_8),
+                        variables));
             } catch (IOException e) {
                 throw new ConfigException(null, "cannot read pipeline file " + file + ": " + e.getMessage());
             }

@@ -1,5 +1,6 @@
 package io.logpipe.shipper.config;
 
+import io.logpipe.common.config.Variables;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
@@ -52,7 +53,7 @@ public final class ConfigFile {
             if (!(root instanceof MappingNode mapping)) {
                 throw new ConfigException(where(source, root), "the configuration must be a mapping of settings");
             }
-            flatten("", mapping, source, flat);
+            flatten("", mapping, source, Variables.Lookup.environment(), flat);
         }
         return new Section("", flat);
     }
@@ -72,9 +73,9 @@ public final class ConfigFile {
         Map<String, Setting> flat = root.entries();
         flat.keySet().removeIf(k -> k.equals(key) || k.startsWith(key + "."));
         if (value instanceof MappingNode mapping) {
-            flatten(key + ".", mapping, source, flat);
+            flatten(key + ".", mapping, source, Variables.Lookup.environment(), flat);
         } else {
-            flat.put(key, new Setting(key, value, source));
+            flat.put(key, new Setting(key, value, source, Variables.Lookup.environment()));
         }
     }
 
@@ -94,7 +95,8 @@ public final class ConfigFile {
         }
     }
 
-    static void flatten(String prefix, MappingNode mapping, String source, Map<String, Setting> out) {
+    static void flatten(String prefix, MappingNode mapping, String source, Variables.Lookup variables,
+                        Map<String, Setting> out) {
         for (NodeTuple tuple : mapping.getValue()) {
             if (!(tuple.getKeyNode() instanceof ScalarNode keyNode)) {
                 throw new ConfigException(where(source, tuple.getKeyNode()), "a setting name must be a plain word");
@@ -102,10 +104,10 @@ public final class ConfigFile {
             String key = prefix + keyNode.getValue();
             Node value = tuple.getValueNode();
             if (value instanceof MappingNode nested && !nested.getValue().isEmpty()) {
-                flatten(key + ".", nested, source, out);
+                flatten(key + ".", nested, source, variables, out);
                 continue;
             }
-            Setting previous = out.put(key, new Setting(key, value, source));
+            Setting previous = out.put(key, new Setting(key, value, source, variables));
             if (previous != null) {
                 throw new ConfigException(where(source, keyNode), key + " is set twice (first at "
                         + previous.where() + ")");
@@ -139,7 +141,7 @@ public final class ConfigFile {
     static Object plain(Node node, Setting owner) {
         if (node instanceof ScalarNode scalar) {
             Tag tag = scalar.getTag();
-            String raw = Environment.expand(scalar.getValue(), owner);
+            String raw = owner.expand(scalar.getValue());
             if (tag.equals(Tag.NULL)) {
                 return null;
             }

@@ -81,7 +81,7 @@ public record KafkaSecurity(boolean tls, List<Path> certificateAuthorities, Path
         if (caSetting != null) {
             List<Setting> items = new ArrayList<>();
             if (caSetting.node() instanceof SequenceNode list) {
-                list.getValue().forEach(item -> items.add(new Setting(caSetting.key(), item, caSetting.source())));
+                list.getValue().forEach(item -> items.add(caSetting.item(item)));
             } else {
                 items.add(caSetting);
             }

@@ -1,5 +1,6 @@
 package io.logpipe.shipper.config;
 
+import io.logpipe.common.config.Variables;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -27,6 +28,13 @@ public final class Section {
 
     Map<String, Setting> entries() {
         return entries;
+    }
+
+    /** This section with every {@code ${VAR}} looked up in {@code lookup} (the keystore, then the environment). */
+    public Section withVariables(Variables.Lookup lookup) {
+        Map<String, Setting> out = new LinkedHashMap<>();
+        entries.forEach((k, v) -> out.put(k, v.withVariables(lookup)));
+        return new Section(label, out);
     }
 
     /** "filebeat.inputs[0]" for an input; "" for the file itself. */
@@ -129,7 +137,7 @@ public final class Section {
                         + ": expected a mapping of settings");
             }
             Map<String, Setting> flat = new LinkedHashMap<>();
-            ConfigFile.flatten("", mapping, s.source(), flat);
+            ConfigFile.flatten("", mapping, s.source(), s.variables(), flat);
             out.add(new Section(itemLabel, relabel(itemLabel, flat)));
             i++;
         }
@@ -138,7 +146,7 @@ public final class Section {
 
     private static Map<String, Setting> relabel(String itemLabel, Map<String, Setting> flat) {
         Map<String, Setting> out = new LinkedHashMap<>();
-        flat.forEach((k, v) -> out.put(k, new Setting(itemLabel + "." + k, v.node(), v.source())));
+        flat.forEach((k, v) -> out.put(k, new Setting(itemLabel + "." + k, v.node(), v.source(), v.variables())));
         return out;
     }
 

@@ -1,6 +1,7 @@
 package io.logpipe.shipper.config;
 
 import io.logpipe.common.config.Units;
+import io.logpipe.common.config.Variables;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,9 +16,10 @@ import org.yaml.snakeyaml.nodes.Tag;
 
 /**
  * One leaf of the configuration: its full dotted key, the YAML node holding the value and where that node sits
- * ({@code file:line:column}), so that a wrong value is reported at the place the user has to fix.
+ * ({@code file:line:column}), so that a wrong value is reported at the place the user has to fix, and where its
+ * {@code ${VAR}}s are looked up (the shipper's keystore, then the environment).
  */
-public record Setting(String key, Node node, String source) {
+public record Setting(String key, Node node, String source, Variables.Lookup variables) {
 
     /** {@code file:line:column} of the value, or the {@code -E} override it came from. */
     public String where() {
@@ -28,6 +30,16 @@ public record Setting(String key, Node node, String source) {
         return new ConfigException(where(), key + ": " + problem);
     }
 
+    /** The same key, source and variables for {@code item}, one element of this setting's list. */
+    Setting item(Node item) {
+        return new Setting(key, item, source, variables);
+    }
+
+    /** The same setting, its {@code ${VAR}}s looked up in {@code lookup}. */
+    Setting withVariables(Variables.Lookup lookup) {
+        return new Setting(key, node, source, lookup);
+    }
+
     /** The scalar text, with {@code ${VAR}} and {@code ${VAR:default}} expanded as filebeat does. */
     public String string() {
         if (!(node instanceof ScalarNode scalar)) {
@@ -36,7 +48,16 @@ public record Setting(String key, Node node, String source) {
         if (scalar.getTag().equals(Tag.NULL)) {
             return null;
         }
-        return Environment.expand(scalar.getValue(), this);
+        return expand(scalar.getValue());
+    }
+
+    /** {@code text} with its {@code ${VAR}}s replaced; an unset one is an error at this setting. */
+    String expand(String text) {
+        try {
+            return Variables.expand(text, variables);
+        } catch (Variables.Unset e) {
+            throw invalid(e.getMessage());
+        }
     }
 
     public boolean bool() {
@@ -132,7 +153,7 @@ public record Setting(String key, Node node, String source) {
         List<String> out = new ArrayList<>();
         if (node instanceof SequenceNode seq) {
             for (Node item : seq.getValue()) {
-                Setting s = new Setting(key, item, source);
+                Setting s = item(item);
                 String v = s.string();
                 if (v != null) {
                     out.add(v);
@@ -151,7 +172,7 @@ public record Setting(String key, Node node, String source) {
         List<Pattern> out = new ArrayList<>();
         if (node instanceof SequenceNode seq) {
             for (Node item : seq.getValue()) {
-                out.add(new Setting(key, item, source).regex());
+                out.add(item(item).regex());
             }
         } else {
             out.add(regex());

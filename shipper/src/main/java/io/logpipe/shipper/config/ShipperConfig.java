@@ -84,6 +84,25 @@ public record ShipperConfig(Path file, String name, Path dataPath, String logLev
     private static final Set<String> OUTPUT_NAMES = Set.of("kafka", "console", "file", "elasticsearch", "logstash",
             "redis");
 
+    /** The keystore's file name in path.data, as filebeat.keystore is Filebeat's. */
+    public static final String KEYSTORE = "shipper.keystore";
+
+    /** {@code path.data} (default {@code data}), relative to {@code $LOGPIPE_HOME} when that is set. */
+    public static Path dataPath(Section root) {
+        Path dataPath = Path.of(root.get("path.data", "data", Setting::string));
+        String home = System.getenv("LOGPIPE_HOME");
+        if (!dataPath.isAbsolute() && home != null && !home.isEmpty()) {
+            dataPath = Path.of(home).resolve(dataPath); // like filebeat's path.home: not the caller's directory
+        }
+        return dataPath;
+    }
+
+    /** Filebeat's {@code keystore.path}, by default {@code path.data/shipper.keystore}. */
+    public static Path keystorePath(Section root) {
+        String path = root.get("keystore.path", null, Setting::string);
+        return path != null ? Path.of(path) : dataPath(root).resolve(KEYSTORE);
+    }
+
     /** Reads {@code section} (a parsed file plus any -E overrides); warnings go to {@code warn}, one line each. */
     public static ShipperConfig from(Path file, Section root, Consumer<String> warn) {
         String name = root.get("name", null, Setting::string);
@@ -93,11 +112,9 @@ public record ShipperConfig(Path file, String name, Path dataPath, String logLev
         List<String> globalTags = root.get("tags", List.of(), Setting::strings);
         Map<String, Object> globalFields = root.group("fields");
         boolean globalUnderRoot = root.get("fields_under_root", false, Setting::bool);
-        Path dataPath = Path.of(root.get("path.data", "data", Setting::string));
+        Path dataPath = dataPath(root);
         String home = System.getenv("LOGPIPE_HOME");
-        if (!dataPath.isAbsolute() && home != null && !home.isEmpty()) {
-            dataPath = Path.of(home).resolve(dataPath); // like filebeat's path.home: not the caller's directory
-        }
+        keystorePath(root); // read by the command line before the rest, to look ${KEY}s up in it
         String level = root.get("logging.level", "info", Setting::string).toLowerCase(Locale.ROOT);
         Setting levelSetting = root.get("logging.level");
         if (!Set.of("debug", "info", "warning", "warn", "error", "critical").contains(level)) {

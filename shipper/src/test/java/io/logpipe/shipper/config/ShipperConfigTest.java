@@ -352,6 +352,6 @@ class ShipperConfigTest {
         assertEquals(List.of("/var/log/a.log"), c.inputs().get(0).paths());
         assertNull(System.getenv("LOGPIPE_TEST_UNSET_VAR"));
         assertTrue(fails("filebeat.inputs:\n  - paths: ['${LOGPIPE_TEST_UNSET_VAR}/a.log']\noutput.console: {}\n")
-                .getMessage().contains("LOGPIPE_TEST_UNSET_VAR is not set"));
+                .getMessage().contains("${LOGPIPE_TEST_UNSET_VAR} is not set in the environment and has no default"));
     }
 }
