@@ -102,8 +102,12 @@ public final class BatchValidator {
     }
 
     private static void validateHeader(MutableRecordBatch batch) {
-        if (batch.isControlBatch() || batch.isTransactional()) {
-            throw new InvalidRecordException("transactional and control batches are not supported");
+        if (batch.isControlBatch()) {
+            // markers are the transaction coordinator's to write, as in Kafka
+            throw new InvalidRecordException("clients cannot send control batches");
+        }
+        if (batch.isTransactional() && !batch.hasProducerId()) {
+            throw new InvalidRecordException("transactional record batch has no producer id");
         }
         long countFromOffsets = batch.lastOffset() - batch.baseOffset() + 1;
         if (countFromOffsets <= 0) {
