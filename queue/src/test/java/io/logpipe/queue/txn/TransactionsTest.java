@@ -4,13 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 
+import io.logpipe.queue.KafkaTool;
 import io.logpipe.testkit.KafkaBroker;
 import io.logpipe.testkit.Wait;
 import org.apache.kafka.clients.admin.Admin;
@@ -29,16 +35,20 @@ import org.apache.kafka.common.errors.InvalidTxnTimeoutException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.tools.TransactionsCommand;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Kafka transactions with the stock Java client, the same against the bundled broker and Apache Kafka 4.2
  * ({@code -Dtestkit.broker=kafka}): committed records reach read_committed consumers in order, aborted ones never,
  * read_uncommitted consumers see everything; an open transaction holds read_committed consumers at the last stable
  * offset; a zombie producer is fenced by a new instance of its transactional id; consume-transform-produce with
- * {@code sendOffsetsToTransaction} moves the group's offsets only when the transaction commits.
+ * {@code sendOffsetsToTransaction} moves the group's offsets only when the transaction commits; Kafka's
+ * {@code kafka-transactions list/describe} (in-process) shows them.
  */
 class TransactionsTest {
     static KafkaBroker broker;
@@ -219,6 +229,97 @@ class TransactionsTest {
              KafkaConsumer<String, String> uncommitted = consumer("read_uncommitted", null)) {
             assertEquals(List.of("successor"), readToEnd(committed, List.of(tp)).get(0));
             assertEquals(List.of("zombie", "successor"), readToEnd(uncommitted, List.of(tp)).get(0));
+        }
+    }
+
+    @Test
+    void kafkaTransactionsListsAndDescribesAnOpenTransaction() throws Exception {
+        String topic = "txn-cli";
+        createTopic(topic, 2);
+        try (KafkaProducer<String, String> producer = producer("txn-cli")) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            producer.send(new ProducerRecord<>(topic, 1, null, "open")).get();
+
+            String list = kafkaTransactions("list");
+            assertTrue(list.lines().anyMatch(line -> line.startsWith("txn-cli ") && line.trim().endsWith("Ongoing")),
+                    list);
+            String described = kafkaTransactions("describe", "--transactional-id", "txn-cli");
+            String row = described.lines().filter(line -> line.contains("txn-cli")).findFirst().orElseThrow();
+            assertTrue(row.contains("Ongoing") && row.contains(topic + "-1"), described);
+
+            producer.commitTransaction();
+            String after = kafkaTransactions("describe", "--transactional-id", "txn-cli");
+            assertTrue(after.contains("CompleteCommit"), after);
+        }
+        KafkaTool.Result unknown = KafkaTool.run("kafka-transactions", TransactionsCommand::main,
+                broker.bootstrapServers(), "", "describe", "--transactional-id", "no-such-id");
+        assertEquals(1, unknown.exitCode(), unknown.printed());
+        assertTrue(unknown.printed().contains("could not be found"), unknown.printed());
+    }
+
+    private static String kafkaTransactions(String... args) {
+        KafkaTool.Result result = KafkaTool.run("kafka-transactions", TransactionsCommand::main,
+                broker.bootstrapServers(), "", args);
+        assertEquals(0, result.exitCode(), result.printed());
+        return result.out();
+    }
+
+    /**
+     * librdkafka's transactional producer and read_committed consumer, through Debian's python3-confluent-kafka:
+     * a committed and an aborted transaction; librdkafka and the Java consumer both see only the committed records.
+     */
+    @Test
+    void librdkafkaCommitsAndAbortsTransactions(@TempDir Path dir) throws Exception {
+        String topic = "txn-librdkafka";
+        createTopic(topic, 1);
+        Path script = dir.resolve("txn.py");
+        Files.writeString(script, """
+                import sys
+                from confluent_kafka import Producer, Consumer, TopicPartition
+                bootstrap, topic = sys.argv[1], sys.argv[2]
+                p = Producer({'bootstrap.servers': bootstrap, 'transactional.id': 'txn-librdkafka'})
+                p.init_transactions(30)
+                p.begin_transaction()
+                for i in range(3):
+                    p.produce(topic, value='committed-%d' % i, partition=0)
+                p.commit_transaction(30)
+                p.begin_transaction()
+                for i in range(2):
+                    p.produce(topic, value='aborted-%d' % i, partition=0)
+                p.flush(30)
+                p.abort_transaction(30)
+                c = Consumer({'bootstrap.servers': bootstrap, 'group.id': 'txn-librdkafka-reader',
+                              'isolation.level': 'read_committed', 'enable.auto.commit': False,
+                              'auto.offset.reset': 'earliest'})
+                c.assign([TopicPartition(topic, 0, 0)])
+                seen = []
+                for _ in range(100):
+                    m = c.poll(0.2)
+                    if m is not None and m.error() is None:
+                        seen.append(m.value().decode())
+                    if len(seen) >= 3:
+                        break
+                print('seen=' + ','.join(seen))
+                c.close()
+                """);
+        Process python;
+        try {
+            python = new ProcessBuilder("/usr/bin/python3", script.toString(), broker.bootstrapServers(), topic)
+                    .redirectErrorStream(true).start();
+        } catch (IOException e) {
+            Assumptions.abort("Debian's /usr/bin/python3 is needed: apt-get install python3-confluent-kafka (.ci/run does it)");
+            return;
+        }
+        assertTrue(python.waitFor(90, TimeUnit.SECONDS), "the librdkafka script did not finish");
+        String out = new String(python.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        Assumptions.assumeFalse(out.contains("No module named 'confluent_kafka'"),
+                "python3-confluent-kafka is needed (.ci/run installs it)");
+        assertEquals(0, python.exitValue(), out);
+        assertTrue(out.contains("seen=committed-0,committed-1,committed-2\n"), out);
+        try (KafkaConsumer<String, String> committed = consumer("read_committed", null)) {
+            assertEquals(List.of("committed-0", "committed-1", "committed-2"),
+                    readToEnd(committed, List.of(new TopicPartition(topic, 0))).get(0));
         }
     }
 
