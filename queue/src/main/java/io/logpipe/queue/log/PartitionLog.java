@@ -416,9 +416,12 @@ public final class PartitionLog implements AutoCloseable {
             PartitionTransactions.Start open = transactions.firstOpen();
             if (open != null && open.firstOffset() < snapshot.nextOffset()) {
                 LogSegment segment = segments.get(open.segmentBase());
-                if (segment != null) {
-                    snapshot = new End(segment, open.position(), open.firstOffset());
+                if (segment == null) {
+                    // retention removed where the transaction began (it stayed open past retention.ms): the LSO
+                    // stays put, so nothing after it is served before the transaction ends
+                    return new ReadResult(null, highWatermark, logStartOffset(), open.firstOffset());
                 }
+                snapshot = new End(segment, open.position(), open.firstOffset());
             }
         }
         long stable = snapshot.nextOffset();
@@ -498,6 +501,9 @@ public final class PartitionLog implements AutoCloseable {
             oldest.renameForDeletion();
             renamed.addLast(new RenamedSegment(oldest, nowMs + config.fileDeleteDelayMs()));
             deleted++;
+        }
+        if (deleted > 0) {
+            transactions.retainFrom(logStartOffset());
         }
         return deleted;
     }

@@ -200,25 +200,38 @@ public final class TransactionCoordinator implements AutoCloseable {
                 if (txn.state.preparing()) {
                     complete(txn);
                 }
-                TransactionMetadata next = txn.copy();
-                bumpEpoch(next);
-                next.timeoutMs = data.transactionTimeoutMs();
-                next.lastUpdateMs = now;
                 if (txn.state == TransactionState.ONGOING) {
-                    // the previous instance left a transaction open: abort it with the new epoch, fencing the old
+                    // the previous instance left a transaction open: abort it with a higher epoch, fencing the old
                     LOG.info("transactional id '{}': a new producer instance aborts the open transaction of epoch {}",
                             txn.transactionalId, txn.epoch);
-                    next.state = TransactionState.PREPARE_ABORT;
-                    store(next);
-                    transactions.put(next.transactionalId, next);
-                    complete(next);
-                } else {
-                    next.state = TransactionState.EMPTY;
-                    next.partitions.clear();
-                    next.pendingOffsets.clear();
-                    store(next);
-                    transactions.put(next.transactionalId, next);
+                    TransactionMetadata aborting = txn.copy();
+                    aborting.epoch = fencingEpoch(txn.epoch);
+                    aborting.state = TransactionState.PREPARE_ABORT;
+                    aborting.lastUpdateMs = now;
+                    store(aborting);
+                    transactions.put(aborting.transactionalId, aborting);
+                    complete(aborting);
+                    txn = transactions.get(data.transactionalId());
+                    if (txn.state.preparing()) {
+                        return new InitProducerIdResponse(response.setErrorCode(
+                                Errors.CONCURRENT_TRANSACTIONS.code()));
+                    }
                 }
+                TransactionMetadata next = txn.copy();
+                if (next.epoch >= Short.MAX_VALUE - 1) {
+                    // epochs exhausted: a new producer id, as Kafka does
+                    next.producerId = producerIds.nextProducerId();
+                    next.epoch = 0;
+                } else {
+                    next.epoch++;
+                }
+                next.timeoutMs = data.transactionTimeoutMs();
+                next.lastUpdateMs = now;
+                next.state = TransactionState.EMPTY;
+                next.partitions.clear();
+                next.pendingOffsets.clear();
+                store(next);
+                transactions.put(next.transactionalId, next);
                 txn = next;
             }
             return new InitProducerIdResponse(response.setProducerId(txn.producerId).setProducerEpoch(txn.epoch));
@@ -417,8 +430,9 @@ public final class TransactionCoordinator implements AutoCloseable {
         return Errors.NONE;
     }
 
-    private static void bumpEpoch(TransactionMetadata txn) {
-        txn.epoch++;
+    /** The epoch an abort that fences {@code epoch} is written with (the same when epochs are exhausted). */
+    private static short fencingEpoch(short epoch) {
+        return epoch >= Short.MAX_VALUE - 1 ? epoch : (short) (epoch + 1);
     }
 
     /**
@@ -485,7 +499,7 @@ public final class TransactionCoordinator implements AutoCloseable {
                     LOG.warn("transactional id '{}': transaction open for {} ms, past its timeout of {} ms: aborted",
                             txn.transactionalId, now - txn.startMs, txn.timeoutMs);
                     TransactionMetadata next = txn.copy();
-                    bumpEpoch(next);
+                    next.epoch = fencingEpoch(txn.epoch);
                     next.state = TransactionState.PREPARE_ABORT;
                     next.lastUpdateMs = now;
                     store(next);
