@@ -189,8 +189,7 @@ public final class TransactionCoordinator implements AutoCloseable {
             if (txn == null) {
                 txn = new TransactionMetadata(data.transactionalId(), producerIds.nextProducerId(), (short) 0,
                         data.transactionTimeoutMs(), TransactionState.EMPTY, now);
-                store(txn);
-                transactions.put(txn.transactionalId, txn);
+                save(txn);
                 LOG.info("transactional id '{}': producer id {} epoch 0", txn.transactionalId, txn.producerId);
             } else {
                 if (data.producerId() != RecordBatch.NO_PRODUCER_ID
@@ -204,14 +203,7 @@ public final class TransactionCoordinator implements AutoCloseable {
                     // the previous instance left a transaction open: abort it with a higher epoch, fencing the old
                     LOG.info("transactional id '{}': a new producer instance aborts the open transaction of epoch {}",
                             txn.transactionalId, txn.epoch);
-                    TransactionMetadata aborting = txn.copy();
-                    aborting.epoch = fencingEpoch(txn.epoch);
-                    aborting.state = TransactionState.PREPARE_ABORT;
-                    aborting.lastUpdateMs = now;
-                    store(aborting);
-                    transactions.put(aborting.transactionalId, aborting);
-                    complete(aborting);
-                    txn = transactions.get(data.transactionalId());
+                    txn = abortFencing(txn, now);
                     if (txn.state.preparing()) {
                         return new InitProducerIdResponse(response.setErrorCode(
                                 Errors.CONCURRENT_TRANSACTIONS.code()));
@@ -230,8 +222,7 @@ public final class TransactionCoordinator implements AutoCloseable {
                 next.state = TransactionState.EMPTY;
                 next.partitions.clear();
                 next.pendingOffsets.clear();
-                store(next);
-                transactions.put(next.transactionalId, next);
+                save(next);
                 txn = next;
             }
             return new InitProducerIdResponse(response.setProducerId(txn.producerId).setProducerEpoch(txn.epoch));
@@ -261,8 +252,7 @@ public final class TransactionCoordinator implements AutoCloseable {
                 next.ensureOngoing(clock.getAsLong());
                 next.partitions.addAll(partitions);
                 next.lastUpdateMs = clock.getAsLong();
-                store(next);
-                transactions.put(next.transactionalId, next);
+                save(next);
             }
             for (TopicPartition tp : partitions) {
                 errors.putIfAbsent(tp, error);
@@ -284,8 +274,7 @@ public final class TransactionCoordinator implements AutoCloseable {
                 next.ensureOngoing(clock.getAsLong());
                 next.pendingOffsets.putIfAbsent(data.groupId(), new LinkedHashMap<>());
                 next.lastUpdateMs = clock.getAsLong();
-                store(next);
-                transactions.put(next.transactionalId, next);
+                save(next);
             }
             return new AddOffsetsToTxnResponse(new AddOffsetsToTxnResponseData().setErrorCode(error.code()));
         });
@@ -317,8 +306,7 @@ public final class TransactionCoordinator implements AutoCloseable {
                 TransactionMetadata next = txn.copy();
                 next.pendingOffsets.get(data.groupId()).putAll(offsets);
                 next.lastUpdateMs = now;
-                store(next);
-                transactions.put(next.transactionalId, next);
+                save(next);
             }
             return new TxnOffsetCommitResponse(0, errors);
         });
@@ -341,8 +329,7 @@ public final class TransactionCoordinator implements AutoCloseable {
                     TransactionMetadata next = txn.copy();
                     next.state = data.committed() ? TransactionState.PREPARE_COMMIT : TransactionState.PREPARE_ABORT;
                     next.lastUpdateMs = clock.getAsLong();
-                    store(next);
-                    transactions.put(next.transactionalId, next);
+                    save(next);
                     complete(next);
                 } else if (txn.state != wanted) {
                     // a retry of the same decision is answered again; anything else is out of order
@@ -430,6 +417,20 @@ public final class TransactionCoordinator implements AutoCloseable {
         return Errors.NONE;
     }
 
+    /**
+     * Aborts {@code txn}'s open transaction with a higher epoch (the same when epochs are exhausted), so its
+     * producer is fenced in the coordinator and, through the markers, in every partition. Returns the state after.
+     */
+    private TransactionMetadata abortFencing(TransactionMetadata txn, long now) throws IOException {
+        TransactionMetadata aborting = txn.copy();
+        aborting.epoch = fencingEpoch(txn.epoch);
+        aborting.state = TransactionState.PREPARE_ABORT;
+        aborting.lastUpdateMs = now;
+        save(aborting);
+        complete(aborting);
+        return transactions.get(txn.transactionalId);
+    }
+
     /** The epoch an abort that fences {@code epoch} is written with (the same when epochs are exhausted). */
     private static short fencingEpoch(short epoch) {
         return epoch >= Short.MAX_VALUE - 1 ? epoch : (short) (epoch + 1);
@@ -468,8 +469,7 @@ public final class TransactionCoordinator implements AutoCloseable {
         done.state = commit ? TransactionState.COMPLETE_COMMIT : TransactionState.COMPLETE_ABORT;
         done.lastUpdateMs = now;
         done.pendingOffsets.clear();
-        store(done);
-        transactions.put(done.transactionalId, done);
+        save(done);
         LOG.debug("transactional id '{}': {} of epoch {} over {} partition(s)", txn.transactionalId,
                 commit ? "commit" : "abort", txn.epoch, txn.partitions.size());
     }
@@ -498,13 +498,7 @@ public final class TransactionCoordinator implements AutoCloseable {
                 if (txn.timedOut(now)) {
                     LOG.warn("transactional id '{}': transaction open for {} ms, past its timeout of {} ms: aborted",
                             txn.transactionalId, now - txn.startMs, txn.timeoutMs);
-                    TransactionMetadata next = txn.copy();
-                    next.epoch = fencingEpoch(txn.epoch);
-                    next.state = TransactionState.PREPARE_ABORT;
-                    next.lastUpdateMs = now;
-                    store(next);
-                    transactions.put(next.transactionalId, next);
-                    complete(next);
+                    abortFencing(txn, now);
                 } else if (txn.state.preparing()) {
                     complete(txn);
                 }
@@ -521,8 +515,10 @@ public final class TransactionCoordinator implements AutoCloseable {
         }
     }
 
-    private void store(TransactionMetadata txn) throws IOException {
+    /** Makes {@code txn} the id's state: in the log (fsynced) first, then in memory. */
+    private void save(TransactionMetadata txn) throws IOException {
         log.append(txn);
+        transactions.put(txn.transactionalId, txn);
     }
 
     // ---- plumbing ----
