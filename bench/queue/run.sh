@@ -2,23 +2,27 @@
 # Produce/consume throughput of the bundled queue broker beside Apache Kafka 4.2.0 (KRaft, single node, loopback),
 # same load for both, brokers run one after the other, ROUNDS times alternating; prints medians and ours/Kafka.
 #
-#   bench/queue/run.sh [--rounds N] [--records N] [--record-size BYTES]
+#   bench/queue/run.sh [--rounds N] [--records N] [--record-size BYTES] [--transaction-duration-ms MS]
 #
 # Load: kafka-tools' ProducerPerformance (acks=1 and acks=all, --throughput -1) into a 3-partition topic, then a
 # consumer reading everything back: kafka-tools' ConsumerPerformance (joins a consumer group) and
 # AssignedConsumerPerformance.java (plain consumer, assign(), no group). Broker cost: CPU seconds (utime+stime from
-# /proc over the whole run) and peak RSS (VmHWM). Reading a large backlog: bench/queue/backlog.sh.
+# /proc over the whole run) and peak RSS (VmHWM). A transactional phase: ProducerPerformance with --transactional-id,
+# one transaction per --transaction-duration-ms (default 100) of records, acks=all (what transactions imply).
+# Reading a large backlog: bench/queue/backlog.sh.
 # Needs: JDK 17, Maven (resolves Kafka 4.2.0 from Maven Central on first run). Everything binds to 127.0.0.1.
 set -euo pipefail
 ROUNDS=3
 RECORDS=2000000
 SIZE=200
+TRANSACTION_MS=100
 while [ $# -gt 0 ]; do
     case "$1" in
         --rounds) ROUNDS=$2; shift 2 ;;
         --records) RECORDS=$2; shift 2 ;;
         --record-size) SIZE=$2; shift 2 ;;
-        -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        --transaction-duration-ms) TRANSACTION_MS=$2; shift 2 ;;
+        -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "unknown argument $1 (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -37,6 +41,19 @@ assigned_perf() {  # port topic
         | sed -E 's/.* ([0-9.]+) records\/sec \(([0-9.]+) MB\/sec\).*/\1 \2/'
 }
 
+transactional_perf() {  # port topic -> "records/s MB/s" or "failed failed"
+    local out
+    if out=$(timeout --foreground "$(tool_timeout "$RECORDS")" "$JAVA" -Xmx512m -cp "$KCP" org.apache.kafka.tools.ProducerPerformance \
+            --topic "$2" --num-records "$RECORDS" --record-size "$SIZE" --throughput -1 \
+            --bootstrap-server 127.0.0.1:"$1" --transactional-id "bench-txn-$2" \
+            --transaction-duration-ms "$TRANSACTION_MS" 2>/dev/null \
+            | tee >(sed -u 's/^/      progress: /' >&2)); then
+        echo "$out" | tail -1 | sed -E 's/.* records sent, ([0-9.]+) records\/sec \(([0-9.]+) MB\/sec\).*/\1 \2/'
+    else
+        echo "failed failed"
+    fi
+}
+
 record() {  # broker round phase "records/s MB/s"
     echo "   $3: $4"
     printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" $4 >> "$RESULTS"
@@ -50,11 +67,13 @@ run_one() {  # broker round
     create_topic "$port" bench-acks1 3
     create_topic "$port" bench-acksall 3
     create_topic "$port" bench-lz4 3
+    create_topic "$port" bench-txn 3
     record "$broker" "$round" "produce acks=1" "$(produce_perf "$port" bench-acks1 1 "$RECORDS" "$SIZE")"
     record "$broker" "$round" "produce acks=all" "$(produce_perf "$port" bench-acksall all "$RECORDS" "$SIZE")"
     # both brokers decompress every compressed batch to validate its records (Kafka's LogValidator, our
     # BatchValidator): this phase prices that, the uncompressed ones price the per-record decoding
     record "$broker" "$round" "produce acks=1 lz4" "$(produce_perf "$port" bench-lz4 1 "$RECORDS" "$SIZE" lz4)"
+    record "$broker" "$round" "produce transactional" "$(transactional_perf "$port" bench-txn)"
     record "$broker" "$round" "consume assign()" "$(assigned_perf "$port" bench-acks1)"
     record "$broker" "$round" "ConsumerPerformance" "$(consumer_perf "$port" bench-acksall "$RECORDS")"
     local cpu rss; cpu=$(cpu_seconds "$pid"); rss=$(peak_rss_mb "$pid")

@@ -89,6 +89,8 @@ public final class BrokerConfig {
     private final Set<KafkaPrincipal> superUsers;
     private final boolean allowEveryoneIfNoAclFound;
     private final long offsetsRetentionCheckIntervalMs;
+    private final int transactionMaxTimeoutMs;
+    private final long transactionAbortCheckIntervalMs;
     private final Map<String, SaslListener> saslListeners;
     private final long connectionsMaxReauthMs;
     private final int saslServerMaxReceiveSize;
@@ -171,6 +173,9 @@ public final class BrokerConfig {
         this.offsetsRetentionMs = 60_000L * r.intValue("offsets.retention.minutes", 10080, 1, Integer.MAX_VALUE);
         this.offsetsRetentionCheckIntervalMs = r.longValue("offsets.retention.check.interval.ms", 600_000, 1,
                 Long.MAX_VALUE);
+        this.transactionMaxTimeoutMs = r.intValue("transaction.max.timeout.ms", 900_000, 1, Integer.MAX_VALUE);
+        this.transactionAbortCheckIntervalMs = r.longValue(
+                "transaction.abort.timed.out.transaction.cleanup.interval.ms", 10_000, 1, Long.MAX_VALUE);
         this.aclsEnabled = r.authorizer();
         this.superUsers = r.superUsers(aclsEnabled);
         this.allowEveryoneIfNoAclFound = r.bool("allow.everyone.if.no.acl.found", false);
@@ -336,6 +341,16 @@ public final class BrokerConfig {
 
     public long offsetsRetentionMs() {
         return offsetsRetentionMs;
+    }
+
+    /** The longest {@code transaction.timeout.ms} a transactional producer may ask for. */
+    public int transactionMaxTimeoutMs() {
+        return transactionMaxTimeoutMs;
+    }
+
+    /** How often open transactions are checked against their timeout (and aborted past it). */
+    public long transactionAbortCheckIntervalMs() {
+        return transactionAbortCheckIntervalMs;
     }
 
     public long offsetsRetentionCheckIntervalMs() {

@@ -22,6 +22,7 @@ import io.logpipe.queue.network.KafkaApis;
 import io.logpipe.queue.util.Supervised;
 import io.vertx.core.Context;
 import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.DeleteGroupsRequestData;
 import org.apache.kafka.common.message.DescribeGroupsRequestData;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
@@ -239,6 +240,27 @@ public final class GroupCoordinator implements AutoCloseable {
             writes = machine.expireOffsets(nowMs);
         }
         return storeAndWait(writes);
+    }
+
+    /**
+     * Makes the offsets a transaction committed the group's committed offsets, durably, before returning (called by
+     * the transaction coordinator once the transaction's COMMIT markers are written).
+     */
+    public void commitTransactionalOffsets(String groupId, Map<TopicPartition, CommittedOffset> offsets)
+            throws IOException {
+        GroupStateMachine.Write write;
+        synchronized (machine) {
+            write = machine.transactionalCommit(groupId, offsets);
+        }
+        int stored;
+        try {
+            stored = CompletableFuture.supplyAsync(() -> store(List.of(write)), storeWriter).join();
+        } catch (RejectedExecutionException e) {
+            stored = 0;
+        }
+        if (stored != 1) {
+            throw new IOException("group " + groupId + ": the transaction's offsets could not be stored");
+        }
     }
 
     /** Drops the committed offsets of a deleted topic, durably, before returning. */

@@ -609,6 +609,19 @@ final class GroupStateMachine {
         return new Result(response.build(), List.of(write), failed.build());
     }
 
+    /**
+     * The offsets a committed transaction wrote for {@code groupId} (TxnOffsetCommit): they become the group's
+     * committed offsets now, whatever its membership, as in Kafka once the COMMIT marker is written.
+     */
+    Write transactionalCommit(String groupId, Map<TopicPartition, CommittedOffset> offsets) {
+        long now = timer.nowMs();
+        ClassicGroup group = groups.computeIfAbsent(groupId, id -> new ClassicGroup(id, now));
+        Map<TopicPartition, CommittedOffset> stamped = new LinkedHashMap<>();
+        offsets.forEach((tp, o) -> stamped.put(tp, new CommittedOffset(o.offset(), o.leaderEpoch(), o.metadata(), now)));
+        return new Write(new OffsetRecord.Commit(group.groupId, group.protocolType, stamped),
+                () -> group.offsets.putAll(stamped));
+    }
+
     /** OffsetFetch, for the groups of the request (one before v8). */
     List<OffsetFetchResponseData.OffsetFetchResponseGroup> offsetFetch(
             List<OffsetFetchRequestData.OffsetFetchRequestGroup> wanted, boolean byId) {

@@ -66,6 +66,7 @@ public final class BatchValidator {
         short epoch = RecordBatch.NO_PRODUCER_EPOCH;
         int firstSeq = RecordBatch.NO_SEQUENCE;
         int lastSeq = RecordBatch.NO_SEQUENCE;
+        boolean transactional = false;
         long offsets = 0;
         for (MutableRecordBatch batch : records.batches()) {
             if (batch.magic() != RecordBatch.MAGIC_VALUE_V2) {
@@ -83,8 +84,11 @@ public final class BatchValidator {
                 producerId = batch.producerId();
                 epoch = batch.producerEpoch();
                 firstSeq = batch.baseSequence();
+                transactional = batch.isTransactional();
             } else if (batch.producerId() != producerId) {
                 throw new InvalidRecordException("one produce payload holds batches of several producers");
+            } else if (batch.isTransactional() != transactional) {
+                throw new InvalidRecordException("one produce payload mixes transactional and other batches");
             }
             lastSeq = batch.lastSequence();
             offsets += batch.lastOffset() - batch.baseOffset() + 1;
@@ -102,8 +106,12 @@ public final class BatchValidator {
     }
 
     private static void validateHeader(MutableRecordBatch batch) {
-        if (batch.isControlBatch() || batch.isTransactional()) {
-            throw new InvalidRecordException("transactional and control batches are not supported");
+        if (batch.isControlBatch()) {
+            // markers are the transaction coordinator's to write, as in Kafka
+            throw new InvalidRecordException("clients cannot send control batches");
+        }
+        if (batch.isTransactional() && !batch.hasProducerId()) {
+            throw new InvalidRecordException("transactional record batch has no producer id");
         }
         long countFromOffsets = batch.lastOffset() - batch.baseOffset() + 1;
         if (countFromOffsets <= 0) {

@@ -17,6 +17,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.KafkaStorageException;
 import org.apache.kafka.common.record.FileLogInputStream.FileChannelRecordBatch;
+import org.apache.kafka.common.record.ControlRecordType;
+import org.apache.kafka.common.record.EndTransactionMarker;
 import org.apache.kafka.common.record.FileRecords;
 import org.apache.kafka.common.record.MemoryRecords;
 import org.apache.kafka.common.record.MutableRecordBatch;
@@ -50,7 +52,11 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /** What a fetch gets: a slice of a segment file (or nothing), plus the offsets around it. */
-    public record ReadResult(FileRecords records, long highWatermark, long logStartOffset) {
+    public record ReadResult(FileRecords records, long highWatermark, long logStartOffset, long lastStableOffset) {
+        public ReadResult(FileRecords records, long highWatermark, long logStartOffset) {
+            this(records, highWatermark, logStartOffset, highWatermark);
+        }
+
         public int sizeInBytes() {
             return records == null ? 0 : records.sizeInBytes();
         }
@@ -63,6 +69,7 @@ public final class PartitionLog implements AutoCloseable {
     private volatile LogConfig config;
     private final ConcurrentSkipListMap<Long, LogSegment> segments = new ConcurrentSkipListMap<>();
     private final ProducerStateManager producers = new ProducerStateManager();
+    private final PartitionTransactions transactions = new PartitionTransactions();
     private final Set<Runnable> appendListeners = ConcurrentHashMap.newKeySet();
     private volatile End end;
     /**
@@ -186,16 +193,37 @@ public final class PartitionLog implements AutoCloseable {
         rebuildProducerState();
     }
 
-    /** Replays batch headers of the last two segments, so retries from producers that outlived a restart dedupe. */
+    /**
+     * Replays the batch headers: of every segment for the transactions (open ones and the aborted list), of the last
+     * two for the idempotent producers' sequences, so retries from producers that outlived a restart dedupe.
+     */
     private void rebuildProducerState() {
-        List<LogSegment> recent = new ArrayList<>(segments.descendingMap().values()).subList(0, Math.min(2, segments.size()));
-        for (int i = recent.size() - 1; i >= 0; i--) {
-            for (FileChannelRecordBatch batch : recent.get(i).records().batches()) {
-                if (batch.hasProducerId()) {
+        List<LogSegment> all = new ArrayList<>(segments.values());
+        for (int i = 0; i < all.size(); i++) {
+            LogSegment segment = all.get(i);
+            boolean recent = i >= all.size() - 2;
+            for (FileChannelRecordBatch batch : segment.records().batches()) {
+                if (batch.isTransactional()) {
+                    if (batch.isControlBatch()) {
+                        ControlRecordType type = controlType(batch);
+                        transactions.onMarker(batch.producerId(), type, batch.baseOffset());
+                        producers.fence(batch.producerId(), batch.producerEpoch());
+                        continue;
+                    }
+                    transactions.onTransactionalBatch(batch.producerId(), new PartitionTransactions.Start(
+                            batch.baseOffset(), segment.baseOffset(), batch.position()));
+                }
+                if (recent && batch.hasProducerId()) {
                     producers.update(batch.producerId(), batch.producerEpoch(), batch.baseSequence(),
                             batch.lastSequence(), batch.baseOffset(), batch.lastOffset());
                 }
             }
+        }
+    }
+
+    private static ControlRecordType controlType(RecordBatch batch) {
+        try (var records = batch.streamingIterator(org.apache.kafka.common.utils.BufferSupplier.NO_CACHING)) {
+            return records.hasNext() ? ControlRecordType.parse(records.next().key()) : ControlRecordType.UNKNOWN;
         }
     }
 
@@ -226,7 +254,12 @@ public final class PartitionLog implements AutoCloseable {
                     recoverTornTail();
                 }
                 LogSegment segment = maybeRoll(batch.records().sizeInBytes(), maxTimestamp, next - 1);
+                int position = segment.sizeInBytes();
                 segment.append(batch.records(), batch.batches());
+                if (batch.records().firstBatch().isTransactional()) {
+                    transactions.onTransactionalBatch(batch.producerId(),
+                            new PartitionTransactions.Start(first, segment.baseOffset(), position));
+                }
                 producers.update(batch.producerId(), batch.producerEpoch(), batch.firstSeq(), batch.lastSeq(), first,
                         next - 1);
                 end = new End(segment, segment.sizeInBytes(), next);
@@ -246,7 +279,63 @@ public final class PartitionLog implements AutoCloseable {
         return result;
     }
 
-    /** After a write that could not be rolled back: cuts the active segment back to its last whole batch. */
+    /**
+     * Writes the COMMIT or ABORT marker of {@code producerId}'s transaction (a control batch built by kafka-clients'
+     * {@code MemoryRecords.withEndTransactionMarker}) at the log end: its data batches become visible to read_committed
+     * fetches (commit) or listed as aborted (abort), and the producer's older epochs are fenced here.
+     */
+    public long appendEndTxnMarker(long producerId, short epoch, ControlRecordType type, int coordinatorEpoch,
+                                   long timestamp) throws IOException {
+        long offset;
+        synchronized (this) {
+            logDir.ensureOnline(topicPartition);
+            offset = end.nextOffset();
+            MemoryRecords marker = MemoryRecords.withEndTransactionMarker(offset, timestamp, 0, producerId, epoch,
+                    new EndTransactionMarker(type, coordinatorEpoch));
+            try {
+                if (tornTail) {
+                    recoverTornTail();
+                    offset = end.nextOffset();
+                    marker = MemoryRecords.withEndTransactionMarker(offset, timestamp, 0, producerId, epoch,
+                            new EndTransactionMarker(type, coordinatorEpoch));
+                }
+                LogSegment segment = maybeRoll(marker.sizeInBytes(), timestamp, offset);
+                segment.append(marker, 1);
+                transactions.onMarker(producerId, type, offset);
+                producers.fence(producerId, epoch);
+                end = new End(segment, segment.sizeInBytes(), offset + 1);
+                if (unflushedMessages() >= config.flushIntervalMessages()) {
+                    flushLocked();
+                }
+            } catch (IOException e) {
+                tornTail |= e instanceof LogSegment.TornSegmentException;
+                logDir.markOffline(topicPartition, e);
+                throw new KafkaStorageException("writing a transaction marker to " + topicPartition + " failed: "
+                        + e.getMessage(), e);
+            }
+        }
+        for (Runnable listener : appendListeners) {
+            listener.run();
+        }
+        return offset;
+    }
+
+    /**
+     * The last stable offset: the first offset of the earliest transaction still open here, or the log end. A
+     * read_committed consumer reads below it only.
+     */
+    public long lastStableOffset() {
+        PartitionTransactions.Start open = transactions.firstOpen();
+        return open == null ? end.nextOffset() : open.firstOffset();
+    }
+
+    /** The aborted transactions a read_committed fetch of [{@code from}, {@code to}) must name. */
+    public List<org.apache.kafka.common.message.FetchResponseData.AbortedTransaction> abortedTransactions(long from,
+                                                                                                          long to) {
+        return transactions.abortedBetween(from, to);
+    }
+
+    /** After an append that could not be rolled back: cuts the active segment back to its last whole batch. */
     private void recoverTornTail() throws IOException {
         LogSegment active = end.segment();
         int cut = active.recover();
@@ -313,14 +402,36 @@ public final class PartitionLog implements AutoCloseable {
      * larger. An offset past the end, or before the start, throws OffsetOutOfRangeException.
      */
     public ReadResult read(long offset, int maxBytes, boolean minOneBatch) {
+        return read(offset, maxBytes, minOneBatch, false);
+    }
+
+    /**
+     * As {@link #read(long, int, boolean)}; with {@code committedOnly} (read_committed) only up to the last stable
+     * offset. The LSO is the start of a batch, so the slice still ends on a batch boundary.
+     */
+    public ReadResult read(long offset, int maxBytes, boolean minOneBatch, boolean committedOnly) {
         End snapshot = end;
-        long logStart = logStartOffset();
-        if (offset == snapshot.nextOffset()) {
-            return new ReadResult(null, snapshot.nextOffset(), logStart);
+        long highWatermark = snapshot.nextOffset();
+        if (committedOnly) {
+            PartitionTransactions.Start open = transactions.firstOpen();
+            if (open != null && open.firstOffset() < snapshot.nextOffset()) {
+                LogSegment segment = segments.get(open.segmentBase());
+                if (segment == null) {
+                    // retention removed where the transaction began (it stayed open past retention.ms): the LSO
+                    // stays put, so nothing after it is served before the transaction ends
+                    return new ReadResult(null, highWatermark, logStartOffset(), open.firstOffset());
+                }
+                snapshot = new End(segment, open.position(), open.firstOffset());
+            }
         }
-        if (offset > snapshot.nextOffset() || offset < logStart) {
+        long stable = snapshot.nextOffset();
+        long logStart = logStartOffset();
+        if (offset >= stable && offset <= highWatermark) {
+            return new ReadResult(null, highWatermark, logStart, stable);
+        }
+        if (offset > highWatermark || offset < logStart) {
             throw new org.apache.kafka.common.errors.OffsetOutOfRangeException("offset " + offset + " of "
-                    + topicPartition + " is outside [" + logStart + ", " + snapshot.nextOffset() + "]");
+                    + topicPartition + " is outside [" + logStart + ", " + highWatermark + "]");
         }
         Map.Entry<Long, LogSegment> entry = segments.floorEntry(offset);
         while (entry != null) {
@@ -328,14 +439,14 @@ public final class PartitionLog implements AutoCloseable {
             int maxPosition = segment == snapshot.segment() ? snapshot.position() : segment.sizeInBytes();
             FileRecords slice = segment.read(offset, maxBytes, maxPosition, minOneBatch);
             if (slice != null) {
-                return new ReadResult(slice, snapshot.nextOffset(), logStart);
+                return new ReadResult(slice, highWatermark, logStart, stable);
             }
             if (segment == snapshot.segment()) {
                 break;
             }
             entry = segments.higherEntry(entry.getKey());
         }
-        return new ReadResult(null, snapshot.nextOffset(), logStart);
+        return new ReadResult(null, highWatermark, logStart, stable);
     }
 
     /** The first offset whose record timestamp is at or above {@code timestamp}, or null when there is none. */
@@ -390,6 +501,9 @@ public final class PartitionLog implements AutoCloseable {
             oldest.renameForDeletion();
             renamed.addLast(new RenamedSegment(oldest, nowMs + config.fileDeleteDelayMs()));
             deleted++;
+        }
+        if (deleted > 0) {
+            transactions.retainFrom(logStartOffset());
         }
         return deleted;
     }

@@ -90,6 +90,18 @@ final class ProducerStateManager {
         entry.batches.addLast(new BatchMetadata(firstSeq, lastSeq, firstOffset, lastOffset));
     }
 
+    /**
+     * A transaction marker written with {@code epoch}: from now on the producer's batches of older epochs are
+     * refused (a zombie fenced by a newer instance of its transactional id, or by a timed-out transaction).
+     */
+    void fence(long producerId, short epoch) {
+        ProducerEntry entry = producers.computeIfAbsent(producerId, id -> new ProducerEntry(epoch));
+        if (epoch > entry.epoch) {
+            entry.epoch = epoch;
+            entry.batches.clear();
+        }
+    }
+
     int size() {
         return producers.size();
     }

@@ -10,6 +10,7 @@ import io.logpipe.queue.log.LogManager;
 import io.logpipe.queue.log.PartitionLog;
 import io.logpipe.queue.log.Topic;
 import io.vertx.core.Context;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.OffsetOutOfRangeException;
 import org.apache.kafka.common.message.FetchRequestData;
@@ -157,6 +158,7 @@ final class FetchHandler {
         }
 
         Outcome read() {
+            boolean readCommitted = data.isolationLevel() == IsolationLevel.READ_COMMITTED.id();
             FetchResponseData response = new FetchResponseData().setSessionId(session.id);
             List<Served> served = new ArrayList<>();
             long remaining = Math.min(data.maxBytes(), fetchMaxBytes);
@@ -188,10 +190,16 @@ final class FetchHandler {
                     try {
                         int limit = (int) Math.max(0, Math.min(p.maxBytes, remaining));
                         PartitionLog.ReadResult read = limit == 0 && total > 0
-                                ? new PartitionLog.ReadResult(null, log.logEndOffset(), log.logStartOffset())
-                                : log.read(p.fetchOffset, limit, total == 0);
-                        out.setHighWatermark(read.highWatermark()).setLastStableOffset(read.highWatermark())
+                                ? new PartitionLog.ReadResult(null, log.logEndOffset(), log.logStartOffset(),
+                                        log.lastStableOffset())
+                                : log.read(p.fetchOffset, limit, total == 0, readCommitted);
+                        out.setHighWatermark(read.highWatermark()).setLastStableOffset(read.lastStableOffset())
                                 .setLogStartOffset(read.logStartOffset());
+                        if (readCommitted && read.records() != null) {
+                            // the client drops the batches of these producers up to their ABORT markers
+                            out.setAbortedTransactions(log.abortedTransactions(p.fetchOffset,
+                                    read.lastStableOffset()));
+                        }
                         if (read.records() != null) {
                             out.setRecords(read.records());
                             total += read.sizeInBytes();

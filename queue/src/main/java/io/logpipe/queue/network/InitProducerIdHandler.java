@@ -7,7 +7,6 @@ import java.util.concurrent.CompletionStage;
 import io.logpipe.queue.log.ProducerIdManager;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
-import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.RecordBatch;
 import org.apache.kafka.common.requests.AbstractRequest;
 import org.apache.kafka.common.requests.AbstractResponse;
@@ -16,7 +15,8 @@ import org.apache.kafka.common.requests.InitProducerIdResponse;
 
 /**
  * InitProducerId for idempotent (non-transactional) producers: a new producer id, or the same id with the next
- * epoch when a producer bumps its epoch after an error. A transactional one is refused ({@link TransactionRefusal}).
+ * epoch when a producer bumps its epoch after an error. A transactional one goes to the transaction coordinator
+ * ({@code txn.TransactionCoordinator}), which is registered in front of this handler.
  */
 final class InitProducerIdHandler {
     private final ProducerIdManager producerIds;
@@ -29,10 +29,7 @@ final class InitProducerIdHandler {
         InitProducerIdRequestData data = ((InitProducerIdRequest) body).data();
         InitProducerIdResponseData response = new InitProducerIdResponseData()
                 .setProducerId(RecordBatch.NO_PRODUCER_ID).setProducerEpoch(RecordBatch.NO_PRODUCER_EPOCH);
-        if (data.transactionalId() != null) {
-            TransactionRefusal.logRefusal(request, data.transactionalId());
-            response.setErrorCode(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code());
-        } else if (data.producerId() >= 0 && data.producerEpoch() >= 0 && data.producerEpoch() < Short.MAX_VALUE - 1) {
+        if (data.producerId() >= 0 && data.producerEpoch() >= 0 && data.producerEpoch() < Short.MAX_VALUE - 1) {
             response.setProducerId(data.producerId()).setProducerEpoch((short) (data.producerEpoch() + 1));
         } else {
             response.setProducerId(producerIds.nextProducerId()).setProducerEpoch((short) 0);

@@ -18,6 +18,7 @@ import io.logpipe.queue.group.GroupCoordinator;
 import io.logpipe.queue.config.SaslListener;
 import io.logpipe.queue.log.LogManager;
 import io.logpipe.queue.tls.HandshakeFailure;
+import io.logpipe.queue.txn.TransactionCoordinator;
 import io.logpipe.queue.tls.ServerTls;
 import io.logpipe.queue.security.AclStore;
 import io.logpipe.queue.security.Authorizer;
@@ -65,6 +66,7 @@ public final class KafkaServer implements AutoCloseable {
     private Authorizer authorizer;
     private volatile ScramCredentialStore scram;
     private volatile GroupCoordinator groups;
+    private volatile TransactionCoordinator transactions;
     /** Checks the certificate files of TLS listeners for replacements; started only when a listener uses TLS. */
     private ScheduledExecutorService certificateWatch;
     /** The file states that failed to load, per current material, so a broken file is logged once. */
@@ -183,6 +185,8 @@ public final class KafkaServer implements AutoCloseable {
                     config.superUsers(), config.allowEveryoneIfNoAclFound());
         }
         groups = GroupCoordinator.open(config, logs);
+        transactions = TransactionCoordinator.open(config.logDirs().get(0), logs, groups::commitTransactionalOffsets,
+                config.transactionMaxTimeoutMs(), config.transactionAbortCheckIntervalMs(), System::currentTimeMillis);
         return new Handlers(new ProduceHandler(logs, config.messageMaxBytes()),
                 new FetchHandler(logs, config.fetchMaxBytes(), fetchSessions), new ListOffsetsHandler(logs),
                 new AdminHandler(config, logs, config.nodeId()), new InitProducerIdHandler(logs.producerIds()));
@@ -211,7 +215,7 @@ public final class KafkaServer implements AutoCloseable {
         api.register(ApiKeys.ALTER_CONFIGS, admin::alterConfigs);
         groups.registerWith(api, self);
         new ScramCredentialApis(scram).registerWith(api);
-        api.intercept(ApiKeys.FIND_COORDINATOR, TransactionRefusal::findCoordinator);
+        transactions.registerWith(api, self);
         AclHandler acls = new AclHandler(authorizer);
         api.register(ApiKeys.CREATE_ACLS, acls::createAcls);
         api.register(ApiKeys.DESCRIBE_ACLS, acls::describeAcls);
@@ -314,6 +318,9 @@ public final class KafkaServer implements AutoCloseable {
             vertx.close().await(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             LOG.warn("network shutdown: {}", e.toString());
+        }
+        if (transactions != null) {
+            transactions.close();
         }
         if (groups != null) {
             groups.close();

@@ -5,6 +5,7 @@ import java.util.concurrent.CompletionStage;
 
 import io.logpipe.queue.log.LogManager;
 import io.logpipe.queue.log.PartitionLog;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.ListOffsetsResponseData;
@@ -16,7 +17,7 @@ import org.apache.kafka.common.requests.AbstractResponse;
 import org.apache.kafka.common.requests.ListOffsetsRequest;
 import org.apache.kafka.common.requests.ListOffsetsResponse;
 
-/** ListOffsets: the earliest and latest offsets, the record with the largest timestamp, or the first at a time. */
+/** ListOffsets: the earliest and latest (the last stable offset for read_committed) offsets, the record with the largest timestamp, or the first at a time. */
 final class ListOffsetsHandler {
     private final LogManager logs;
 
@@ -32,14 +33,15 @@ final class ListOffsetsHandler {
                     new ListOffsetsResponseData.ListOffsetsTopicResponse().setName(topic.name());
             for (ListOffsetsRequestData.ListOffsetsPartition partition : topic.partitions()) {
                 topicResponse.partitions().add(lookup(new TopicPartition(topic.name(), partition.partitionIndex()),
-                        partition.timestamp()));
+                        partition.timestamp(), data.isolationLevel() == IsolationLevel.READ_COMMITTED.id()));
             }
             response.topics().add(topicResponse);
         }
         return CompletableFuture.completedFuture(new ListOffsetsResponse(response));
     }
 
-    private ListOffsetsResponseData.ListOffsetsPartitionResponse lookup(TopicPartition tp, long timestamp) {
+    private ListOffsetsResponseData.ListOffsetsPartitionResponse lookup(TopicPartition tp, long timestamp,
+                                                                        boolean readCommitted) {
         ListOffsetsResponseData.ListOffsetsPartitionResponse out = new ListOffsetsResponseData.ListOffsetsPartitionResponse()
                 .setPartitionIndex(tp.partition()).setLeaderEpoch(RecordBatch.NO_PARTITION_LEADER_EPOCH)
                 .setTimestamp(ListOffsetsResponse.UNKNOWN_TIMESTAMP).setOffset(ListOffsetsResponse.UNKNOWN_OFFSET);
@@ -48,7 +50,8 @@ final class ListOffsetsHandler {
             return out.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
         }
         if (timestamp == ListOffsetsRequest.LATEST_TIMESTAMP) {
-            return out.setOffset(log.logEndOffset());
+            // read_committed: the last stable offset, below which every transaction has ended
+            return out.setOffset(readCommitted ? log.lastStableOffset() : log.logEndOffset());
         }
         if (timestamp == ListOffsetsRequest.EARLIEST_TIMESTAMP || timestamp == ListOffsetsRequest.EARLIEST_LOCAL_TIMESTAMP) {
             return out.setOffset(log.logStartOffset());

@@ -41,7 +41,6 @@ final class ProduceHandler {
         ProduceRequestData data = ((ProduceRequest) body).data();
         boolean byId = request.version() >= 13;
         ProduceResponseData response = new ProduceResponseData();
-        boolean transactional = data.transactionalId() != null;
         for (ProduceRequestData.TopicProduceData topicData : data.topicData()) {
             Topic topic = byId ? logs.topic(topicData.topicId()) : logs.topic(topicData.name());
             ProduceResponseData.TopicProduceResponse topicResponse = new ProduceResponseData.TopicProduceResponse()
@@ -50,10 +49,7 @@ final class ProduceHandler {
                 ProduceResponseData.PartitionProduceResponse result = new ProduceResponseData.PartitionProduceResponse()
                         .setIndex(partitionData.index()).setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1);
                 PartitionLog log = topic == null ? null : topic.partition(partitionData.index());
-                if (transactional) {
-                    result.setErrorCode(Errors.INVALID_REQUEST.code())
-                            .setErrorMessage("transactions are not supported by this broker");
-                } else if (log == null) {
+                if (log == null) {
                     Errors error = topic == null && byId ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION;
                     result.setErrorCode(error.code());
                 } else {

@@ -18,6 +18,19 @@ import io.logpipe.queue.config.BrokerConfig;
 import io.logpipe.queue.log.LogManager;
 import io.logpipe.queue.log.Topic;
 import io.logpipe.queue.security.Authorizer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.AddPartitionsToTxnRequestData;
+import org.apache.kafka.common.message.AddPartitionsToTxnResponseData;
+import org.apache.kafka.common.message.DescribeTransactionsRequestData;
+import org.apache.kafka.common.message.DescribeTransactionsResponseData;
+import org.apache.kafka.common.requests.AddOffsetsToTxnRequest;
+import org.apache.kafka.common.requests.AddPartitionsToTxnRequest;
+import org.apache.kafka.common.requests.AddPartitionsToTxnResponse;
+import org.apache.kafka.common.requests.DescribeTransactionsRequest;
+import org.apache.kafka.common.requests.DescribeTransactionsResponse;
+import org.apache.kafka.common.requests.EndTxnRequest;
+import org.apache.kafka.common.requests.ListTransactionsResponse;
+import org.apache.kafka.common.requests.TxnOffsetCommitRequest;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.config.ConfigResource;
@@ -175,6 +188,19 @@ final class RequestAuthorization {
                 Map.entry(ApiKeys.LEAVE_GROUP, next -> a.group(next, AclOperation.READ,
                         body -> ((LeaveGroupRequest) body).data().groupId())),
                 Map.entry(ApiKeys.OFFSET_DELETE, a::offsetDelete),
+                // Kafka: WRITE on the transactional id for every step of a transaction, plus WRITE on the topics
+                // added, READ on the group whose offsets it commits; DESCRIBE to see a transaction
+                Map.entry(ApiKeys.ADD_PARTITIONS_TO_TXN, a::addPartitionsToTxn),
+                Map.entry(ApiKeys.ADD_OFFSETS_TO_TXN, next -> a.transactional(a.group(next, AclOperation.READ,
+                        body -> ((AddOffsetsToTxnRequest) body).data().groupId()), AclOperation.WRITE,
+                        body -> ((AddOffsetsToTxnRequest) body).data().transactionalId())),
+                Map.entry(ApiKeys.END_TXN, next -> a.transactional(next, AclOperation.WRITE,
+                        body -> ((EndTxnRequest) body).data().transactionalId())),
+                Map.entry(ApiKeys.TXN_OFFSET_COMMIT, next -> a.transactional(a.group(next, AclOperation.READ,
+                        body -> ((TxnOffsetCommitRequest) body).data().groupId()), AclOperation.WRITE,
+                        body -> ((TxnOffsetCommitRequest) body).data().transactionalId())),
+                Map.entry(ApiKeys.DESCRIBE_TRANSACTIONS, a::describeTransactions),
+                Map.entry(ApiKeys.LIST_TRANSACTIONS, a::listTransactions),
                 Map.entry(ApiKeys.OFFSET_COMMIT, a::offsetCommit),
                 Map.entry(ApiKeys.OFFSET_FETCH, a::offsetFetch),
                 Map.entry(ApiKeys.DESCRIBE_GROUPS, a::describeGroups),
@@ -291,9 +317,77 @@ final class RequestAuthorization {
 
     // ---- topics
 
+    /** Refuses the whole request unless the principal may do {@code operation} on its transactional id. */
+    private ApiHandler transactional(ApiHandler next, AclOperation operation, Function<AbstractRequest, String> id) {
+        return (request, body) -> {
+            String transactionalId = id.apply(body);
+            if (allowed(request, operation, ResourceType.TRANSACTIONAL_ID, transactionalId)) {
+                return next.handle(request, body);
+            }
+            return done(body.getErrorResponse(new TransactionalIdAuthorizationException(
+                    "not authorized to use transactional id " + transactionalId)));
+        };
+    }
+
+    private ApiHandler addPartitionsToTxn(ApiHandler next) {
+        return transactional((request, body) -> {
+            AddPartitionsToTxnRequestData data = ((AddPartitionsToTxnRequest) body).data();
+            List<TopicPartition> partitions = AddPartitionsToTxnRequest.getPartitions(data.v3AndBelowTopics());
+            boolean denied = partitions.stream().anyMatch(tp ->
+                    !allowed(request, AclOperation.WRITE, ResourceType.TOPIC, tp.topic()));
+            if (!denied) {
+                return next.handle(request, body);
+            }
+            Map<TopicPartition, Errors> errors = new java.util.HashMap<>();
+            for (TopicPartition tp : partitions) {
+                errors.put(tp, allowed(request, AclOperation.WRITE, ResourceType.TOPIC, tp.topic())
+                        ? Errors.OPERATION_NOT_ATTEMPTED : Errors.TOPIC_AUTHORIZATION_FAILED);
+            }
+            return done(new AddPartitionsToTxnResponse(new AddPartitionsToTxnResponseData().setResultsByTopicV3AndBelow(
+                    AddPartitionsToTxnResponse.resultForTransaction(AddPartitionsToTxnResponse.V3_AND_BELOW_TXN_ID,
+                            errors).topicResults())));
+        }, AclOperation.WRITE, body -> ((AddPartitionsToTxnRequest) body).data().v3AndBelowTransactionalId());
+    }
+
+    private ApiHandler describeTransactions(ApiHandler next) {
+        return (request, body) -> {
+            DescribeTransactionsRequestData data = ((DescribeTransactionsRequest) body).data();
+            List<String> denied = new ArrayList<>();
+            List<String> kept = new ArrayList<>();
+            for (String id : data.transactionalIds()) {
+                (allowed(request, AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, id) ? kept : denied).add(id);
+            }
+            data.setTransactionalIds(kept);
+            return next.handle(request, body).thenApply(response -> {
+                for (String id : denied) {
+                    ((DescribeTransactionsResponse) response).data().transactionStates().add(
+                            new DescribeTransactionsResponseData.TransactionState().setTransactionalId(id)
+                                    .setErrorCode(Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED.code())
+                                    .setTransactionState("").setProducerId(-1).setProducerEpoch((short) -1)
+                                    .setTransactionStartTimeMs(-1));
+                }
+                return response;
+            });
+        };
+    }
+
+    /** ListTransactions names only the transactional ids the principal may describe. */
+    private ApiHandler listTransactions(ApiHandler next) {
+        return (request, body) -> next.handle(request, body).thenApply(response -> {
+            ((ListTransactionsResponse) response).data().transactionStates().removeIf(state ->
+                    !visible(request, AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, state.transactionalId()));
+            return response;
+        });
+    }
+
     private ApiHandler produce(ApiHandler next) {
         return (request, body) -> {
             ProduceRequestData data = ((ProduceRequest) body).data();
+            if (data.transactionalId() != null
+                    && !allowed(request, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, data.transactionalId())) {
+                return done(body.getErrorResponse(new TransactionalIdAuthorizationException(
+                        "not authorized to use transactional id " + data.transactionalId())));
+            }
             return filtered(next, request, body, data.topicData(), topic -> {
                 String name = topicName(topic.name(), topic.topicId());
                 return name == null || allowed(request, AclOperation.WRITE, ResourceType.TOPIC, name);
