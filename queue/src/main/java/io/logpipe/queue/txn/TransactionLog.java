@@ -1,5 +1,6 @@
 package io.logpipe.queue.txn;
 
+import io.logpipe.common.io.FormatVersion;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -27,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * request that caused it is answered, so an acknowledged InitProducerId, AddPartitionsToTxn, TxnOffsetCommit or
  * EndTxn survives kill -9.
  *
- * <p>Payload: {@code int8 version(0), string transactionalId, int64 producerId, int16 epoch, int32 timeoutMs,
+ * <p>Payload: {@code int8 version} (the {@link FormatVersion}, 0; a newer one stops the start with the file left as
+ * it is), {@code string transactionalId, int64 producerId, int16 epoch, int32 timeoutMs,
  * int8 state (TransactionState id), int64 startMs, int64 lastUpdateMs, int32 partitionCount, (string topic,
  * int32 partition)*, int32 groupCount, (string group, int32 offsetCount, (string topic, int32 partition,
  * int64 offset, int32 leaderEpoch, string metadata)*)*}. Strings are Java's modified UTF-8 with a uint16 length
@@ -40,7 +42,8 @@ import org.slf4j.LoggerFactory;
 final class TransactionLog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TransactionLog.class);
     static final String FILE_NAME = "transactions.log";
-    private static final byte VERSION = 0;
+    static final FormatVersion FORMAT = new FormatVersion("queue transaction log", 0);
+    private static final byte VERSION = (byte) FORMAT.current();
     private static final int HEADER_BYTES = 8;
     private static final int MAX_RECORD_BYTES = 64 << 20;
     private static final long MIN_COMPACTION_BYTES = 4 << 20;
@@ -81,6 +84,9 @@ final class TransactionLog implements AutoCloseable {
             if (crc(payload) != crc) {
                 all.position(start);
                 break;
+            }
+            if (length > 0) {
+                FORMAT.check(file, Byte.toUnsignedInt(payload.get(0)));
             }
             try {
                 TransactionMetadata txn = decode(payload);
@@ -130,7 +136,7 @@ final class TransactionLog implements AutoCloseable {
         bytesAtCompaction = channel.size();
     }
 
-    private static ByteBuffer record(byte[] payload) {
+    static ByteBuffer record(byte[] payload) {
         ByteBuffer record = ByteBuffer.allocate(HEADER_BYTES + payload.length);
         record.putInt(payload.length).putInt(crc(ByteBuffer.wrap(payload))).put(payload);
         return record.flip();

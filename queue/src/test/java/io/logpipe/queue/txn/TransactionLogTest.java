@@ -1,6 +1,8 @@
 package io.logpipe.queue.txn;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -11,7 +13,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.logpipe.common.io.FormatVersion;
 import io.logpipe.queue.group.CommittedOffset;
+import java.nio.ByteBuffer;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,5 +69,25 @@ class TransactionLogTest {
         try (TransactionLog log = TransactionLog.open(dir, again)) {
             assertEquals(List.of("a", "b", "c"), List.copyOf(again.keySet()));
         }
+    }
+
+    @Test
+    void aRecordOfANewerFormatStopsTheStartAndLeavesTheFileAsItIs() throws IOException {
+        try (TransactionLog log = TransactionLog.open(dir, new LinkedHashMap<>())) {
+            log.append(txn("a", 1, 0, TransactionState.EMPTY));
+        }
+        Path file = dir.resolve(TransactionLog.FILE_NAME);
+        byte[] newer = TransactionLog.encode(txn("b", 2, 0, TransactionState.EMPTY));
+        newer[0] = (byte) (TransactionLog.FORMAT.current() + 1);
+        ByteBuffer record = TransactionLog.record(newer);
+        byte[] bytes = new byte[record.remaining()];
+        record.get(bytes);
+        Files.write(file, bytes, StandardOpenOption.APPEND);
+        byte[] before = Files.readAllBytes(file);
+
+        FormatVersion.NewerFormatException e = assertThrows(FormatVersion.NewerFormatException.class,
+                () -> TransactionLog.open(dir, new LinkedHashMap<>()));
+        assertTrue(e.getMessage().contains("queue transaction log format version 1 is newer"), e.getMessage());
+        assertArrayEquals(before, Files.readAllBytes(file), "neither compacted nor truncated");
     }
 }
