@@ -137,8 +137,8 @@ public final class IndexerBenchmark {
         for (int round = 0; round < rounds; round++) {
             ratios[round] = indexer[round] / anchor[round];
         }
-        System.out.printf("%nmedian events/s: indexer %,.0f, plain bulk loop %,.0f, ratio %.2fx (target >= 0.95x, issue 20)%n",
-                indexerMedian, anchorMedian, indexerMedian / anchorMedian);
+        System.out.printf("%nmedian events/s: indexer %,.0f, plain bulk loop %,.0f, ratio %.2fx"
+                + " (target >= 0.95x, issue 20)%n", indexerMedian, anchorMedian, indexerMedian / anchorMedian);
         // Each round's two runs are back to back: their ratio is less exposed to the machine's load changing.
         System.out.printf("per-round ratios %s, median %.2fx%n", Arrays.toString(Arrays.stream(ratios)
                 .mapToObj(r -> String.format("%.2f", r)).toArray()), median(ratios));
@@ -256,7 +256,8 @@ public final class IndexerBenchmark {
                         + AGENTS[i % AGENTS.length] + "\"";
                 int flags = 0;
                 if (i % 10 == 0) {
-                    line += "\njava.lang.IllegalStateException: upstream timed out\n\tat shop.Checkout.pay(Checkout.java:42)";
+                    line += "\njava.lang.IllegalStateException: upstream timed out"
+                            + "\n\tat shop.Checkout.pay(Checkout.java:42)";
                     flags |= io.logpipe.shipper.event.Event.FLAG_MULTILINE;
                 }
                 if (i % 50 == 0) {

@@ -61,7 +61,7 @@ public final class IndexTemplate {
         return pattern.startsWith("*") ? null : pattern;
     }
 
-    /** The default template name for {@code pattern}: what comes before its first {@code *}, without a trailing separator. */
+    /** The default template name for {@code pattern}: what comes before its first {@code *}, less a trailing separator. */
     static String nameOf(String pattern) {
         int star = pattern.indexOf('*');
         String name = star < 0 ? pattern : pattern.substring(0, star);
