@@ -39,7 +39,7 @@ final class IndexedLines {
 
     /** Whether the probe line {@code text} is searchable. */
     boolean searchable(String text) {
-        return count("{\"term\":{\"message.keyword\":\"" + text + "\"}}") > 0;
+        return count("{\"match_phrase\":{\"message\":\"" + text + "\"}}") > 0; // message is text only (no .keyword) under the indexer's index template
     }
 
     private long count(String query) {

@@ -92,9 +92,12 @@ public final class Pipeline {
         return problems;
     }
 
-    /** Starts workers, then inputs. */
+    /** Starts outputs (see {@link io.logpipe.indexer.plugins.Output#start}), workers, then inputs. */
     public void start() throws Exception {
         started = true;
+        for (OutputStep step : compiled.allOutputs()) {
+            step.output().start();
+        }
         for (int i = 0; i < settings.workers(); i++) {
             Thread worker = new Thread(this::work, "pipeline-" + settings.id() + "-worker-" + i);
             workers.add(worker);

@@ -10,6 +10,10 @@ import java.util.List;
 public interface Output extends AutoCloseable {
     void write(List<Event> events) throws InterruptedException;
 
+    /** Called once when the pipeline starts, before any write; must not wait for the systems the output writes to. */
+    default void start() {
+    }
+
     @Override
     default void close() {
     }

@@ -246,4 +246,96 @@ class EventJsonTest {
             assertEquals(null, Event.decodeLazily(notLazy.getBytes(StandardCharsets.UTF_8)), notLazy);
         }
     }
+
+    /**
+     * A document as the shipper's EventEncoder writes it (Jackson's compact form: UTF-8 as is, only quotes,
+     * backslashes and control characters escaped): {@code @metadata} right after {@code @timestamp}, multiline and
+     * truncated flags, custom fields at the root (fields_under_root), a message with every kind of escape.
+     */
+    private static Map<String, Object> shipped() {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("@timestamp", "2024-07-01T00:00:01.250Z");
+        doc.put("@metadata", new LinkedHashMap<>(Map.of("beat", "filebeat")));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> metadata = (Map<String, Object>) doc.get("@metadata");
+        metadata.put("type", "_doc");
+        metadata.put("version", "7.17.0");
+        metadata.put("_id", "h1-3a9f-1200");
+        doc.put("log", new LinkedHashMap<>(Map.of("offset", 1200L, "file", Map.of("path", "/var/log/caf\u00e9/a b.log"),
+                "flags", List.of("truncated", "multiline"))));
+        doc.put("message", "java.lang.Exception: caf\u00e9 \"q\" \\ back\\slash \ud83d\ude00 \u65e5\u672c\n\tat x.y(Z.java:1)"
+                + " \u0001 \"@metadata\":{\"_id\":\"fake\"}");
+        doc.put("input", Map.of("type", "log"));
+        doc.put("service", Map.of("name", "billing")); // fields_under_root
+        doc.put("env", "prod");
+        doc.put("tags", List.of("nginx", "\u00fcml"));
+        doc.put("ecs", Map.of("version", "1.12.0"));
+        doc.put("host", Map.of("name", "web1"));
+        doc.put("agent", Map.of("type", "filebeat", "version", "7.17.0", "id", "a-1"));
+        return doc;
+    }
+
+    /** {@code doc} with {@code @metadata} moved to {@code position} (0 first, -1 last) among its top-level fields. */
+    private static Map<String, Object> withMetadataAt(Map<String, Object> doc, int position) {
+        Map<String, Object> rest = new LinkedHashMap<>(doc);
+        Object metadata = rest.remove("@metadata");
+        Map<String, Object> out = new LinkedHashMap<>();
+        int i = 0;
+        for (Map.Entry<String, Object> e : rest.entrySet()) {
+            if (i++ == position) {
+                out.put("@metadata", metadata);
+            }
+            out.put(e.getKey(), e.getValue());
+        }
+        if (!out.containsKey("@metadata")) {
+            out.put("@metadata", metadata);
+        }
+        return out;
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void shippedDocumentsGoThroughTheFastPathAndAreByteForByteWhatTheFullParseWrites() throws IOException {
+        Map<String, Object> nested = shipped();
+        ((Map<String, Object>) nested.get("@metadata")).put("kafka", Map.of("topic", "logs", "partition", List.of(1, 2),
+                "deeper", Map.of("@metadata", Map.of("x", "\u00e9"))));
+        Map<String, Object> innerMetadata = shipped();
+        innerMetadata.put("nested", Map.of("@metadata", Map.of("kept", true))); // not top-level: a field like any
+        List<Map<String, Object>> documents = List.of(shipped(), withMetadataAt(shipped(), 0),
+                withMetadataAt(shipped(), 5), withMetadataAt(shipped(), -1), nested, innerMetadata);
+        for (Map<String, Object> document : documents) {
+            byte[] bytes = EventJson.MAPPER.writeValueAsBytes(document);
+            String what = new String(bytes, StandardCharsets.UTF_8);
+            Event lazy = Event.decodeLazily(bytes);
+            assertTrue(lazy != null && lazy.sourceJson() != null, "the fast path takes " + what);
+            Event eager = new Event((Map<String, Object>) EventJson.parse(bytes, 0, bytes.length));
+            assertEquals(eager.metadata(), lazy.metadata(), what);
+            assertEquals("h1-3a9f-1200", lazy.get("[@metadata][_id]"));
+            Sprintf index = Sprintf.compile("%{[@metadata][beat]}-%{[@metadata][version]}-%{+yyyy.MM.dd}");
+            assertEquals("filebeat-7.17.0-2024.07.01", index.apply(lazy));
+            assertEquals(index.apply(eager), index.apply(lazy));
+            assertTrue(lazy.sourceJson() != null, "reading @metadata and the time keeps the bytes");
+            byte[] written = EventJson.toJsonBytes(lazy);
+            assertArrayEquals(EventJson.toJsonBytes(eager), written, what);
+            assertTrue(!new String(written, StandardCharsets.UTF_8).contains("\"@metadata\":{\"beat"), what);
+            // a conditional or filter reading the fields gets the full event, and the same document is written
+            assertEquals(eager.get("[log][flags]"), lazy.get("[log][flags]"));
+            assertEquals(eager.get("[message]"), lazy.get("[message]"));
+            assertEquals(eager.fields(), lazy.fields(), what);
+            assertArrayEquals(EventJson.toJsonBytes(eager), EventJson.toJsonBytes(lazy), what);
+        }
+    }
+
+    @Test
+    void aFilterChangingAShippedEventWritesItsFieldsWithoutMetadataAndKeepsTheMetadata() throws IOException {
+        byte[] bytes = EventJson.MAPPER.writeValueAsBytes(shipped());
+        Event lazy = Event.decodeLazily(bytes);
+        lazy.set("[labels][team]", "pay");
+        @SuppressWarnings("unchecked")
+        Event eager = new Event((Map<String, Object>) EventJson.parse(bytes, 0, bytes.length));
+        eager.set("[labels][team]", "pay");
+        assertArrayEquals(EventJson.toJsonBytes(eager), EventJson.toJsonBytes(lazy));
+        assertEquals("filebeat", lazy.get("[@metadata][beat]"));
+        assertTrue(!new String(EventJson.toJsonBytes(lazy), StandardCharsets.UTF_8).contains("\"beat\":\"filebeat\""));
+    }
 }

@@ -86,7 +86,7 @@ class KafkaToElasticsearchTest {
             assertEquals(60L, ((Number) doc.get("seq")).longValue());
             assertEquals("2024-03-02T00:00:00.000Z", doc.get("@timestamp"));
             // Invalid JSON is indexed too, tagged, with its raw text: never dropped.
-            Map<?, ?> raw = client.search(s -> s.index("nginx.access-*").query(q -> q.term(t -> t.field("tags.keyword")
+            Map<?, ?> raw = client.search(s -> s.index("nginx.access-*").query(q -> q.term(t -> t.field("tags")
                     .value("_jsonparsefailure"))), Map.class).hits().hits().get(0).source();
             assertEquals("not json at all", raw.get("message"));
             Wait.until("offsets committed", Duration.ofSeconds(30), () -> {

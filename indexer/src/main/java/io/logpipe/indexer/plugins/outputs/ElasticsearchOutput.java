@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,16 +34,21 @@ import org.slf4j.LoggerFactory;
  * Beats' own Elasticsearch output does (the shipper gives every line one that is the same when the line is read
  * again, so a line the shipper sends twice is one document); else, for an event read from Kafka,
  * {@code topic-partition-offset}, so a replay after a crash overwrites the same documents.
+ *
+ * <p>With {@code manage_template} (the default) the output's {@link IndexTemplate} is installed once: tried when the
+ * pipeline starts, and in any case before the first document is sent, with the bulk requests' retries while
+ * Elasticsearch cannot be reached. Elasticsearch refusing it (a bad template file, a user without the
+ * manage_index_templates privilege) is logged and indexing goes on, as in Logstash.
  */
 public final class ElasticsearchOutput implements Output {
     private static final Logger LOG = LoggerFactory.getLogger(ElasticsearchOutput.class);
     private static final FieldReference METADATA_ID = FieldReference.of("[@metadata][_id]");
     /** Logstash's cap on one bulk request's body; bigger batches are split. */
     static final long MAX_BULK_BYTES = 20L * 1024 * 1024;
-    private static final List<String> NOT_APPLICABLE = List.of("manage_template", "template", "template_name",
-            "template_overwrite", "ilm_enabled", "ilm_rollover_alias", "ilm_pattern", "ilm_policy", "sniffing",
-            "sniffing_delay", "pool_max", "pool_max_per_route", "validate_after_inactivity", "http_compression",
-            "ecs_compatibility", "data_stream", "ssl_verification_mode", "resurrect_delay", "healthcheck_path");
+    private static final List<String> NOT_APPLICABLE = List.of("ilm_enabled", "ilm_rollover_alias", "ilm_pattern",
+            "ilm_policy", "sniffing", "sniffing_delay", "pool_max", "pool_max_per_route", "validate_after_inactivity",
+            "http_compression", "ecs_compatibility", "data_stream", "ssl_verification_mode", "resurrect_delay",
+            "healthcheck_path");
 
     private static final String BULK_RESPONSE_FIELDS = "took,errors,items.*._index,items.*.status,items.*.error";
     private final ElasticsearchClient client;
@@ -57,6 +63,11 @@ public final class ElasticsearchOutput implements Output {
     private final DeadLetterQueue deadLetterQueue;
     private final AtomicLong written = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
+    /** The client without the bulk responses' filter_path, for the template calls. */
+    private final ElasticsearchClient unfiltered;
+    private final IndexTemplate template;
+    private final ReentrantLock templateLock = new ReentrantLock();
+    private volatile boolean templateDone;
     private volatile boolean closed;
 
     public ElasticsearchOutput(PluginSettings settings, PluginContext context) {
@@ -90,6 +101,8 @@ public final class ElasticsearchOutput implements Output {
         this.initialBackoffMillis = (long) (settings.decimal("retry_initial_interval", 2) * 1000);
         this.maxBackoffMillis = (long) (settings.decimal("retry_max_interval", 64) * 1000);
         settings.number("timeout", 60);
+        this.template = template(settings);
+        this.templateDone = template == null;
         for (String key : NOT_APPLICABLE) {
             if (settings.has(key)) {
                 LOG.warn("{}: elasticsearch output setting '{}' does not apply to logpipe and is ignored",
@@ -99,9 +112,92 @@ public final class ElasticsearchOutput implements Output {
         this.deadLetterQueue = context.deadLetterQueue();
         // Like Logstash's output, ask only for what is read back of each item: Elasticsearch then serializes, and
         // this client parses, a fraction of the bulk response (took and _index stay: the typed response needs them).
-        this.client = connection.openClient()
-                .withTransportOptions(o -> o.setParameter("filter_path", BULK_RESPONSE_FIELDS));
+        this.unfiltered = connection.openClient();
+        this.client = unfiltered.withTransportOptions(o -> o.setParameter("filter_path", BULK_RESPONSE_FIELDS));
         LOG.info("elasticsearch output {}: {} index {}", id, connection.describe(), index);
+    }
+
+    /** The template manage_template asks for, or null; a template file that is not one fails here, at start. */
+    private static IndexTemplate template(PluginSettings settings) {
+        boolean manage = settings.bool("manage_template", true);
+        String pattern = IndexTemplate.patternOf(settings.string("index", "logstash-%{+yyyy.MM.dd}"));
+        String name = settings.string("template_name", pattern == null ? "logstash" : IndexTemplate.nameOf(pattern));
+        boolean overwrite = settings.bool("template_overwrite", false);
+        String file = settings.string("template", null);
+        if (settings.oneOf("template_api", "auto", "auto", "composable", "legacy").equals("legacy")) {
+            LOG.warn("{}: template_api => legacy: logpipe installs composable index templates (_index_template)",
+                    settings.location("template_api"));
+        }
+        if (!manage) {
+            return null;
+        }
+        if (file != null) {
+            try {
+                return IndexTemplate.fromFile(name, Path.of(file), pattern, overwrite);
+            } catch (IllegalArgumentException e) {
+                throw settings.error("template", e.getMessage());
+            }
+        }
+        if (pattern == null) {
+            LOG.warn("{}: no index template installed: the index name begins with a %{{...}} reference, so no"
+                    + " pattern matches only this output's indices; give one in a template file (template =>)"
+                    + " or set manage_template => false", settings.location());
+            return null;
+        }
+        return IndexTemplate.standard(name, pattern, overwrite);
+    }
+
+    /** Tries to install the index template now, off the caller's thread; the first write waits for it anyway. */
+    @Override
+    public void start() {
+        if (templateDone) {
+            return;
+        }
+        Thread installer = new Thread(() -> {
+            try {
+                installTemplate();
+            } catch (Exception e) {
+                LOG.debug("elasticsearch output {}: index template not installed yet ({}); the first write retries",
+                        id, describe(e));
+            }
+        }, "elasticsearch-template-" + id);
+        installer.setDaemon(true);
+        installer.start();
+    }
+
+    /**
+     * Installs the template once (see the class); exceptions other than Elasticsearch refusing it are the caller's
+     * to retry.
+     */
+    private void installTemplate() throws Exception {
+        if (templateDone) {
+            return;
+        }
+        templateLock.lockInterruptibly();
+        try {
+            if (templateDone) {
+                return;
+            }
+            try {
+                if (template.install(unfiltered)) {
+                    LOG.info("elasticsearch output {}: installed index template {} for {}", id, template.name(),
+                            template.indexPatterns());
+                } else {
+                    LOG.info("elasticsearch output {}: index template {} exists, left as it is"
+                            + " (template_overwrite => true replaces it)", id, template.name());
+                }
+            } catch (ElasticsearchException e) {
+                int status = e.status();
+                if (status < 400 || status >= 500 || status == 401 || status == 408 || status == 429) {
+                    throw e; // not a refusal of the template: retried with the documents
+                }
+                LOG.error("elasticsearch output {}: Elasticsearch refused index template {} ({}); indexing without it",
+                        id, template.name(), e.getMessage());
+            }
+            templateDone = true;
+        } finally {
+            templateLock.unlock();
+        }
     }
 
     /** The pipeline's dead-letter queue, where this output puts what Elasticsearch can never accept. */
@@ -198,6 +294,7 @@ public final class ElasticsearchOutput implements Output {
             List<DeadLetterQueue.Entry> dead = new ArrayList<>();
             String failure = null;
             try {
+                installTemplate();
                 BulkResponse response = client.bulk(bulk(remaining));
                 List<BulkResponseItem> items = response.items();
                 if (items.size() != remaining.size()) {
