@@ -2,6 +2,7 @@ package io.logpipe.queue.group;
 
 import io.logpipe.common.io.AtomicFile;
 import io.logpipe.common.io.FormatVersion;
+import io.logpipe.queue.util.FramedRecords;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -13,7 +14,6 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.zip.CRC32C;
 
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The durable record of committed offsets: {@code consumer-offsets.log} in the first log dir, an append-only file of
- * records, each {@code [int32 payload length][int32 CRC32C of payload][payload]}. One OffsetCommit request is one
+ * records, each {@code [int32 payload length][int32 CRC32C of payload][payload]} ({@link FramedRecords}). One OffsetCommit request is one
  * record, so a commit is recovered whole or not at all. A record is written before the commit is acknowledged: the
  * write lands in the page cache, which survives kill -9; fsync follows log.flush.interval.messages/ms like the logs.
  *
@@ -47,8 +47,6 @@ public final class OffsetStore implements AutoCloseable {
     private static final byte COMMIT = 1;
     private static final byte DELETE = 2;
     private static final byte DELETE_GROUP = 3;
-    private static final int HEADER_BYTES = 8;
-    private static final int MAX_RECORD_BYTES = 64 << 20;
     private static final long MIN_COMPACTION_BYTES = 16 << 20;
 
     /** The state of one group as the file holds it. */
@@ -93,32 +91,7 @@ public final class OffsetStore implements AutoCloseable {
                 // read to the end
             }
             all.flip();
-            int records = 0;
-            while (all.remaining() >= HEADER_BYTES) {
-                int start = all.position();
-                int length = all.getInt();
-                int crc = all.getInt();
-                if (length < 0 || length > MAX_RECORD_BYTES || length > all.remaining()) {
-                    all.position(start);
-                    break;
-                }
-                ByteBuffer payload = all.slice(all.position(), length);
-                if (crc(payload) != crc) {
-                    all.position(start);
-                    break;
-                }
-                if (length > 0) {
-                    FORMAT.check(file, Byte.toUnsignedInt(payload.get(0)));
-                }
-                try {
-                    apply(payload, groups);
-                } catch (RuntimeException e) {
-                    // A record that checks out but cannot be parsed is a bug or a foreign file: stop, keep the file.
-                    throw new IOException(file + ": record at byte " + start + " is unreadable: " + e, e);
-                }
-                all.position(all.position() + length);
-                records++;
-            }
+            int records = FramedRecords.read(all, file, FORMAT, payload -> apply(payload, groups));
             long valid = all.position();
             if (valid < size) {
                 LOG.warn("{}: dropped a torn tail of {} bytes after {} complete commit records", file, size - valid,
@@ -235,7 +208,7 @@ public final class OffsetStore implements AutoCloseable {
         }
         long start = channel.size();
         try {
-            write(channel, payload);
+            FramedRecords.write(channel, payload);
         } catch (IOException e) {
             // A torn record in the middle of the file would hide every later one from recovery: cut it off.
             try {
@@ -248,14 +221,6 @@ public final class OffsetStore implements AutoCloseable {
         unflushedRecords++;
         if (unflushedRecords >= flushIntervalMessages) {
             flush();
-        }
-    }
-
-    private static void write(FileChannel out, ByteBuffer payload) throws IOException {
-        ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).putInt(payload.remaining()).putInt(crc(payload)).flip();
-        ByteBuffer[] parts = {header, payload};
-        while (header.hasRemaining() || payload.hasRemaining()) {
-            out.write(parts);
         }
     }
 
@@ -287,7 +252,7 @@ public final class OffsetStore implements AutoCloseable {
         }
         AtomicFile.write(file, out -> {
             for (var e : live.entrySet()) {
-                write(out, commitRecord(e.getKey(), e.getValue().protocolType, e.getValue().offsets));
+                FramedRecords.write(out, commitRecord(e.getKey(), e.getValue().protocolType, e.getValue().offsets));
             }
         });
         if (channel != null) {
@@ -316,12 +281,6 @@ public final class OffsetStore implements AutoCloseable {
             channel.close();
             channel = null;
         }
-    }
-
-    private static int crc(ByteBuffer payload) {
-        CRC32C crc = new CRC32C();
-        crc.update(payload.duplicate());
-        return (int) crc.getValue();
     }
 
     private static int sizeOf(String s) {

@@ -1,6 +1,7 @@
 package io.logpipe.queue.txn;
 
 import io.logpipe.common.io.FormatVersion;
+import io.logpipe.queue.util.FramedRecords;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -13,7 +14,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.zip.CRC32C;
 
 import io.logpipe.common.io.AtomicFile;
 import io.logpipe.queue.group.CommittedOffset;
@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The durable state of the transaction coordinator: {@code transactions.log} in the first log dir, an append-only
- * file of records {@code [int32 payload length][int32 CRC32C of payload][payload]}, each the whole state of one
+ * file of records {@code [int32 payload length][int32 CRC32C of payload][payload]} ({@link FramedRecords}), each the whole state of one
  * transactional id after a change (the last record of an id wins). Every record is written and fsynced before the
  * request that caused it is answered, so an acknowledged InitProducerId, AddPartitionsToTxn, TxnOffsetCommit or
  * EndTxn survives kill -9.
@@ -44,8 +44,6 @@ final class TransactionLog implements AutoCloseable {
     static final String FILE_NAME = "transactions.log";
     static final FormatVersion FORMAT = new FormatVersion("queue transaction log", 0);
     private static final byte VERSION = (byte) FORMAT.current();
-    private static final int HEADER_BYTES = 8;
-    private static final int MAX_RECORD_BYTES = 64 << 20;
     private static final long MIN_COMPACTION_BYTES = 4 << 20;
 
     private final Path file;
@@ -71,32 +69,10 @@ final class TransactionLog implements AutoCloseable {
         }
         byte[] bytes = Files.readAllBytes(file);
         ByteBuffer all = ByteBuffer.wrap(bytes);
-        int records = 0;
-        while (all.remaining() >= HEADER_BYTES) {
-            int start = all.position();
-            int length = all.getInt();
-            int crc = all.getInt();
-            if (length < 0 || length > MAX_RECORD_BYTES || length > all.remaining()) {
-                all.position(start);
-                break;
-            }
-            ByteBuffer payload = all.slice(all.position(), length);
-            if (crc(payload) != crc) {
-                all.position(start);
-                break;
-            }
-            if (length > 0) {
-                FORMAT.check(file, Byte.toUnsignedInt(payload.get(0)));
-            }
-            try {
-                TransactionMetadata txn = decode(payload);
-                loaded.put(txn.transactionalId, txn);
-            } catch (IOException | RuntimeException e) {
-                throw new IOException(file + ": record at byte " + start + " is unreadable: " + e, e);
-            }
-            all.position(all.position() + length);
-            records++;
-        }
+        int records = FramedRecords.read(all, file, FORMAT, payload -> {
+            TransactionMetadata txn = decode(payload);
+            loaded.put(txn.transactionalId, txn);
+        });
         if (all.position() < bytes.length) {
             LOG.warn("{}: dropped a torn tail of {} bytes after {} complete records", file,
                     bytes.length - all.position(), records);
@@ -106,10 +82,7 @@ final class TransactionLog implements AutoCloseable {
 
     /** Writes {@code txn}'s state and fsyncs; returns once it is on disk. */
     synchronized void append(TransactionMetadata txn) throws IOException {
-        ByteBuffer record = record(encode(txn));
-        while (record.hasRemaining()) {
-            channel.write(record);
-        }
+        FramedRecords.write(channel, ByteBuffer.wrap(encode(txn)));
         channel.force(false);
     }
 
@@ -126,20 +99,11 @@ final class TransactionLog implements AutoCloseable {
         }
         AtomicFile.write(file, out -> {
             for (TransactionMetadata txn : live) {
-                ByteBuffer record = record(encode(txn));
-                while (record.hasRemaining()) {
-                    out.write(record);
-                }
+                FramedRecords.write(out, ByteBuffer.wrap(encode(txn)));
             }
         });
         channel = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
         bytesAtCompaction = channel.size();
-    }
-
-    static ByteBuffer record(byte[] payload) {
-        ByteBuffer record = ByteBuffer.allocate(HEADER_BYTES + payload.length);
-        record.putInt(payload.length).putInt(crc(ByteBuffer.wrap(payload))).put(payload);
-        return record.flip();
     }
 
     static byte[] encode(TransactionMetadata txn) throws IOException {
@@ -212,12 +176,6 @@ final class TransactionLog implements AutoCloseable {
             throw new IOException(in.available() + " bytes left over after the record");
         }
         return txn;
-    }
-
-    private static int crc(ByteBuffer payload) {
-        CRC32C crc = new CRC32C();
-        crc.update(payload.duplicate());
-        return (int) crc.getValue();
     }
 
     @Override

@@ -15,7 +15,9 @@ import java.util.Map;
 
 import io.logpipe.common.io.FormatVersion;
 import io.logpipe.queue.group.CommittedOffset;
+import io.logpipe.queue.util.FramedRecords;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -79,10 +81,9 @@ class TransactionLogTest {
         Path file = dir.resolve(TransactionLog.FILE_NAME);
         byte[] newer = TransactionLog.encode(txn("b", 2, 0, TransactionState.EMPTY));
         newer[0] = (byte) (TransactionLog.FORMAT.current() + 1);
-        ByteBuffer record = TransactionLog.record(newer);
-        byte[] bytes = new byte[record.remaining()];
-        record.get(bytes);
-        Files.write(file, bytes, StandardOpenOption.APPEND);
+        try (FileChannel out = FileChannel.open(file, StandardOpenOption.APPEND)) {
+            FramedRecords.write(out, ByteBuffer.wrap(newer));
+        }
         byte[] before = Files.readAllBytes(file);
 
         FormatVersion.NewerFormatException e = assertThrows(FormatVersion.NewerFormatException.class,
