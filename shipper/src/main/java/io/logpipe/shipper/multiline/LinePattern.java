@@ -16,17 +16,23 @@ import java.util.regex.Pattern;
  * thread-safe.
  */
 final class LinePattern {
-    /** Per leading position, the ASCII characters allowed there (two 64-bit words each); null: use the matcher. */
+    /** Per atom, the ASCII characters allowed there (two 64-bit words each); null: use the matcher. */
     private final long[] prefix;
+    /** Per atom, how often it may occur ({@code {m,n}}); null when every atom occurs exactly once. */
+    private final int[] min;
+    private final int[] max;
     private final Matcher matcher;
 
-    private LinePattern(long[] prefix, Matcher matcher) {
-        this.prefix = prefix;
+    private LinePattern(Prefix parsed, Matcher matcher) {
+        this.prefix = parsed == null ? null : parsed.sets;
+        boolean fixed = parsed == null || parsed.fixed();
+        this.min = fixed ? null : parsed.min;
+        this.max = fixed ? null : parsed.max;
         this.matcher = matcher;
     }
 
     static LinePattern of(Pattern pattern) {
-        long[] prefix = pattern.flags() == 0 ? Prefix.parse(pattern.pattern()) : null;
+        Prefix prefix = pattern.flags() == 0 ? Prefix.parse(pattern.pattern()) : null;
         return new LinePattern(prefix, prefix == null ? pattern.matcher("") : null);
     }
 
@@ -38,6 +44,9 @@ final class LinePattern {
     boolean find(String line) {
         if (prefix == null) {
             return matcher.reset(line).find();
+        }
+        if (min != null) {
+            return findCounted(line);
         }
         int n = prefix.length / 2;
         if (line.length() < n) {
@@ -52,12 +61,39 @@ final class LinePattern {
         return true;
     }
 
+    private boolean allows(int atom, char c) {
+        return c < 128 && (prefix[2 * atom + (c >> 6)] & 1L << (c & 63)) != 0;
+    }
+
+    /** With {@code {m,n}} atoms: bit p of {@code reach} says the atoms so far can match the first p characters. */
+    private boolean findCounted(String line) {
+        long reach = 1;
+        for (int a = 0; a < min.length && reach != 0; a++) {
+            long next = 0;
+            for (long rest = reach; rest != 0; rest &= rest - 1) {
+                int p = Long.numberOfTrailingZeros(rest);
+                for (int k = 0; ; k++) {
+                    if (k >= min[a]) {
+                        next |= 1L << (p + k);
+                    }
+                    if (k == max[a] || p + k >= line.length() || !allows(a, line.charAt(p + k))) {
+                        break;
+                    }
+                }
+            }
+            reach = next;
+        }
+        return reach != 0;
+    }
+
     /**
      * Recognizes {@code ^atom atom ... [.*]} and turns it into per-position ASCII sets. Without flags, {@code ^} only
      * matches at the start of the line, {@code \s} is {@code [ \t\n\x0B\f\r]}, {@code \d} is {@code [0-9]}, and a
      * trailing {@code .*} may match nothing, so it changes no {@code find()} result.
      */
     private static final class Prefix {
+        /** The longest prefix {@code {m,n}} atoms may cover: positions are bits of one long. */
+        private static final int MAX_COUNTED_LENGTH = 63;
         /** Characters that stand for themselves outside a class (no COMMENTS flag). */
         private static final String PLAIN = " !\"#%&',-/:;<=>@_`~";
         /** Characters that stand for themselves inside a class. */
@@ -65,70 +101,111 @@ final class LinePattern {
 
         private final String p;
         private int i;
+        private long[] sets = new long[16];
+        private int[] min = new int[8];
+        private int[] max = new int[8];
+        private int n;
 
         private Prefix(String p) {
             this.p = p;
         }
 
-        static long[] parse(String pattern) {
+        static Prefix parse(String pattern) {
             if (!pattern.startsWith("^")) {
                 return null;
             }
             Prefix parser = new Prefix(pattern);
             parser.i = 1;
-            return parser.atoms();
+            return parser.atoms() ? parser : null;
         }
 
-        private long[] atoms() {
-            long[] sets = new long[16];
-            int n = 0;
+        boolean fixed() {
+            for (int a = 0; a < n; a++) {
+                if (min[a] != 1 || max[a] != 1) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private boolean atoms() {
             while (i < p.length()) {
                 if (p.startsWith(".*", i) && i + 2 == p.length()) {
                     break;
                 }
                 long[] set = atom();
                 if (set == null) {
-                    return null;
+                    return false;
                 }
-                int times = repeat();
-                if (times < 0) {
-                    return null;
+                int[] times = repeat();
+                if (times == null) {
+                    return false;
                 }
-                if (2 * (n + times) > sets.length) {
-                    sets = Arrays.copyOf(sets, 2 * (n + times) + 16);
-                }
-                for (int k = 0; k < times; k++, n++) {
-                    sets[2 * n] = set[0];
-                    sets[2 * n + 1] = set[1];
+                if (times[0] == times[1]) {
+                    for (int k = 0; k < times[0]; k++) {
+                        add(set, 1, 1); // {n}: n atoms of their own, which keeps the common case a plain loop
+                    }
+                } else {
+                    add(set, times[0], times[1]);
                 }
             }
-            return n == 0 ? null : Arrays.copyOf(sets, 2 * n);
+            sets = Arrays.copyOf(sets, 2 * n);
+            min = Arrays.copyOf(min, n);
+            max = Arrays.copyOf(max, n);
+            int longest = 0;
+            for (int a = 0; a < n; a++) {
+                longest += max[a];
+            }
+            return n > 0 && (fixed() || longest <= MAX_COUNTED_LENGTH);
+        }
+
+        private void add(long[] set, int least, int most) {
+            if (2 * n + 2 > sets.length) {
+                sets = Arrays.copyOf(sets, sets.length * 2);
+                min = Arrays.copyOf(min, min.length * 2);
+                max = Arrays.copyOf(max, max.length * 2);
+            }
+            sets[2 * n] = set[0];
+            sets[2 * n + 1] = set[1];
+            min[n] = least;
+            max[n] = most;
+            n++;
         }
 
         /**
-         * How many times the atom just read must occur: once, {@code {n}} times, or once for {@code +} on the last
-         * atom (a line that begins with one begins with one or more); -1 for any other quantifier.
+         * How often the atom just read may occur, {min, max}: once, {@code {n}}, {@code {m,n}}, or once for
+         * {@code +} on the last atom (a line that begins with one begins with one or more); null for any other
+         * quantifier (also a lazy or possessive one).
          */
-        private int repeat() {
+        private int[] repeat() {
             if (i >= p.length()) {
-                return 1;
+                return new int[] {1, 1};
             }
             char c = p.charAt(i);
             if (c == '+') {
                 i++;
-                return i == p.length() || p.startsWith(".*", i) && i + 2 == p.length() ? 1 : -1;
+                return i == p.length() || p.startsWith(".*", i) && i + 2 == p.length() ? new int[] {1, 1} : null;
             }
             if (c == '{') {
                 int close = p.indexOf('}', i);
-                String count = close < 0 ? "" : p.substring(i + 1, close);
-                if (count.isEmpty() || count.length() > 2 || !count.chars().allMatch(Character::isDigit)) {
-                    return -1;
+                String[] counts = close < 0 ? new String[0] : p.substring(i + 1, close).split(",", -1);
+                if (counts.length < 1 || counts.length > 2) {
+                    return null;
+                }
+                for (String count : counts) {
+                    if (count.isEmpty() || count.length() > 2 || !count.chars().allMatch(Character::isDigit)) {
+                        return null;
+                    }
                 }
                 i = close + 1;
-                int times = Integer.parseInt(count);
-                return times >= 1 && times <= 64 ? times : -1;
+                if (i < p.length() && (p.charAt(i) == '?' || p.charAt(i) == '+')) {
+                    return null;
+                }
+                int least = Integer.parseInt(counts[0]);
+                int most = Integer.parseInt(counts[counts.length - 1]);
+                return least <= most && most >= 1 && most <= 64 ? new int[] {least, most} : null;
             }
-            return c == '*' || c == '?' ? -1 : 1;
+            return c == '*' || c == '?' ? null : new int[] {1, 1};
         }
 
         /** One character or class at {@link #i}, advancing past it; null if it is anything else. */
