@@ -259,6 +259,115 @@ public final class EventEncoder {
         return root;
     }
 
+    /** What {@link #field} answers for a path that names an object the encoder builds itself (log, agent, ...). */
+    public static final Map<String, Object> OBJECT = Map.of();
+
+    /**
+     * The value at {@code path} in {@link #toMap}{@code (e)}, found without building that map (format strings look
+     * fields up for every event): null when there is none; a list for an array; {@link #OBJECT} or the user's map
+     * for an object. Only JSON decoded with {@code expand_keys} still goes through the map.
+     */
+    public Object field(Event e, String[] path) {
+        InputFields.JsonDecoding decoding = e.input.json();
+        if (e.json == null || decoding == null) {
+            return builtIn(e, path);
+        }
+        if (decoding.expandKeys()) {
+            return lookup(toMap(e), path, 0);
+        }
+        String key = path[0];
+        if (!decoding.keysUnderRoot()) {
+            return key.equals("json") ? lookup(e.json, path, 1) : builtIn(e, path);
+        }
+        // JsonFields.merge: a decoded key takes the root unless the event has it already (and no overwrite_keys)
+        Object decoded = e.json.get(key);
+        boolean taken = e.json.containsKey(key) && (decoding.overwriteKeys() || !hasBuiltIn(e, key))
+                && !(key.equals("@timestamp") && !(decoded instanceof String));
+        return taken ? lookup(decoded, path, 1) : builtIn(e, path);
+    }
+
+    private boolean hasBuiltIn(Event e, String key) {
+        return e.input.rootFields().containsKey(key) || builtIn(e, new String[] {key}) != null;
+    }
+
+    /** {@link #field} in the event's own fields, as {@link #toMap} puts them before merging decoded JSON. */
+    private Object builtIn(Event e, String[] path) {
+        String key = path[0];
+        int depth = path.length;
+        InputFields in = e.input;
+        switch (key) {
+            case "ecs":
+                return depth == 1 ? OBJECT : depth == 2 && path[1].equals("version") ? AgentInfo.ECS_VERSION : null;
+            case "host":
+                return depth == 1 ? OBJECT : depth == 2 && path[1].equals("name") ? agent.name() : null;
+            case "agent":
+                return depth == 1 ? OBJECT : depth == 2 ? agentField(path[1]) : null;
+            case "tags":
+                if (!in.tags().isEmpty()) {
+                    return depth == 1 ? in.tags() : null;
+                }
+                break;
+            case "error":
+                InputFields.JsonDecoding decoding = in.json();
+                if (e.jsonError != null && decoding != null && decoding.addErrorKey()) {
+                    return depth == 1 ? OBJECT : depth > 2 ? null
+                            : path[1].equals("message") ? e.jsonError : path[1].equals("type") ? "json" : null;
+                }
+                break;
+            default:
+                break;
+        }
+        // the keys above are put after the root fields and win over them; those below come before and lose
+        if (in.rootFields().containsKey(key)) {
+            return lookup(in.rootFields().get(key), path, 1);
+        }
+        return switch (key) {
+            case "@timestamp" -> depth == 1 ? Timestamps.format(e.timestampMillis) : null;
+            case "message" -> depth == 1 && e.json == null ? e.message : null;
+            case "input" -> depth == 1 ? OBJECT : depth == 2 && path[1].equals("type") ? in.type() : null;
+            case "fields" -> in.fields().isEmpty() ? null : lookup(in.fields(), path, 1);
+            case "log" -> logField(e, path);
+            default -> null;
+        };
+    }
+
+    private static Object logField(Event e, String[] path) {
+        if (path.length == 1) {
+            return OBJECT;
+        }
+        return switch (path[1]) {
+            case "offset" -> path.length == 2 ? (Object) e.offset : null;
+            case "file" -> path.length == 2 ? OBJECT : path.length == 3 && path[2].equals("path") ? e.path : null;
+            case "flags" -> e.flags != 0 && path.length == 2 ? flags(e.flags) : null;
+            default -> null;
+        };
+    }
+
+    private Object agentField(String name) {
+        return switch (name) {
+            case "type" -> AgentInfo.TYPE;
+            case "version" -> AgentInfo.COMPATIBLE_VERSION;
+            case "hostname" -> agent.hostname();
+            case "ephemeral_id" -> agent.ephemeralId();
+            case "id" -> agent.id();
+            case "name" -> agent.name();
+            default -> null;
+        };
+    }
+
+    /** {@code value}'s part at {@code path[from..]}; null where a step is missing or not an object. */
+    @SuppressWarnings("unchecked")
+    private static Object lookup(Object value, String[] path, int from) {
+        Object current = value;
+        for (int i = from; i < path.length; i++) {
+            if (!(current instanceof Map<?, ?> m)) {
+                return null;
+            }
+            current = ((Map<String, Object>) m).get(path[i]);
+        }
+        return current;
+    }
+
     private void writeMap(JsonGenerator g, Map<String, Object> root, Event event) throws IOException {
         g.writeStartObject();
         for (Map.Entry<String, Object> entry : root.entrySet()) {

@@ -59,8 +59,6 @@ public final class FormatString {
     /** The value for {@code event}, or null when a referenced field is missing and has no default. */
     public String evaluate(Event event, EventEncoder encoder) {
         return template.render(new Template.Values<>() {
-            private Map<String, Object> map;
-
             @Override
             public Instant timestamp() {
                 return Instant.ofEpochMilli(event.timestampMillis);
@@ -68,46 +66,11 @@ public final class FormatString {
 
             @Override
             public String text(String[] path) {
-                Object v = fastLookup(event, path);
-                if (v == null) {
-                    if (map == null) {
-                        map = encoder.toMap(event);
-                    }
-                    v = lookup(map, path);
-                }
+                Object v = encoder.field(event, path);
                 // an object or an array is no name for a topic or a key
                 return v == null || v instanceof Map || v instanceof List ? null : v.toString();
             }
         });
-    }
-
-    private static Object fastLookup(Event e, String[] path) {
-        if (path.length >= 2 && path[0].equals("fields")) {
-            return lookup(e.input.fields(), path, 1);
-        }
-        if (path.length == 1 && path[0].equals("message")) {
-            return e.json == null ? e.message : null;
-        }
-        if (!e.input.rootFields().isEmpty()) {
-            return lookup(e.input.rootFields(), path, 0);
-        }
-        return null;
-    }
-
-    private static Object lookup(Map<String, Object> map, String[] path) {
-        return lookup(map, path, 0);
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Object lookup(Map<String, Object> map, String[] path, int from) {
-        Object current = map;
-        for (int i = from; i < path.length; i++) {
-            if (!(current instanceof Map<?, ?> m)) {
-                return null;
-            }
-            current = ((Map<String, Object>) m).get(path[i]);
-        }
-        return current;
     }
 
     @Override

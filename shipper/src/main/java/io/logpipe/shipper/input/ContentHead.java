@@ -8,15 +8,24 @@ import java.util.Arrays;
 import java.util.zip.CRC32C;
 
 /**
- * The first bytes of a file (up to {@link FileIdentity#FINGERPRINT_BYTES}) as its harvester read them. A file that
- * no longer begins with them was truncated and rewritten (copytruncate), whatever its size is now: the rewrite may
- * already be longer than the offset reached. They are recorded while reading, never re-read from the file later,
- * because by then the file may hold new content, and a fingerprint taken from it would hide the truncation.
+ * The first bytes of a file (up to {@link FileIdentity#FINGERPRINT_BYTES}), read once when the file is opened
+ * ({@link #read}: its identity, and the check against the registry's fingerprint) and, for its harvester, as it read
+ * them. A file that no longer begins with them was truncated and rewritten (copytruncate), whatever its size is now:
+ * the rewrite may already be longer than the offset reached. A harvester's head is recorded while reading (or seeded
+ * from the bytes read at open), never re-read from the file later, because by then the file may hold new content,
+ * and a fingerprint taken from it would hide the truncation.
  */
 final class ContentHead {
     private final byte[] bytes = new byte[FileIdentity.FINGERPRINT_BYTES];
     private final ByteBuffer scratch = ByteBuffer.allocate(FileIdentity.FINGERPRINT_BYTES);
     private int length;
+
+    /** The file's first bytes as they are now: one read when a file is opened. */
+    static ContentHead read(FileChannel channel) throws IOException {
+        ContentHead head = new ContentHead();
+        head.seed(channel, FileIdentity.FINGERPRINT_BYTES);
+        return head;
+    }
 
     /** How many leading bytes are known. */
     int length() {
@@ -32,6 +41,34 @@ final class ContentHead {
     void seed(FileChannel channel, long offset) throws IOException {
         length = readHead(channel, (int) Math.min(offset, bytes.length));
         System.arraycopy(scratch.array(), 0, bytes, 0, length);
+    }
+
+    /**
+     * Reading starts at {@code offset}: what lies before it is taken from {@code opened}, the bytes read when the
+     * file was opened just now, or from the file if those are fewer (it grew between the two looks).
+     */
+    void seed(ContentHead opened, FileChannel channel, long offset) throws IOException {
+        int wanted = (int) Math.min(offset, bytes.length);
+        if (opened.length < wanted) {
+            seed(channel, offset);
+            return;
+        }
+        System.arraycopy(opened.bytes, 0, bytes, 0, wanted);
+        length = wanted;
+    }
+
+    /** Whether these bytes begin with the ones {@code known}'s fingerprint was computed over. */
+    boolean startsWith(FileIdentity known) {
+        int n = known.fingerprintLength();
+        if (n == 0) {
+            return true;
+        }
+        if (length < n) {
+            return false;
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(bytes, 0, n);
+        return crc.getValue() == known.fingerprint();
     }
 
     /** {@code n} bytes of {@code a} were read at file offset {@code offset}; keeps those that extend the head. */

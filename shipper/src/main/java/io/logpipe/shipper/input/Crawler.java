@@ -256,12 +256,13 @@ public final class Crawler implements Runnable {
                 ch.close();
                 return; // replaced between scan and open: the next scan sees the new file
             }
-            FileIdentity id = Fingerprint.of(c.device(), c.inode(), ch);
+            ContentHead head = ContentHead.read(ch); // the only look at the file's first bytes while opening it
+            FileIdentity id = head.identity(c.device(), c.inode());
             long size = ch.size();
             FileState state = registry.find(id);
             long start;
             boolean fresh = false;
-            if (state != null && Fingerprint.matches(state.identity(), ch)) {
+            if (state != null && head.startsWith(state.identity())) {
                 start = state.readOffset();
                 if (size < start) {
                     LOG.info("{} is shorter ({} bytes) than its registry offset {}: it was truncated; reading from 0",
@@ -288,7 +289,7 @@ public final class Crawler implements Runnable {
                 ch.close(); // nothing new since it was last closed; the next scan looks again
                 return;
             }
-            Harvester h = new Harvester(input, c.path(), state, ch, start, sink);
+            Harvester h = new Harvester(input, c.path(), state, ch, start, head, sink);
             synchronized (this) {
                 open.put(id.key(), h);
             }

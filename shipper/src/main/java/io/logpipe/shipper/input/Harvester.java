@@ -28,6 +28,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Harvester {
     private static final Logger LOG = LoggerFactory.getLogger(Harvester.class);
+    /** How long after a check of the file's first bytes a read that follows at once goes without another. */
+    static final long HEAD_RECHECK_NANOS = 1_000_000L;
 
     final InputConfig input;
     final Path path;
@@ -50,8 +52,12 @@ final class Harvester {
     /** What the crawler's {@link FileChanges} watches for this harvester. */
     List<Path> watchedPaths = List.of();
 
-    Harvester(InputConfig input, Path path, FileState state, FileChannel channel, long startOffset, EventSink sink)
-            throws IOException {
+    /**
+     * @param opened the file's first bytes as read when it was opened just now: what lies before
+     *               {@code startOffset} is taken from them rather than read again
+     */
+    Harvester(InputConfig input, Path path, FileState state, FileChannel channel, long startOffset,
+              ContentHead opened, EventSink sink) throws IOException {
         this.input = input;
         this.path = path;
         this.pathText = path.toString();
@@ -61,7 +67,7 @@ final class Harvester {
         this.reader = new LineReader(channel, input.encoding(), input.maxBytes(), input.bufferSize(), startOffset);
         if (startOffset > 0) {
             // the crawler has just checked these bytes against the registry's fingerprint
-            reader.head().seed(channel, startOffset);
+            reader.head().seed(opened, channel, startOffset);
         }
         this.grouper = LineGrouper.of(input.multiline(), input.maxBytes());
         this.onMessage = this::publish;
@@ -80,6 +86,8 @@ final class Harvester {
      */
     long poll(int maxReads) throws IOException, InterruptedException {
         long total = 0;
+        boolean mustCheck = true;
+        long checkedAt = 0;
         for (int i = 0; i < maxReads; i++) {
             int n = reader.fill();
             if (n == 0) {
@@ -89,10 +97,19 @@ final class Harvester {
             // any truncation and belong where we read them. If it does not, it was truncated and rewritten
             // (copytruncate) before the read, possibly past our offset already, and what we read is the middle of
             // the new content: drop it and read the new content from its start.
-            if (!reader.head().stillAt(channel)) {
-                truncated("its first bytes changed");
-                total += n; // progress: read again at once
-                continue;
+            // The first read of a poll is always checked: any time may have passed since the last one. A read
+            // right after a checked one is checked only once HEAD_RECHECK_NANOS have passed (the event queue
+            // blocked us, or the thread was descheduled): a rewrite past our offset would have to happen within
+            // the instant it took to split one buffer.
+            long now = System.nanoTime();
+            if (mustCheck || now - checkedAt >= HEAD_RECHECK_NANOS) {
+                if (!reader.head().stillAt(channel)) {
+                    truncated("its first bytes changed");
+                    total += n; // progress: read again at once
+                    continue;
+                }
+                mustCheck = false;
+                checkedAt = now;
             }
             reader.split(onLine);
             if (interrupted != null) {

@@ -2,7 +2,6 @@ package io.logpipe.shipper.multiline;
 
 import io.logpipe.shipper.config.MultilineConfig;
 import java.util.function.Consumer;
-import java.util.regex.Matcher;
 
 /**
  * {@code multiline.type: pattern}. With {@code match: after} a line that matches (or, with negate, does not match)
@@ -10,22 +9,22 @@ import java.util.regex.Matcher;
  * A line matching {@code flush_pattern} ends the event it joins.
  */
 final class PatternGrouper extends BufferedGrouper {
-    /** Reused for every line: one grouper per file, fed by one thread. */
-    private final Matcher pattern;
+    /** One grouper per file, fed by one thread. */
+    private final LinePattern pattern;
     private final boolean negate;
     private final boolean before;
-    private final Matcher flushPattern;
+    private final LinePattern flushPattern;
 
     PatternGrouper(MultilineConfig config) {
         super(config);
-        this.pattern = config.pattern().matcher("");
+        this.pattern = LinePattern.of(config.pattern());
         this.negate = config.negate();
         this.before = config.match() == MultilineConfig.Match.BEFORE;
-        this.flushPattern = config.flushPattern() == null ? null : config.flushPattern().matcher("");
+        this.flushPattern = config.flushPattern() == null ? null : LinePattern.of(config.flushPattern());
     }
 
     private boolean continues(String last, String current) {
-        return pattern.reset(before ? last : current).find() != negate;
+        return pattern.find(before ? last : current) != negate;
     }
 
     @Override
@@ -34,7 +33,7 @@ final class PatternGrouper extends BufferedGrouper {
             buffer.add(line);
             return;
         }
-        if (flushPattern != null && flushPattern.reset(line.text()).find()) {
+        if (flushPattern != null && flushPattern.find(line.text())) {
             buffer.add(line);
             buffer.emit(out);
             return;

@@ -2,25 +2,24 @@ package io.logpipe.shipper.multiline;
 
 import io.logpipe.shipper.config.MultilineConfig;
 import java.util.function.Consumer;
-import java.util.regex.Matcher;
 
 /**
  * {@code multiline.type: while_pattern}: consecutive lines that match (or, with negate, do not match) form one
  * event; a line that does not is an event of its own.
  */
 final class WhilePatternGrouper extends BufferedGrouper {
-    /** Reused for every line: one grouper per file, fed by one thread. */
-    private final Matcher pattern;
+    /** One grouper per file, fed by one thread. */
+    private final LinePattern pattern;
     private final boolean negate;
 
     WhilePatternGrouper(MultilineConfig config) {
         super(config);
-        this.pattern = config.pattern().matcher("");
+        this.pattern = LinePattern.of(config.pattern());
         this.negate = config.negate();
     }
 
     private boolean matches(String line) {
-        return pattern.reset(line).find() != negate;
+        return pattern.find(line) != negate;
     }
 
     @Override

@@ -58,6 +58,8 @@ public final class KafkaOutput implements Output {
         t.setDaemon(true);
         return t;
     });
+    /** {@code partition.hash.hash: [fields]} as format strings, compiled once: {@code %{[field]:}} each. */
+    private final List<FormatString> hashFields;
     private final Set<String> knownTopics = new HashSet<>();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong truncated = new AtomicLong();
@@ -68,6 +70,8 @@ public final class KafkaOutput implements Output {
     public KafkaOutput(OutputConfig.Kafka config, EventEncoder encoder) {
         this.config = config;
         this.encoder = encoder;
+        this.hashFields = config.partition().strategy().equals("hash") ? config.partition().hashFields().stream()
+                .map(field -> FormatString.parse("%{[" + field + "]:}")).toList() : List.of();
         // One event loop and two workers: the Kafka client has its own I/O thread; Vert.x only hands records to it.
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(2)
                 .setInternalBlockingPoolSize(1));
@@ -266,7 +270,7 @@ public final class KafkaOutput implements Output {
         }
         byte[] value = fit(e, key == null ? 0 : key.length);
         Integer partition = null;
-        if (key == null && !config.partition().hashFields().isEmpty() && config.partition().strategy().equals("hash")) {
+        if (key == null && !hashFields.isEmpty()) {
             partition = hashFieldsPartition(e, topic);
         }
         return new ProducerRecord<>(topic, partition, key, value);
@@ -299,9 +303,8 @@ public final class KafkaOutput implements Output {
 
     private Integer hashFieldsPartition(Event e, String topic) {
         StringBuilder sb = new StringBuilder();
-        for (String field : config.partition().hashFields()) {
-            String v = FormatString.parse("%{[" + field + "]:}").evaluate(e, encoder);
-            sb.append(v).append('\u0000');
+        for (FormatString field : hashFields) {
+            sb.append(field.evaluate(e, encoder)).append('\u0000');
         }
         int partitions = kafka.partitionsFor(topic).size();
         return Utils.toPositive(Utils.murmur2(sb.toString().getBytes(StandardCharsets.UTF_8))) % partitions;

@@ -130,4 +130,104 @@ class EventEncoderTest {
         assertEquals(id, JSON.readTree(encoder.encode(decoded)).path("@metadata").path("_id").asText(),
                 "the general path writes it too");
     }
+
+    /**
+     * Format strings look fields up without building the event's map; every path of the map (and paths beside it)
+     * gives what the map holds, for plain events, root fields that collide with the event's own, and decoded JSON.
+     */
+    @Test
+    void fieldsFoundWithoutTheMapAreExactlyTheMapsFields() {
+        Map<String, Object> collide = new java.util.LinkedHashMap<>();
+        collide.put("message", "root message");
+        collide.put("agent", "root agent");
+        collide.put("log", Map.of("level", "warn"));
+        collide.put("tags", "root tags");
+        collide.put("json", "root json");
+        collide.put("nothing", null);
+        Map<String, Object> decoded = new java.util.LinkedHashMap<>();
+        decoded.put("@timestamp", 5);
+        decoded.put("message", "decoded message");
+        decoded.put("level", "error");
+        decoded.put("host", Map.of("name", "decoded host"));
+        decoded.put("log", Map.of("level", "debug"));
+        decoded.put("nothing", "decoded nothing");
+        decoded.put("a.b", "dotted");
+        List<InputFields> inputs = new java.util.ArrayList<>();
+        inputs.add(plain());
+        inputs.add(new InputFields("log", Map.of(), collide, List.of(), null));
+        inputs.add(new InputFields("log", Map.of("k", Map.of("deep", "v")), collide, List.of("t"), null));
+        for (boolean underRoot : new boolean[] {false, true}) {
+            for (boolean overwrite : new boolean[] {false, true}) {
+                for (boolean expand : new boolean[] {false, true}) {
+                    InputFields.JsonDecoding d = new InputFields.JsonDecoding(underRoot, overwrite, true, null, false,
+                            expand);
+                    inputs.add(new InputFields("log", Map.of("log_topic", "app"), collide, List.of("t"), d));
+                    inputs.add(new InputFields("log", Map.of(), Map.of(), List.of(), d));
+                }
+            }
+        }
+        int compared = 0;
+        for (InputFields in : inputs) {
+            List<Event> events = new java.util.ArrayList<>();
+            events.add(event("hello", in, Event.FLAG_MULTILINE));
+            events.add(event("hello", in, 0));
+            if (in.json() != null) {
+                events.add(new Event(0, "{...}", "/a", 0, 10, 0, in, decoded, null, true, NOBODY));
+                events.add(new Event(0, "not json", "/a", 0, 10, 0, in, null, "Error decoding JSON: x", true, NOBODY));
+            }
+            for (Event e : events) {
+                Map<String, Object> map = encoder.toMap(e);
+                List<String[]> paths = new java.util.ArrayList<>();
+                collectPaths(map, new String[0], paths);
+                for (String[] p : paths) {
+                    Object expected = lookup(map, p);
+                    Object actual = encoder.field(e, p);
+                    String where = String.join(".", p) + " in " + map;
+                    if (expected instanceof Map<?, ?> m && !(actual instanceof Map<?, ?> a && (a.isEmpty()
+                            ? actual == EventEncoder.OBJECT : a.equals(m)))) {
+                        assertEquals(expected, actual, where);
+                    } else if (!(expected instanceof Map)) {
+                        assertEquals(expected, actual, where);
+                    }
+                    compared++;
+                }
+            }
+        }
+        assertEquals(true, compared > 1000, compared + " paths compared");
+    }
+
+    /** Every path in the map, each with a missing sibling and a missing child. */
+    @SuppressWarnings("unchecked")
+    private static void collectPaths(Object value, String[] prefix, List<String[]> out) {
+        String[] missing = java.util.Arrays.copyOf(prefix, prefix.length + 1);
+        missing[prefix.length] = "missing";
+        out.add(missing);
+        if (value instanceof Map<?, ?> m) {
+            for (Map.Entry<String, Object> e : ((Map<String, Object>) m).entrySet()) {
+                String[] p = java.util.Arrays.copyOf(prefix, prefix.length + 1);
+                p[prefix.length] = e.getKey();
+                out.add(p);
+                collectPaths(e.getValue(), p, out);
+            }
+        }
+        for (String extra : List.of("@timestamp", "message", "error", "json", "nothing", "level", "a", "fields",
+                "tags", "agent", "host", "ecs", "input", "log")) {
+            if (prefix.length == 0) {
+                out.add(new String[] {extra});
+                out.add(new String[] {extra, "name"});
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Object lookup(Map<String, Object> map, String[] path) {
+        Object current = map;
+        for (String step : path) {
+            if (!(current instanceof Map<?, ?> m)) {
+                return null;
+            }
+            current = ((Map<String, Object>) m).get(step);
+        }
+        return current;
+    }
 }

@@ -6,6 +6,7 @@ import io.logpipe.shipper.config.ConfigFile;
 import io.logpipe.shipper.config.InputConfig;
 import io.logpipe.shipper.config.ShipperConfig;
 import io.logpipe.shipper.event.Event;
+import io.logpipe.shipper.registry.FileIdentity;
 import io.logpipe.shipper.registry.FileState;
 import io.logpipe.shipper.registry.Registry;
 import java.io.IOException;
@@ -42,15 +43,21 @@ class HarvesterTest {
     }
 
     private Harvester harvest(Path file) throws IOException {
+        return harvest(file, 0);
+    }
+
+    /** A harvester as the crawler starts it: the file opened, its first bytes read once, reading from {@code startOffset}. */
+    private Harvester harvest(Path file, long startOffset) throws IOException {
         String yaml = "output.console: {}\nfilebeat.inputs:\n  - paths: ['" + file + "']\n";
         InputConfig input = ShipperConfig.from(Path.of("t.yml"), ConfigFile.parse("t.yml", yaml), w -> { })
                 .inputs().get(0);
         Registry registry = Registry.open(dir.resolve("data"));
         Map<String, Object> a = Files.readAttributes(file, "unix:dev,ino");
         channel = Harvester.open(file);
-        FileState state = registry.create(Fingerprint.of((Long) a.get("dev"), (Long) a.get("ino"), channel),
-                file.toString(), "log", 0);
-        return new Harvester(input, file, state, channel, 0, events::add);
+        ContentHead opened = ContentHead.read(channel);
+        FileState state = registry.create(opened.identity((Long) a.get("dev"), (Long) a.get("ino")),
+                file.toString(), "log", startOffset);
+        return new Harvester(input, file, state, channel, startOffset, opened, events::add);
     }
 
     private static void pollToTheEnd(Harvester h) throws Exception {
@@ -163,5 +170,64 @@ class HarvesterTest {
             assertEquals(before.offset, after.offset);
             org.junit.jupiter.api.Assertions.assertNotEquals(before.file, after.file, "line " + i);
         }
+    }
+
+    @Test
+    void truncatedAndRewrittenShorterWithTheSameFirstBytesIsReadFromZero() throws Exception {
+        Path app = dir.resolve("app.log");
+        List<String> header = lines("the same header every time the file is rewritten, line ", 30); // > 1 KB
+        List<String> first = new ArrayList<>(header);
+        first.addAll(lines("first content line ", 100));
+        rewrite(app, first);
+        Harvester h = harvest(app);
+        pollToTheEnd(h);
+
+        // copytruncate, then the same first KB and less than before: only the size tells
+        List<String> second = new ArrayList<>(header);
+        second.addAll(lines("second ", 3));
+        rewrite(app, second);
+        assertEquals(0, h.poll(16), "nothing to read past the old offset: the shrink is noticed, reading restarts");
+        pollToTheEnd(h);
+
+        List<String> expected = new ArrayList<>(first);
+        expected.addAll(second);
+        assertEquals(expected, messages());
+    }
+
+    @Test
+    void resumingPastTheBytesSeenWhenOpenedStillKnowsTheWholeFirstKilobyte() throws Exception {
+        // Opened while 100 bytes long, then it grew before the harvester started at its registry offset 1500:
+        // the first 1024 bytes must then come from the file, or a later rewrite of bytes 100-1023 would go unseen.
+        Path app = dir.resolve("app.log");
+        Files.writeString(app, "x".repeat(99) + "\n");
+        channel = Harvester.open(app);
+        ContentHead opened = ContentHead.read(channel);
+        assertEquals(100, opened.length());
+        channel.close();
+        long resumeAt = 1500;
+        Files.writeString(app, "y".repeat((int) resumeAt - 101) + "\n" + String.join("\n", lines("grown line ", 200))
+                + "\n", StandardOpenOption.APPEND);
+
+        String yaml = "output.console: {}\nfilebeat.inputs:\n  - paths: ['" + app + "']\n";
+        InputConfig input = ShipperConfig.from(Path.of("t.yml"), ConfigFile.parse("t.yml", yaml), w -> { })
+                .inputs().get(0);
+        Map<String, Object> a = Files.readAttributes(app, "unix:dev,ino");
+        channel = Harvester.open(app);
+        FileState state = Registry.open(dir.resolve("data")).create(
+                opened.identity((Long) a.get("dev"), (Long) a.get("ino")), app.toString(), "log", resumeAt);
+        Harvester h = new Harvester(input, app, state, channel, resumeAt, opened, events::add);
+        pollToTheEnd(h);
+        assertEquals(lines("grown line ", 200), messages());
+        assertEquals(FileIdentity.FINGERPRINT_BYTES, state.identity().fingerprintLength(), "the whole first KB");
+
+        // copytruncate: the same first 100 bytes, then other content, longer than the offset reached
+        List<String> rewritten = new ArrayList<>();
+        rewritten.add("x".repeat(99));
+        rewritten.addAll(lines("rewritten line ", 300));
+        rewrite(app, rewritten);
+        pollToTheEnd(h);
+        List<String> expected = new ArrayList<>(lines("grown line ", 200));
+        expected.addAll(rewritten);
+        assertEquals(expected, messages(), "noticed by bytes 100-1023, read again from 0");
     }
 }
