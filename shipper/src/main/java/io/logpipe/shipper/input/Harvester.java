@@ -28,8 +28,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Harvester {
     private static final Logger LOG = LoggerFactory.getLogger(Harvester.class);
-    /** How long after a check of the file's first bytes a read that follows at once goes without another. */
-    static final long HEAD_RECHECK_NANOS = 1_000_000L;
 
     final InputConfig input;
     final Path path;
@@ -86,8 +84,6 @@ final class Harvester {
      */
     long poll(int maxReads) throws IOException, InterruptedException {
         long total = 0;
-        boolean mustCheck = true;
-        long checkedAt = 0;
         for (int i = 0; i < maxReads; i++) {
             int n = reader.fill();
             if (n == 0) {
@@ -96,20 +92,12 @@ final class Harvester {
             // Checked after the read: if the file still begins as it did, the bytes just read were written before
             // any truncation and belong where we read them. If it does not, it was truncated and rewritten
             // (copytruncate) before the read, possibly past our offset already, and what we read is the middle of
-            // the new content: drop it and read the new content from its start.
-            // The first read of a poll is always checked: any time may have passed since the last one. A read
-            // right after a checked one is checked only once HEAD_RECHECK_NANOS have passed (the event queue
-            // blocked us, or the thread was descheduled): a rewrite past our offset would have to happen within
-            // the instant it took to split one buffer.
-            long now = System.nanoTime();
-            if (mustCheck || now - checkedAt >= HEAD_RECHECK_NANOS) {
-                if (!reader.head().stillAt(channel)) {
-                    truncated("its first bytes changed");
-                    total += n; // progress: read again at once
-                    continue;
-                }
-                mustCheck = false;
-                checkedAt = now;
+            // the new content: drop it and read the new content from its start. Every read is checked, so a
+            // rewrite can only slip through within the read itself.
+            if (!reader.head().stillAt(channel)) {
+                truncated("its first bytes changed");
+                total += n; // progress: read again at once
+                continue;
             }
             reader.split(onLine);
             if (interrupted != null) {
