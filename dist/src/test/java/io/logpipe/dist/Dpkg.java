@@ -116,7 +116,8 @@ final class Dpkg implements AutoCloseable {
         }
     }
 
-    private static Path deb(String name) throws IOException {
+    /** dist/NAME_VERSION_all.deb, the one .deb of that package there. */
+    static Path deb(String name) throws IOException {
         try (Stream<Path> files = Files.list(Path.of(System.getProperty("dist.output")))) {
             List<Path> debs = files.filter(p -> p.getFileName().toString().startsWith(name + "_")
                     && p.getFileName().toString().endsWith(".deb")).toList();
