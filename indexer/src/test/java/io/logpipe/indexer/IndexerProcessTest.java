@@ -118,7 +118,15 @@ class IndexerProcessTest {
         Path conf = config("kill9", "g-kill9", "kill9");
 
         Process first = indexer(conf, "first.log");
-        Wait.until("some documents written", Duration.ofSeconds(180), LOOK_EVERY, () -> visible("kill9-*") >= 1000);
+        // Committed offsets, not searchable documents, tell how far it got: the index template's 5 s refresh interval
+        // would only show documents once most of them are written.
+        Wait.until("some documents written and committed", Duration.ofSeconds(180), Duration.ofMillis(50), () -> {
+            try {
+                return committedTotal(broker, "g-kill9") >= 1000;
+            } catch (Exception e) {
+                return false;
+            }
+        });
         first.destroyForcibly(); // SIGKILL: no hook, no drain, no final commit
         assertTrue(first.waitFor(30, TimeUnit.SECONDS));
         long atKill = count("kill9-*");
