@@ -30,8 +30,9 @@ import org.elasticsearch.client.RestClient;
  * <p>The process mechanics are {@link ElasticsearchProcess}'s, which the appliance's embedded node uses too.
  *
  * <p>Use {@link #shared()} for the one node every test in a JVM shares, or {@link #start(Options)} for a node of
- * one's own (for example with security on). Nodes are stopped by a shutdown hook, and a watchdog process stops
- * them when the test JVM dies without running its hooks (kill -9), so none is left orphaned.
+ * one's own (for example with security on); {@link ElasticsearchCluster} starts several as one cluster. Nodes are
+ * stopped by a shutdown hook, and a watchdog process stops them when the test JVM dies without running its hooks
+ * (kill -9), so none is left orphaned.
  */
 public final class ElasticsearchNode implements AutoCloseable {
     /** The unprivileged user Elasticsearch runs as when the tests run as root (Elasticsearch refuses root). */
@@ -109,8 +110,20 @@ public final class ElasticsearchNode implements AutoCloseable {
 
     /** Starts a node of its own; close it when done (or leave it to the shutdown hook). */
     public static ElasticsearchNode start(Options options) {
+        return start(options, FreePorts.pick(), FreePorts.pick(), null);
+    }
+
+    /**
+     * How a node of an {@link ElasticsearchCluster} finds the others: the cluster's name, every node's transport
+     * address, and the node names that form the cluster (given to the first node only, empty for the others).
+     */
+    record Membership(String clusterName, List<String> seedHosts, List<String> initialMasterNodes) {
+    }
+
+    /** Starts a node on these ports: of its own ({@code membership} null) or as a member of a cluster. */
+    static ElasticsearchNode start(Options options, int httpPort, int transportPort, Membership membership) {
         try {
-            return new Launcher(options).launch();
+            return new Launcher(options, httpPort, transportPort, membership).launch();
         } catch (IOException e) {
             throw new UncheckedIOException("could not start Elasticsearch node '" + options.name() + "'", e);
         } catch (InterruptedException e) {
@@ -147,9 +160,14 @@ public final class ElasticsearchNode implements AutoCloseable {
     }
 
     private ElasticsearchClient client(Optional<String> authorization) {
+        return client(List.of(url()), options, authorization);
+    }
+
+    /** A client for the nodes at {@code urls} (the low-level client spreads requests over them and fails over). */
+    static ElasticsearchClient client(List<String> urls, Options options, Optional<String> authorization) {
         List<Header> headers = new ArrayList<>();
         authorization.ifPresent(value -> headers.add(new BasicHeader("Authorization", value)));
-        RestClient rest = RestClient.builder(HttpHost.create(url()))
+        RestClient rest = RestClient.builder(urls.stream().map(HttpHost::create).toArray(HttpHost[]::new))
                 .setDefaultHeaders(headers.toArray(new Header[0]))
                 // Two cores shared by several test JVMs make a cold node slow: no client gives up before a test does.
                 .setRequestConfigCallback(config -> config.setSocketTimeout(120_000))
@@ -159,9 +177,35 @@ public final class ElasticsearchNode implements AutoCloseable {
         return new ElasticsearchClient(new RestClientTransport(rest, new JacksonJsonpMapper()));
     }
 
+    Options options() {
+        return options;
+    }
+
+    /** The node's name ({@code node.name}). */
+    public String name() {
+        return process.name();
+    }
+
     /** The node's server process, if it is running. */
     public Optional<ProcessHandle> process() {
         return process.process();
+    }
+
+    /** SIGKILL to the server, as a crash would; returns once it is gone. {@link #restart()} brings it back. */
+    public void kill() {
+        process().ifPresent(server -> {
+            server.destroyForcibly();
+            try {
+                server.onExit().get(60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new IllegalStateException("Elasticsearch node '" + options.name() + "' did not die within"
+                        + " 60 s of SIGKILL", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while killing Elasticsearch", e);
+            }
+            log("killed Elasticsearch node '" + name() + "' (SIGKILL)");
+        });
     }
 
     /**
@@ -201,19 +245,23 @@ public final class ElasticsearchNode implements AutoCloseable {
     /** Configures the shared {@link ElasticsearchProcess} for a test node: free ports, security and TLS as asked. */
     private static final class Launcher {
         private final Options options;
+        private final int httpPort;
+        private final int transportPort;
+        private final Membership membership;
 
-        Launcher(Options options) {
+        Launcher(Options options, int httpPort, int transportPort, Membership membership) {
             this.options = options;
+            this.httpPort = httpPort;
+            this.transportPort = transportPort;
+            this.membership = membership;
         }
 
         ElasticsearchNode launch() throws IOException, InterruptedException {
             Path base = Distribution.base();
-            int httpPort = FreePorts.pick();
-            int transportPort = FreePorts.pick();
             ElasticsearchProcess.Builder builder = ElasticsearchProcess.builder(Distribution.zip(), base,
                             base.resolve("nodes").resolve(options.name() + "-" + httpPort))
                     .name(options.name())
-                    .clusterName("logpipe-test")
+                    .clusterName(membership == null ? "logpipe-test" : membership.clusterName())
                     .ports(httpPort, transportPort)
                     .heap("512m")
                     .scheme(options.httpTls() == null ? "http" : "https")
@@ -229,6 +277,9 @@ public final class ElasticsearchNode implements AutoCloseable {
                         }
                         authorization(options).ifPresent(value -> connection.setRequestProperty("Authorization", value));
                     });
+            if (membership != null) {
+                builder.discovery(membership.seedHosts(), membership.initialMasterNodes());
+            }
             if (options.securityEnabled()) {
                 if (options.httpTls() != null) {
                     builder.setting("xpack.security.http.ssl.enabled=true")

@@ -19,4 +19,13 @@ public final class FreePorts {
             throw new UncheckedIOException("no free loopback port", e);
         }
     }
+
+    /** {@code count} different ports, each free on 127.0.0.1 a moment ago (for a cluster's nodes, all known up front). */
+    public static int[] pick(int count) {
+        java.util.Set<Integer> ports = new java.util.LinkedHashSet<>();
+        while (ports.size() < count) {
+            ports.add(pick());
+        }
+        return ports.stream().mapToInt(Integer::intValue).toArray();
+    }
 }

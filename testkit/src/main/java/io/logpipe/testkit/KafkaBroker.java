@@ -28,7 +28,9 @@ import org.apache.kafka.clients.admin.NewTopic;
  * pom's default) or {@code kafka}, so the same tests prove the shipper and the indexer against both.
  *
  * <p>The shipper and the indexer may depend only on the Kafka protocol; these tests prove it. Brokers stop with the
- * test JVM (shutdown hook, and a watchdog for kill -9).
+ * test JVM (shutdown hook, and a watchdog for kill -9). A fault test can {@link #kill()} one with SIGKILL and
+ * {@link #restart()} it on the same data; {@link KafkaCluster} runs several Apache Kafka nodes, each one of these,
+ * as one cluster.
  */
 public final class KafkaBroker implements AutoCloseable {
     /** Which broker {@link #shared()} starts: {@code queue} or {@code kafka}. */
@@ -36,7 +38,7 @@ public final class KafkaBroker implements AutoCloseable {
     private static final String QUEUE_MAIN = "io.logpipe.queue.QueueServer";
     private static final String CLASSPATH_RESOURCE = "kafka-broker.classpath";
     private static final Duration START_TIMEOUT = Duration.ofMinutes(2);
-    private static final List<KafkaBroker> RUNNING = new CopyOnWriteArrayList<>();
+    private static final CopyOnWriteArrayList<KafkaBroker> RUNNING = new CopyOnWriteArrayList<>();
     private static KafkaBroker shared;
 
     static {
@@ -107,21 +109,24 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     private final Kind kind;
+    private final int nodeId;
     private final int port;
     private final Map<String, Integer> listenerPorts;
     private final Path dir;
-    private final Process process;
-    private final Process watchdog;
+    private final List<String> command;
+    private volatile Process process;
+    private volatile Process watchdog;
     private volatile boolean stopped;
+    private volatile long started;
 
-    private KafkaBroker(Kind kind, int port, Map<String, Integer> listenerPorts, Path dir, Process process,
-            Process watchdog) {
+    private KafkaBroker(Kind kind, int nodeId, int port, Map<String, Integer> listenerPorts, Path dir,
+            List<String> command) {
         this.kind = kind;
+        this.nodeId = nodeId;
         this.port = port;
         this.listenerPorts = Map.copyOf(listenerPorts);
         this.dir = dir;
-        this.process = process;
-        this.watchdog = watchdog;
+        this.command = List.copyOf(command);
     }
 
     /** The broker shared by every test of this JVM, of the kind {@value #KIND_PROPERTY} names; started on first use. */
@@ -156,6 +161,59 @@ public final class KafkaBroker implements AutoCloseable {
 
     public Kind kind() {
         return kind;
+    }
+
+    /** The broker's {@code node.id} (1 for a broker of its own; 1 to N in a {@link KafkaCluster}). */
+    public int nodeId() {
+        return nodeId;
+    }
+
+    /** The broker's process while it runs (a fault test kills it with {@link #kill()}). */
+    public java.util.Optional<ProcessHandle> process() {
+        Process p = process;
+        return p != null && p.isAlive() ? java.util.Optional.of(p.toHandle()) : java.util.Optional.empty();
+    }
+
+    /** SIGKILL, as a crash would: no controlled shutdown, nothing flushed. Returns once the process is gone. */
+    public synchronized void kill() {
+        Process p = process;
+        if (p == null) {
+            return;
+        }
+        p.destroyForcibly();
+        try {
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                throw new IllegalStateException(name(kind) + " on port " + port + " did not die within 60 s of SIGKILL");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while killing " + name(kind), e);
+        }
+        watchdog.destroy();
+        ElasticsearchNode.log("killed " + name(kind) + " node " + nodeId + " on port " + port + " (SIGKILL)");
+    }
+
+    /**
+     * Starts the broker again after {@link #kill()} (or a crash): the same command, ports and data, nothing
+     * formatted again, the log appended to; returns once it answers (in a cluster: once it is back in the
+     * cluster's metadata, see {@link KafkaCluster#restart}).
+     */
+    public synchronized void restart() {
+        if (stopped) {
+            throw new IllegalStateException(name(kind) + " on port " + port + " was closed");
+        }
+        if (process().isPresent()) {
+            throw new IllegalStateException(name(kind) + " on port " + port + " is still running");
+        }
+        try {
+            spawn(true);
+            awaitReady();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not restart " + name(kind) + " on port " + port, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while restarting " + name(kind), e);
+        }
     }
 
     /** e.g. {@code 127.0.0.1:39092} */
@@ -204,6 +262,10 @@ public final class KafkaBroker implements AutoCloseable {
         }
         stopped = true;
         RUNNING.remove(this);
+        Process process = this.process;
+        if (process == null) {
+            return;
+        }
         process.destroy();
         try {
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
@@ -217,13 +279,32 @@ public final class KafkaBroker implements AutoCloseable {
         ElasticsearchNode.log("stopped " + name(kind) + " on port " + port);
     }
 
-    private static String name(Kind kind) {
+    static String name(Kind kind) {
         return kind == Kind.QUEUE ? "the bundled queue" : "Apache Kafka";
     }
 
     private static KafkaBroker launch(Options options) throws IOException, InterruptedException {
-        Kind kind = options.kind;
         int port = FreePorts.pick();
+        int controllerPort = options.kind == Kind.KAFKA ? FreePorts.pick() : 0;
+        KafkaBroker broker = prepare(options, 1, port, controllerPort, "1@127.0.0.1:" + controllerPort, clusterId());
+        broker.spawn(false);
+        try {
+            broker.awaitReady();
+        } catch (IOException | RuntimeException e) {
+            broker.close();
+            throw e;
+        }
+        return broker;
+    }
+
+    /**
+     * Writes the server.properties of node {@code nodeId} and, for Apache Kafka, formats its storage with
+     * {@code clusterId} ({@code voters} is its controller.quorum.voters); does not start it. {@link KafkaCluster}
+     * prepares each of its nodes this way, so a single broker and a cluster's nodes are configured alike.
+     */
+    static KafkaBroker prepare(Options options, int nodeId, int port, int controllerPort, String voters,
+            String clusterId) throws IOException, InterruptedException {
+        Kind kind = options.kind;
         Map<String, Integer> listenerPorts = new java.util.LinkedHashMap<>();
         StringBuilder extraListeners = new StringBuilder();
         StringBuilder extraAdvertised = new StringBuilder();
@@ -241,7 +322,7 @@ public final class KafkaBroker implements AutoCloseable {
         Path config = dir.resolve("server.properties");
         Properties settings = new Properties();
         settings.putAll(Map.of(
-                "node.id", "1",
+                "node.id", Integer.toString(nodeId),
                 "advertised.listeners", "PLAINTEXT://127.0.0.1:" + port + extraAdvertised,
                 "log.dirs", dir.resolve("data").toString(),
                 "num.partitions", "1",
@@ -251,10 +332,9 @@ public final class KafkaBroker implements AutoCloseable {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command;
         if (kind == Kind.KAFKA) {
-            int controllerPort = FreePorts.pick();
             settings.putAll(Map.ofEntries(
                     Map.entry("process.roles", "broker,controller"),
-                    Map.entry("controller.quorum.voters", "1@127.0.0.1:" + controllerPort),
+                    Map.entry("controller.quorum.voters", voters),
                     Map.entry("listeners", "PLAINTEXT://127.0.0.1:" + port + extraListeners
                             + ",CONTROLLER://127.0.0.1:" + controllerPort),
                     Map.entry("controller.listener.names", "CONTROLLER"),
@@ -271,7 +351,7 @@ public final class KafkaBroker implements AutoCloseable {
             store(settings, config);
             String classpath = kafkaClasspath();
             Processes.run(List.of(java, "-Xmx256m", "-cp", classpath, "kafka.tools.StorageTool", "format",
-                    "--cluster-id=" + clusterId(), "-c", config.toString()), Duration.ofMinutes(1));
+                    "--cluster-id=" + clusterId, "-c", config.toString()), Duration.ofMinutes(1));
             command = List.of(java, "-Xms128m", "-Xmx512m", "-XX:+UseG1GC", "-cp", classpath, "kafka.Kafka",
                     config.toString());
         } else {
@@ -290,25 +370,22 @@ public final class KafkaBroker implements AutoCloseable {
             command = List.of(java, "-Xms64m", "-Xmx256m", "-cp", System.getProperty("java.class.path"), QUEUE_MAIN,
                     config.toString());
         }
+        return new KafkaBroker(kind, nodeId, port, listenerPorts, dir, command);
+    }
+
+    /** Starts the prepared process (output to {@code broker.log}, appended to on a restart) under a watchdog. */
+    synchronized void spawn(boolean again) throws IOException {
         Path log = dir.resolve("broker.log");
-        ElasticsearchNode.log("starting " + name(kind) + " on 127.0.0.1:" + port + " (data and log in " + dir + ")");
-        long started = System.nanoTime();
-        Process process = new ProcessBuilder(command)
+        ElasticsearchNode.log((again ? "restarting " : "starting ") + name(kind) + (nodeId == 1 ? "" : " node " + nodeId)
+                + " on 127.0.0.1:" + port + " (data and log in " + dir + ")");
+        started = System.nanoTime();
+        process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
+                .redirectOutput(again ? ProcessBuilder.Redirect.appendTo(log.toFile())
+                        : ProcessBuilder.Redirect.to(log.toFile()))
                 .start();
-        Process watchdog = Watchdog.guard(process.pid());
-        KafkaBroker broker = new KafkaBroker(kind, port, listenerPorts, dir, process, watchdog);
-        RUNNING.add(broker);
-        try {
-            broker.awaitReady(log);
-        } catch (IOException | RuntimeException e) {
-            broker.close();
-            throw e;
-        }
-        ElasticsearchNode.log(name(kind) + " is up at " + broker.bootstrapServers() + " after "
-                + Duration.ofNanos(System.nanoTime() - started).toSeconds() + " s");
-        return broker;
+        watchdog = Watchdog.guard(process.pid());
+        RUNNING.addIfAbsent(this);
     }
 
     private static void store(Properties settings, Path file) throws IOException {
@@ -317,18 +394,24 @@ public final class KafkaBroker implements AutoCloseable {
         }
     }
 
-    private void awaitReady(Path log) throws IOException, InterruptedException {
+    /** Returns once the broker answers a metadata request on its PLAINTEXT listener. */
+    void awaitReady() throws IOException, InterruptedException {
+        Path log = dir.resolve("broker.log");
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         try (Admin admin = admin()) {
             while (System.nanoTime() < deadline) {
-                if (!process.isAlive()) {
-                    throw new IOException(name(kind) + " exited during start-up (exit " + process.exitValue() + "); see " + log);
+                Process p = process;
+                if (!p.isAlive()) {
+                    throw new IOException(name(kind) + " exited during start-up (exit " + p.exitValue() + "); see " + log);
                 }
                 try {
                     admin.describeCluster().nodes().get(5, TimeUnit.SECONDS);
+                    ElasticsearchNode.log(name(kind) + (nodeId == 1 ? "" : " node " + nodeId) + " is up at "
+                            + bootstrapServers() + " after " + Duration.ofNanos(System.nanoTime() - started).toSeconds()
+                            + " s");
                     return;
                 } catch (ExecutionException | java.util.concurrent.TimeoutException notYet) {
-                    Thread.sleep(200);
+                    Thread.sleep(200); // polling interval of the readiness check above
                 }
             }
         }
@@ -349,7 +432,7 @@ public final class KafkaBroker implements AutoCloseable {
      * A KRaft cluster id: 16 random bytes, base64url without padding, as kafka-storage random-uuid prints. It may
      * start with '-', hence {@code --cluster-id=ID} in one argument above.
      */
-    private static String clusterId() {
+    static String clusterId() {
         byte[] bytes = new byte[16];
         new SecureRandom().nextBytes(bytes);
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);

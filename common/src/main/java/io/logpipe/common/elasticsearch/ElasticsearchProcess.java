@@ -60,6 +60,8 @@ public final class ElasticsearchProcess implements AutoCloseable {
         private String scheme = "http";
         private Duration startTimeout = Duration.ofMinutes(3);
         private final List<String> settings = new ArrayList<>();
+        private List<String> seedHosts = List.of();
+        private List<String> initialMasterNodes = List.of();
         private ElasticsearchDistribution.Preparation preparation;
         private final List<ConfigStep> configSteps = new ArrayList<>();
         private Consumer<HttpURLConnection> healthRequest = connection -> { };
@@ -99,6 +101,21 @@ public final class ElasticsearchProcess implements AutoCloseable {
         /** One more {@code key=value} node setting, passed as {@code -E}. */
         public Builder setting(String keyEqualsValue) {
             settings.add(keyEqualsValue);
+            return this;
+        }
+
+        /**
+         * A node of a cluster instead of a single node: it finds the others at {@code seedHosts} (transport
+         * addresses, {@code discovery.seed_hosts}); {@code initialMasterNodes} (node names,
+         * {@code cluster.initial_master_nodes}) is given to the node that forms the cluster and left empty for the
+         * nodes that join it.
+         */
+        public Builder discovery(List<String> seedHosts, List<String> initialMasterNodes) {
+            if (seedHosts.isEmpty()) {
+                throw new IllegalArgumentException("a cluster node needs at least one seed host");
+            }
+            this.seedHosts = List.copyOf(seedHosts);
+            this.initialMasterNodes = List.copyOf(initialMasterNodes);
             return this;
         }
 
@@ -223,12 +240,19 @@ public final class ElasticsearchProcess implements AutoCloseable {
         List<String> settings = new ArrayList<>(List.of(
                 "cluster.name=" + spec.clusterName,
                 "node.name=" + spec.name,
-                "discovery.type=single-node",
                 "network.host=127.0.0.1",
                 "http.port=" + spec.httpPort,
                 "transport.port=" + spec.transportPort,
                 "path.data=" + spec.nodeDir.resolve("data"),
                 "path.logs=" + spec.nodeDir.resolve("logs")));
+        if (spec.seedHosts.isEmpty()) {
+            settings.add("discovery.type=single-node");
+        } else {
+            settings.add("discovery.seed_hosts=" + String.join(",", spec.seedHosts));
+            if (!spec.initialMasterNodes.isEmpty()) {
+                settings.add("cluster.initial_master_nodes=" + String.join(",", spec.initialMasterNodes));
+            }
+        }
         settings.addAll(spec.settings);
         if (spec.settings.stream().noneMatch(s -> s.startsWith("xpack.security.enabled="))) {
             settings.add("xpack.security.enabled=false");
