@@ -30,15 +30,23 @@ class ExactlyOnceThroughKillsTest {
         assertEquals(r.lines(), r.distinct());
         assertEquals(r.lines(), r.documents(), "no line twice");
 
+        // Bad input reaches Elasticsearch, each line whole or cut where it should be, and the flow goes on (no gap).
         Map<?, ?> invalid = r.scan().special.get(SequencedLog.INVALID_UTF8);
-        assertTrue(String.valueOf(invalid.get("message")).contains("\uFFFD"), "invalid UTF-8 arrives, replaced");
+        assertEquals(SequencedLog.expectedMessage(SequencedLog.INVALID_UTF8, FaultRun.MAX_BYTES), invalid.get("message"),
+                "invalid UTF-8 arrives, each malformed sequence replaced by U+FFFD");
+        assertEquals(null, invalid.get("log"), "and is not flagged");
         Map<?, ?> oversized = r.scan().special.get(SequencedLog.OVERSIZED);
-        assertTrue(String.valueOf(oversized.get("message")).length() <= 65_536, "cut at max_bytes");
-        assertTrue(String.valueOf(oversized.get("log")).contains("truncated"), "and flagged: " + oversized.get("log"));
+        assertEquals(SequencedLog.expectedMessage(SequencedLog.OVERSIZED, FaultRun.MAX_BYTES), oversized.get("message"),
+                "the 10 MB line arrives cut at max_bytes");
+        assertEquals(Map.of("flags", List.of("truncated")), oversized.get("log"), "and flagged truncated");
         Map<?, ?> afterNuls = r.scan().special.get(SequencedLog.AFTER_NULS);
-        assertTrue(String.valueOf(afterNuls.get("message")).startsWith("\u0000"), "the NUL region is kept");
+        assertEquals(SequencedLog.expectedMessage(SequencedLog.AFTER_NULS, FaultRun.MAX_BYTES), afterNuls.get("message"),
+                "the NUL-filled region is kept, with the line after it");
 
+        // The mapping conflict: dead-lettered and counted, the other JSON lines indexed.
         assertEquals(FaultRun.JSON_LINES - 1, r.jsonDocuments(), "JSON lines indexed but the conflicting one");
+        assertEquals(1, r.deadLettersCounted(), "the indexer's monitoring API counts the one dead letter");
+        assertEquals(1, r.outputFailures(), "the elasticsearch output counts it as a failure");
         assertTrue(!r.deadLetters().isEmpty(), "the conflicting one went to the dead-letter queue");
         for (String entry : r.deadLetters()) {
             assertTrue(entry.contains("\"json_n\":" + FaultRun.CONFLICTING_JSON) && entry.contains("not a number"),

@@ -1,9 +1,19 @@
 package io.logpipe.appliance.e2e;
 
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.logpipe.testkit.ElasticsearchCluster;
 import io.logpipe.testkit.ElasticsearchNode;
 import io.logpipe.testkit.FreePorts;
+import io.logpipe.testkit.KafkaBroker;
+import io.logpipe.testkit.KafkaCluster;
+import io.logpipe.testkit.Wait;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,7 +23,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
@@ -21,22 +30,46 @@ import java.util.function.LongSupplier;
  * {@code bin/shipper} from this checkout, and an Elasticsearch node of its own. Numbered lines are appended to a log
  * at a steady rate (rotated by rename, once by copytruncate, with bad input among them) while each part in turn is
  * killed with SIGKILL and started again; then every part is stopped and what Elasticsearch holds is read back.
- * Used by the CI fault test (small) and by {@code bench/e2e} (large, with a latency probe).
+ * Used by the CI fault test (small) and by {@code bench/e2e} (large, with a latency probe). Scaled out (see
+ * {@link Plan}), an Apache Kafka cluster takes the queue's place and one of its brokers is killed, and Elasticsearch
+ * is a cluster of which one node is killed.
  */
 final class FaultRun {
     /** JSON lines shipped decoded ({@code json.keys_under_root}); the one at {@link #CONFLICTING_JSON} has a text status. */
     static final int JSON_LINES = 10;
     static final int CONFLICTING_JSON = 7;
+    static final String TOPIC = "e2e";
+    /** The shipper's max_bytes for app.log. */
+    static final int MAX_BYTES = 65_536;
     private static final Duration CONDITION_TIMEOUT = Duration.ofMinutes(5);
 
-    /** How big a run is. */
-    record Plan(long minLines, int linesPerSecond, int killRounds, int rotateEvery, Duration probeFor) {
+    /**
+     * How big a run is, and against what: {@code kafkaBrokers} 0 is the bundled queue ({@code bin/queue-server}),
+     * N an Apache Kafka cluster of N brokers instead; {@code esNodes} is the size of the Elasticsearch cluster.
+     */
+    record Plan(long minLines, int linesPerSecond, int killRounds, int rotateEvery, Duration probeFor,
+                int kafkaBrokers, int esNodes) {
+        /** On one host as the appliance runs it: the bundled queue and one Elasticsearch node. */
+        Plan(long minLines, int linesPerSecond, int killRounds, int rotateEvery, Duration probeFor) {
+            this(minLines, linesPerSecond, killRounds, rotateEvery, probeFor, 0, 1);
+        }
+
+        Plan {
+            if (kafkaBrokers < 0 || esNodes < 1) {
+                throw new IllegalArgumentException("kafkaBrokers >= 0 and esNodes >= 1, not " + kafkaBrokers + " and "
+                        + esNodes);
+            }
+        }
     }
 
-    /** What a run found. */
-    record Result(long lines, Map<String, Integer> kills, long documents, long distinct, List<Long> missing,
-                  long jsonDocuments, List<String> deadLetters, IndexedLines.Scan scan, int rotations,
-                  int copyTruncations, long[] probeMillis) {
+    /**
+     * What a run found. {@code deadLettersCounted} and {@code outputFailures} are what the indexer's monitoring API
+     * said once the JSON lines had gone through (before any kill: its counters start again with the process).
+     */
+    record Result(long lines, Map<String, Integer> kills, List<String> killed, long documents, long distinct,
+                  List<Long> missing, long jsonDocuments, List<String> deadLetters, long deadLettersCounted,
+                  long outputFailures, IndexedLines.Scan scan, int rotations, int copyTruncations,
+                  long[] probeMillis, long[] probeInQueueMillis) {
         long lost() {
             return lines - distinct;
         }
@@ -80,59 +113,72 @@ final class FaultRun {
                 log(module + ".jar is missing: the launcher builds it first (mvn package)");
             }
         }
-        try (ElasticsearchNode es = ElasticsearchNode.start(ElasticsearchNode.Options.insecure("e2e"))) {
-            ElasticsearchClient client = es.client();
+        try (Search search = plan.esNodes() == 1 ? new OneNode() : new NodeCluster(plan.esNodes());
+             Brokers brokers = plan.kafkaBrokers() == 0 ? new BundledQueue(output) : new KafkaBrokers(plan.kafkaBrokers())) {
+            ElasticsearchClient client = search.client();
             IndexedLines indexed = new IndexedLines(client);
-            indexed.createTemplate();
-            int queuePort = FreePorts.pick();
-            Component queue = new Component("queue", repo.resolve("bin/queue-server"),
-                    List.of(queueConfig(queuePort).toString()), output, Map.of());
+            indexed.createTemplate(plan.esNodes() - 1);
+            int indexerHttpPort = FreePorts.pick();
             Component indexer = new Component("indexer", repo.resolve("bin/indexer"),
-                    List.of("-f", pipeline(queuePort, es.url()).toString(), "--path.data",
-                            work.resolve("indexer").toString(), "--http.port", Integer.toString(FreePorts.pick())),
+                    List.of("-f", pipeline(brokers.bootstrap(), search.urls()).toString(), "--path.data",
+                            work.resolve("indexer").toString(), "--http.port", Integer.toString(indexerHttpPort)),
                     output, Map.of());
             Component shipper = new Component("shipper", repo.resolve("bin/shipper"),
-                    List.of("-c", shipperConfig(queuePort, logs).toString(), "-e"), output, Map.of());
-            List<Component> components = List.of(queue, indexer, shipper);
+                    List.of("-c", shipperConfig(brokers.bootstrap(), logs).toString(), "-e"), output, Map.of());
+            List<Component> components = List.of(indexer, shipper);
             Map<String, Integer> kills = new java.util.LinkedHashMap<>();
+            List<String> killed = new ArrayList<>();
             try (SequencedLog app = new SequencedLog(logs, plan.rotateEvery());
                  Writer writer = new Writer(app, indexed)) {
                 writeJsonLines(logs.resolve("events.json"));
                 Files.createFile(logs.resolve("probe.log")); // harvested from the start, not found by a later scan
+                brokers.start();
                 for (Component c : components) {
                     c.start();
                 }
                 // Every part up and the whole way flowing before the numbered lines start: the kills then meet
                 // lines in flight, not a pipeline still starting.
                 await("the JSON lines through the whole pipeline", indexed::jsonLines, JSON_LINES - 1, null);
+                // The conflicting one is counted (read now: the indexer's counters start again when it is killed).
+                IndexerStats stats = new IndexerStats(indexerHttpPort);
+                Wait.until("the dead-lettered JSON line counted by the indexer's monitoring API",
+                        CONDITION_TIMEOUT, Duration.ofMillis(100), () -> stats.deadLetters() >= 1 && stats.outputFailures() >= 1);
+                long deadLettersCounted = stats.deadLetters();
+                long outputFailures = stats.outputFailures();
                 writer.start();
-                List<String> parts = List.of("shipper", "queue", "indexer", "elasticsearch");
+                List<String> parts = List.of("shipper", brokers.part(), "indexer", search.part());
                 int total = parts.size() * plan.killRounds();
                 for (int k = 0; k < total; k++) {
                     String part = parts.get(k % parts.size());
+                    int round = k / parts.size();
                     // spread over the run: the k-th kill once that share of the planned lines is searchable
                     long threshold = plan.minLines() * (k + 1) / (total + 1);
                     await("lines arriving before the " + part + " is killed", indexed::numberedLines, threshold,
                             writer);
                     log("SIGKILL " + part + " (" + app.written() + " lines written, " + indexed.numberedLines()
                             + " searchable)");
-                    if (part.equals("elasticsearch")) {
-                        ProcessHandle server = es.process().orElseThrow();
-                        server.destroyForcibly();
-                        server.onExit().get(60, TimeUnit.SECONDS);
-                        es.restart();
+                    String which;
+                    if (part.equals(search.part())) {
+                        which = search.killAndRestart(round);
+                    } else if (part.equals(brokers.part())) {
+                        which = brokers.killAndRestart(round);
                     } else {
-                        Component c = part.equals("shipper") ? shipper : part.equals("queue") ? queue : indexer;
+                        Component c = part.equals("shipper") ? shipper : indexer;
                         c.kill();
                         c.start();
+                        which = part;
                     }
+                    log("restarted " + which);
+                    killed.add(which);
                     kills.merge(part, 1, Integer::sum);
                 }
-                long[] probes = new long[0];
+                long[][] probes = {new long[0], new long[0]};
                 if (!plan.probeFor().isZero()) {
                     writer.keepWriting(); // the probe measures a pipeline under the planned rate
                     await("the pipeline caught up before the probe", indexed::numberedLines, app.written(), writer);
-                    probes = probe(logs.resolve("probe.log"), indexed, writer);
+                    try (QueueTail tail = new QueueTail(brokers.bootstrap())) {
+                        probes = probe(logs.resolve("probe.log"), indexed, writer, tail);
+                    }
                 }
                 writer.finish();
                 long lines = app.written();
@@ -142,16 +188,254 @@ final class FaultRun {
                 // Stopped the ordinary way, so nothing is still in flight: a late duplicate would show in the scan.
                 shipper.close();
                 indexer.close();
-                queue.close();
+                brokers.close();
                 IndexedLines.Scan scan = indexed.scan();
-                return new Result(lines, kills, scan.documents, scan.distinct(), scan.missing(lines),
-                        indexed.jsonLines(), deadLetters(), scan, app.rotations(), app.copyTruncations(), probes);
+                return new Result(lines, kills, killed, scan.documents, scan.distinct(), scan.missing(lines),
+                        indexed.jsonLines(), deadLetters(), deadLettersCounted, outputFailures, scan, app.rotations(),
+                        app.copyTruncations(), probes[0], probes[1]);
             } finally {
                 for (Component c : components) {
                     c.close();
                 }
                 client._transport().close();
             }
+        }
+    }
+
+    /** Where the shipper writes and the indexer reads; one part of it is killed in each round. */
+    private interface Brokers extends AutoCloseable {
+        String bootstrap();
+
+        /** The part's name in {@link Result#kills()}. */
+        String part();
+
+        void start() throws Exception;
+
+        /** SIGKILL to the broker (one of them), started again; returns once it is back, saying which it was. */
+        String killAndRestart(int round) throws Exception;
+
+        @Override
+        void close() throws Exception;
+    }
+
+    /** The bundled queue through {@code bin/queue-server}, as the appliance runs it. */
+    private final class BundledQueue implements Brokers {
+        private final int port = FreePorts.pick();
+        private final Component queue;
+
+        BundledQueue(Path output) throws IOException {
+            queue = new Component("queue", repo.resolve("bin/queue-server"), List.of(queueConfig(port).toString()),
+                    output, Map.of());
+        }
+
+        @Override
+        public String bootstrap() {
+            return "127.0.0.1:" + port;
+        }
+
+        @Override
+        public String part() {
+            return "queue";
+        }
+
+        @Override
+        public void start() throws IOException {
+            queue.start();
+        }
+
+        @Override
+        public String killAndRestart(int round) throws Exception {
+            queue.kill();
+            queue.start();
+            return "queue";
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            queue.close();
+        }
+    }
+
+    /**
+     * An Apache Kafka cluster instead of the queue: topic {@value #TOPIC} with replication factor N (3 partitions),
+     * {@code min.insync.replicas} 2, the shipper with {@code required_acks: -1}. Each kill takes the broker that
+     * leads partition 0 at that moment; it is back once every replica is in sync again.
+     */
+    private static final class KafkaBrokers implements Brokers {
+        private final int size;
+        private final KafkaCluster cluster;
+
+        KafkaBrokers(int size) {
+            this.size = size;
+            this.cluster = KafkaCluster.start(size);
+        }
+
+        @Override
+        public String bootstrap() {
+            return cluster.bootstrapServers();
+        }
+
+        @Override
+        public String part() {
+            return "kafka-broker";
+        }
+
+        @Override
+        public void start() {
+            cluster.createTopic(TOPIC, 3, size, Map.of("min.insync.replicas", Integer.toString(Math.min(2, size))));
+        }
+
+        @Override
+        public String killAndRestart(int round) {
+            int leader = cluster.leader(TOPIC, 0);
+            KafkaBroker broker = cluster.broker(leader);
+            broker.kill();
+            cluster.restart(broker, TOPIC, CONDITION_TIMEOUT);
+            return "kafka broker " + leader + " (leader of " + TOPIC + "-0)";
+        }
+
+        @Override
+        public void close() {
+            cluster.close();
+        }
+    }
+
+    /** Elasticsearch: one node, or a cluster; one node is killed in each round. */
+    private interface Search extends AutoCloseable {
+        List<String> urls();
+
+        ElasticsearchClient client();
+
+        /** The part's name in {@link Result#kills()}. */
+        String part();
+
+        /** SIGKILL to a node, started again on its data; returns once it is back, saying which it was. */
+        String killAndRestart(int round) throws Exception;
+
+        @Override
+        void close();
+    }
+
+    /** One node of its own, restarted on the same data after each kill. */
+    private static final class OneNode implements Search {
+        private final ElasticsearchNode es = ElasticsearchNode.start(ElasticsearchNode.Options.insecure("e2e"));
+
+        @Override
+        public List<String> urls() {
+            return List.of(es.url());
+        }
+
+        @Override
+        public ElasticsearchClient client() {
+            return es.client();
+        }
+
+        @Override
+        public String part() {
+            return "elasticsearch";
+        }
+
+        @Override
+        public String killAndRestart(int round) {
+            es.kill();
+            es.restart();
+            return "elasticsearch";
+        }
+
+        @Override
+        public void close() {
+            es.close();
+        }
+    }
+
+    /**
+     * A cluster of N nodes, the index with 1 replica. Even rounds kill a node that is not the elected master (the
+     * cluster stays up; a primary on it fails over to the replica), odd rounds the master (with two nodes the
+     * cluster then waits for it: its voting configuration is that one node).
+     */
+    private static final class NodeCluster implements Search {
+        private final ElasticsearchCluster cluster;
+
+        NodeCluster(int size) {
+            cluster = ElasticsearchCluster.start("e2e", size);
+        }
+
+        @Override
+        public List<String> urls() {
+            return cluster.urls();
+        }
+
+        @Override
+        public ElasticsearchClient client() {
+            return cluster.client();
+        }
+
+        @Override
+        public String part() {
+            return "elasticsearch-node";
+        }
+
+        @Override
+        public String killAndRestart(int round) throws IOException {
+            String master = cluster.master();
+            ElasticsearchNode victim = cluster.nodes().stream()
+                    .filter(n -> round % 2 == 0 ? !n.name().equals(master) : n.name().equals(master))
+                    .findFirst().orElseThrow();
+            String primaryOn = primaryHolder();
+            victim.kill();
+            cluster.restart(victim, CONDITION_TIMEOUT);
+            return "elasticsearch node " + victim.name() + " (" + (victim.name().equals(master) ? "" : "not ")
+                    + "the master; " + (victim.name().equals(primaryOn) ? "held" : "did not hold") + " the primary of "
+                    + IndexedLines.INDEX + ")";
+        }
+
+        private String primaryHolder() throws IOException {
+            ElasticsearchClient client = cluster.client();
+            try {
+                return client.cat().shards(s -> s.index(IndexedLines.INDEX)).valueBody().stream()
+                        .filter(r -> "p".equals(r.prirep())).map(r -> r.node()).findFirst().orElse("?");
+            } finally {
+                client._transport().close();
+            }
+        }
+
+        @Override
+        public void close() {
+            cluster.close();
+        }
+    }
+
+    /** The indexer's monitoring API ({@code GET /_node/stats/pipelines/main}). */
+    private static final class IndexerStats {
+        private final URI uri;
+        private final HttpClient http = HttpClient.newHttpClient();
+
+        IndexerStats(int port) {
+            uri = URI.create("http://127.0.0.1:" + port + "/_node/stats/pipelines/main");
+        }
+
+        private JsonNode pipeline() throws IOException, InterruptedException {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                throw new IOException(uri + " answered " + response.statusCode() + ": " + response.body());
+            }
+            return new ObjectMapper().readTree(response.body()).path("pipelines").path("main");
+        }
+
+        /** {@code dead_letter_queue.count}: entries written since the indexer started. */
+        long deadLetters() throws IOException, InterruptedException {
+            return pipeline().path("dead_letter_queue").path("count").asLong(-1);
+        }
+
+        /** The elasticsearch output's {@code failures}: events it could never deliver (dead-lettered). */
+        long outputFailures() throws IOException, InterruptedException {
+            for (JsonNode plugin : pipeline().path("plugins")) {
+                if ("elasticsearch".equals(plugin.path("name").asText())) {
+                    return plugin.path("failures").asLong(-1);
+                }
+            }
+            return -1;
         }
     }
 
@@ -246,23 +530,25 @@ final class FaultRun {
 
     /**
      * Appends a probe line every 100 ms for {@code probeFor} (while the numbered lines keep coming) and measures
-     * how long each took until Elasticsearch found it.
+     * how long each took until Elasticsearch found it, and until it was in the queue's topic (the shipper's share).
      */
-    private long[] probe(Path file, IndexedLines indexed, Writer writer) throws Exception {
+    private long[][] probe(Path file, IndexedLines indexed, Writer writer, QueueTail tail) throws Exception {
         List<Long> millis = new ArrayList<>();
+        Map<Integer, Long> appended = new java.util.HashMap<>();
         long end = System.nanoTime() + plan.probeFor().toNanos();
         for (int n = 0; System.nanoTime() < end; n++) {
             String text = "probe=" + n;
             long written = System.nanoTime();
             Files.writeString(file, text + "\n", StandardCharsets.US_ASCII, StandardOpenOption.CREATE,
                     StandardOpenOption.APPEND);
+            appended.put(n, written);
             long deadline = written + Duration.ofSeconds(30).toNanos();
             while (!indexed.searchable(text)) {
                 if (System.nanoTime() > deadline) {
                     throw new AssertionError(text + " not searchable within 30 s");
                 }
                 writer.check();
-                Thread.sleep(5);
+                Thread.sleep(5); // how often Elasticsearch is asked: the measurement's resolution
             }
             millis.add((System.nanoTime() - written) / 1_000_000);
             long next = written + 100_000_000L;
@@ -271,9 +557,88 @@ final class FaultRun {
                 Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
             }
         }
-        long[] out = millis.stream().mapToLong(Long::longValue).toArray();
+        List<Long> inQueue = new ArrayList<>();
+        appended.forEach((n, written) -> {
+            Long seen = tail.seen(n);
+            if (seen != null) {
+                inQueue.add((seen - written) / 1_000_000);
+            }
+        });
+        return new long[][] {sorted(millis), sorted(inQueue)};
+    }
+
+    private static long[] sorted(List<Long> values) {
+        long[] out = values.stream().mapToLong(Long::longValue).toArray();
         Arrays.sort(out);
         return out;
+    }
+
+    /**
+     * Reads the topic from its end on a thread of its own and notes when each probe line arrived in it: the
+     * shipper's share of append → searchable (file change seen, read, batched, produced and acknowledged).
+     */
+    private static final class QueueTail implements AutoCloseable {
+        private static final byte[] MARK = "probe=".getBytes(StandardCharsets.US_ASCII);
+        private final Map<Integer, Long> seen = new java.util.concurrent.ConcurrentHashMap<>();
+        private final org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer;
+        private final Thread thread;
+        private volatile boolean running = true;
+
+        QueueTail(String bootstrap) {
+            consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(Map.of(
+                    "bootstrap.servers", bootstrap,
+                    "key.deserializer", org.apache.kafka.common.serialization.ByteArrayDeserializer.class,
+                    "value.deserializer", org.apache.kafka.common.serialization.ByteArrayDeserializer.class));
+            List<org.apache.kafka.common.TopicPartition> partitions = consumer.partitionsFor(TOPIC).stream()
+                    .map(p -> new org.apache.kafka.common.TopicPartition(TOPIC, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position); // the end now, before the first probe line is appended
+            thread = new Thread(this::run, "e2e-queue-tail");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        private void run() {
+            while (running) {
+                for (var record : consumer.poll(Duration.ofMillis(100))) {
+                    long now = System.nanoTime();
+                    int n = probeNumber(record.value());
+                    if (n >= 0) {
+                        seen.putIfAbsent(n, now);
+                    }
+                }
+            }
+        }
+
+        private static int probeNumber(byte[] value) {
+            outer:
+            for (int i = 0; i + MARK.length <= value.length; i++) {
+                for (int k = 0; k < MARK.length; k++) {
+                    if (value[i + k] != MARK[k]) {
+                        continue outer;
+                    }
+                }
+                int n = 0;
+                int j = i + MARK.length;
+                while (j < value.length && value[j] >= '0' && value[j] <= '9') {
+                    n = n * 10 + (value[j++] - '0');
+                }
+                return j > i + MARK.length ? n : -1;
+            }
+            return -1;
+        }
+
+        Long seen(int n) {
+            return seen.get(n);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running = false;
+            thread.join(10_000);
+            consumer.close();
+        }
     }
 
     private Path queueConfig(int port) throws IOException {
@@ -289,11 +654,16 @@ final class FaultRun {
         return Files.write(work.resolve("server.properties"), lines);
     }
 
-    private Path pipeline(int queuePort, String elasticsearch) throws IOException {
+    /**
+     * The indexer's pipeline. {@code manage_template => false}: the test's own template is the one that applies
+     * (status a number, replicas for the cluster's size, Elasticsearch's default 1 s refresh), not the output's
+     * standard one (5 s refresh, as Logstash's).
+     */
+    private Path pipeline(String bootstrap, List<String> elasticsearch) throws IOException {
         return Files.writeString(work.resolve("e2e.conf"), """
                 input {
                   kafka {
-                    bootstrap_servers => "127.0.0.1:%d"
+                    bootstrap_servers => "%s"
                     topics => ["e2e"]
                     group_id => "e2e"
                     auto_offset_reset => "earliest"
@@ -303,21 +673,23 @@ final class FaultRun {
                 }
                 output {
                   elasticsearch {
-                    hosts => ["%s"]
+                    hosts => [%s]
                     index => "%s"
+                    manage_template => false
                     retry_initial_interval => 0.2
                     retry_max_interval => 2
                   }
                 }
-                """.formatted(queuePort, elasticsearch, IndexedLines.INDEX));
+                """.formatted(bootstrap, elasticsearch.stream().map(u -> "\"" + u + "\"")
+                        .collect(java.util.stream.Collectors.joining(", ")), IndexedLines.INDEX));
     }
 
-    private Path shipperConfig(int queuePort, Path logs) throws IOException {
+    private Path shipperConfig(String bootstrap, Path logs) throws IOException {
         return Files.writeString(work.resolve("shipper.yml"), """
                 filebeat.inputs:
                   - type: log
                     paths: ['%1$s/app.log*']
-                    max_bytes: 65536
+                    max_bytes: %4$d
                   - type: log
                     paths: ['%1$s/events.json']
                     json.keys_under_root: true
@@ -326,11 +698,12 @@ final class FaultRun {
                     paths: ['%1$s/probe.log']
                 path.data: '%2$s'
                 output.kafka:
-                  hosts: ['127.0.0.1:%3$d']
+                  hosts: [%3$s]
                   topic: e2e
                   required_acks: -1
                   compression: lz4
-                """.formatted(logs, work.resolve("shipper"), queuePort));
+                """.formatted(logs, work.resolve("shipper"), java.util.Arrays.stream(bootstrap.split(","))
+                        .map(h -> "'" + h + "'").collect(java.util.stream.Collectors.joining(", ")), MAX_BYTES));
     }
 
     private static void writeJsonLines(Path file) throws IOException {

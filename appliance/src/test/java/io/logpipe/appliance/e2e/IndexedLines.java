@@ -20,10 +20,13 @@ final class IndexedLines {
         this.client = client;
     }
 
-    /** Mappings a user would have: {@code status} is a number, so a line giving it as text is a mapping conflict. */
-    void createTemplate() throws IOException {
+    /**
+     * Mappings a user would have: {@code status} is a number, so a line giving it as text is a mapping conflict.
+     * {@code replicas} copies of the one shard besides the primary; the refresh is Elasticsearch's default (1 s).
+     */
+    void createTemplate(int replicas) throws IOException {
         client.indices().putIndexTemplate(t -> t.name("e2e").indexPatterns("e2e-*").template(tt -> tt
-                .settings(s -> s.numberOfReplicas("0"))
+                .settings(s -> s.numberOfShards("1").numberOfReplicas(Integer.toString(replicas)))
                 .mappings(m -> m.withJson(new StringReader(
                         "{\"properties\":{\"status\":{\"type\":\"long\"},\"json_n\":{\"type\":\"long\"},\"kind\":{\"type\":\"keyword\"}}}")))));
     }
@@ -39,7 +42,7 @@ final class IndexedLines {
 
     /** Whether the probe line {@code text} is searchable. */
     boolean searchable(String text) {
-        return count("{\"match_phrase\":{\"message\":\"" + text + "\"}}") > 0; // message is text only (no .keyword) under the indexer's index template
+        return count("{\"match_phrase\":{\"message\":\"" + text + "\"}}") > 0;
     }
 
     private long count(String query) {

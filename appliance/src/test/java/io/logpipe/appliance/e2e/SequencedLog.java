@@ -22,7 +22,8 @@ import java.util.regex.Pattern;
 final class SequencedLog implements AutoCloseable {
     static final long INVALID_UTF8 = 101;
     static final long OVERSIZED = 202;
-    static final int OVERSIZED_BYTES = 300_000;
+    /** 10 MB, far over the fault test's max_bytes (64 KB): the shipper ships the first 64 KB, flagged truncated. */
+    static final int OVERSIZED_BYTES = 10 << 20;
     static final long AFTER_NULS = 303;
     static final int NUL_BYTES = 4096;
     private static final Pattern SEQUENCE = Pattern.compile("seq=(\\d{8})");
@@ -72,7 +73,10 @@ final class SequencedLog implements AutoCloseable {
             long seq = next++;
             if (seq == INVALID_UTF8 || seq == OVERSIZED || seq == AFTER_NULS) {
                 flush(text);
-                out.write(ByteBuffer.wrap(special(seq)));
+                ByteBuffer b = ByteBuffer.wrap(special(seq));
+                while (b.hasRemaining()) {
+                    out.write(b);
+                }
             } else {
                 text.append(line(seq)).append('\n');
             }
@@ -86,6 +90,21 @@ final class SequencedLog implements AutoCloseable {
 
     static String line(long seq) {
         return String.format("seq=%08d an ordinary line of the application log, nothing special about it", seq);
+    }
+
+    /** The text of a bad line as Elasticsearch should hold it, given the shipper's {@code max_bytes}. */
+    static String expectedMessage(long seq, int maxBytes) {
+        String head = String.format("seq=%08d ", seq);
+        if (seq == INVALID_UTF8) {
+            return head + "not valid UTF-8: \uFFFD\uFFFD\uFFFD("; // each malformed sequence replaced, as Filebeat does
+        }
+        if (seq == OVERSIZED) {
+            return (head + "x".repeat(OVERSIZED_BYTES)).substring(0, maxBytes);
+        }
+        if (seq == AFTER_NULS) {
+            return "\u0000".repeat(NUL_BYTES) + head + "the first line after a NUL-filled region";
+        }
+        throw new IllegalArgumentException(seq + " is not a bad line");
     }
 
     private static byte[] special(long seq) {
