@@ -430,7 +430,7 @@ final class FaultRun {
 
         /** The elasticsearch output's {@code failures}: events it could never deliver (dead-lettered). */
         long outputFailures() throws IOException, InterruptedException {
-            for (JsonNode plugin : pipeline().path("plugins")) {
+            for (JsonNode plugin : pipeline().path("plugins").path("outputs")) {
                 if ("elasticsearch".equals(plugin.path("name").asText())) {
                     return plugin.path("failures").asLong(-1);
                 }
