@@ -15,6 +15,10 @@ import java.util.Properties;
  * state snapshots and {@code producer-ids}. Kept in {@code log-format.properties}, a properties file with one key,
  * {@code version}; a log dir without it was written before the file existed and is version 1.
  *
+ * <p>Each segment's {@code .txnindex} ({@link TransactionIndex}) and {@code .txnsnapshot}
+ * ({@link TransactionSnapshot}) came later and carry their own versions; a version 1 dir without them is read as
+ * is, the files being built from the segments' batch headers at the first start that misses them.
+ *
  * <p>The records inside a segment are Kafka record batches and carry their own format, the batch's magic byte (2
  * here, as clients produce it); a new magic comes with a new Kafka protocol, not with this version. The offsets
  * store, ACLs and SCRAM credentials in the first log dir carry their own versions.

@@ -13,7 +13,9 @@ import org.apache.kafka.common.InvalidRecordException;
 
 /**
  * One segment of a partition: {@code <base offset>.log} holding v2 record batches exactly as producers sent them
- * (with the broker's offsets written in), plus its {@code .index} and {@code .timeindex}.
+ * (with the broker's offsets written in), plus its {@code .index} and {@code .timeindex}, its {@code .txnindex}
+ * (the transactions aborted in it, {@link TransactionIndex}) and, for a segment the log rolled to, its
+ * {@code .txnsnapshot} (the transaction state where it begins, {@link TransactionSnapshot}).
  */
 public final class LogSegment implements AutoCloseable {
     /**
@@ -26,6 +28,10 @@ public final class LogSegment implements AutoCloseable {
     private final FileRecords log;
     private final OffsetIndex offsetIndex;
     private final TimeIndex timeIndex;
+    private final TransactionIndex transactionIndex;
+    private volatile Path snapshotFile;
+    /** A snapshot written and not fsynced yet; guarded by this. */
+    private boolean snapshotUnsynced;
     private final int indexIntervalBytes;
     private int bytesSinceLastIndexEntry;
     private volatile long maxTimestampSoFar = RecordBatch.NO_TIMESTAMP;
@@ -33,11 +39,13 @@ public final class LogSegment implements AutoCloseable {
     private long rollingBasedTimestamp = RecordBatch.NO_TIMESTAMP;
 
     private LogSegment(long baseOffset, FileRecords log, OffsetIndex offsetIndex, TimeIndex timeIndex,
-                       int indexIntervalBytes) {
+                       TransactionIndex transactionIndex, Path snapshotFile, int indexIntervalBytes) {
         this.baseOffset = baseOffset;
         this.log = log;
         this.offsetIndex = offsetIndex;
         this.timeIndex = timeIndex;
+        this.transactionIndex = transactionIndex;
+        this.snapshotFile = snapshotFile;
         this.indexIntervalBytes = indexIntervalBytes;
     }
 
@@ -45,10 +53,15 @@ public final class LogSegment implements AutoCloseable {
     public static LogSegment open(Path dir, long baseOffset, int indexIntervalBytes, int maxIndexSize)
             throws IOException {
         Path logFile = dir.resolve(fileName(baseOffset, ".log"));
-        FileRecords records = FileRecords.open(logFile.toFile(), Files.exists(logFile), 0, false);
+        boolean existed = Files.exists(logFile);
+        FileRecords records = FileRecords.open(logFile.toFile(), existed, 0, false);
         OffsetIndex index = new OffsetIndex(dir.resolve(fileName(baseOffset, ".index")), baseOffset, maxIndexSize);
         TimeIndex times = new TimeIndex(dir.resolve(fileName(baseOffset, ".timeindex")), baseOffset, maxIndexSize);
-        LogSegment segment = new LogSegment(baseOffset, records, index, times, indexIntervalBytes);
+        Path txnFile = dir.resolve(fileName(baseOffset, TransactionIndex.SUFFIX));
+        // a new segment's index exists from the start, so a missing one means "never built" (an older release)
+        TransactionIndex aborted = existed ? TransactionIndex.open(txnFile) : TransactionIndex.create(txnFile);
+        LogSegment segment = new LogSegment(baseOffset, records, index, times, aborted,
+                dir.resolve(fileName(baseOffset, TransactionSnapshot.SUFFIX)), indexIntervalBytes);
         if (times.entries() > 0) {
             segment.maxTimestampSoFar = times.lastTimestamp();
             segment.offsetOfMaxTimestampSoFar = times.lastOffset();
@@ -79,6 +92,48 @@ public final class LogSegment implements AutoCloseable {
 
     public TimeIndex timeIndex() {
         return timeIndex;
+    }
+
+    public TransactionIndex transactionIndex() {
+        return transactionIndex;
+    }
+
+    /** Writes the transaction state where this segment begins (see {@link TransactionSnapshot}); no fsync yet. */
+    synchronized void writeTransactionSnapshot(TransactionSnapshot.State state) throws IOException {
+        TransactionSnapshot.write(snapshotFile, baseOffset, state);
+        snapshotUnsynced = true;
+    }
+
+    /** The transaction state where this segment begins, or null when it has no whole snapshot. */
+    TransactionSnapshot.State readTransactionSnapshot() throws IOException {
+        return TransactionSnapshot.read(snapshotFile, baseOffset);
+    }
+
+    /**
+     * Appends a transaction marker batch and, for an ABORT that ends a transaction with data here, its
+     * {@code .txnindex} entry: the entry first, so a failed entry write leaves the log as it was, and a failed log
+     * write takes the entry back off. Should that too fail, the segment is torn (recovery cuts the index back to the
+     * log).
+     */
+    public void appendMarker(MemoryRecords marker, TransactionIndex.Entry aborted) throws IOException {
+        if (aborted != null) {
+            transactionIndex.append(aborted);
+        }
+        try {
+            append(marker, 1);
+        } catch (IOException | RuntimeException e) {
+            if (aborted != null) {
+                try {
+                    transactionIndex.truncateTo(aborted.lastOffset());
+                } catch (IOException undo) {
+                    IOException failed = new IOException("could not take the aborted-transaction entry at offset "
+                            + aborted.lastOffset() + " back off " + transactionIndex.file() + " after a failed write ("
+                            + e + "): " + undo, undo);
+                    throw new TornSegmentException(failed);
+                }
+            }
+            throw e;
+        }
     }
 
     public long maxTimestampSoFar() {
@@ -227,6 +282,8 @@ public final class LogSegment implements AutoCloseable {
         if (truncated > 0) {
             log.truncateTo(validBytes);
         }
+        // entries of ABORT markers that did not make it into the log
+        transactionIndex.truncateTo(expectedNext);
         return truncated;
     }
 
@@ -300,6 +357,20 @@ public final class LogSegment implements AutoCloseable {
         log.flush();
         offsetIndex.flush();
         timeIndex.flush();
+        transactionIndex.flush();
+        syncSnapshot();
+    }
+
+    private synchronized void syncSnapshot() throws IOException {
+        if (snapshotUnsynced) {
+            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(snapshotFile,
+                    java.nio.file.StandardOpenOption.READ)) {
+                channel.force(true);
+            } catch (java.nio.file.NoSuchFileException gone) {
+                // removed by retention meanwhile
+            }
+            snapshotUnsynced = false;
+        }
     }
 
     @Override
@@ -309,6 +380,7 @@ public final class LogSegment implements AutoCloseable {
         }
         offsetIndex.close();
         timeIndex.close();
+        transactionIndex.close();
         log.close();
     }
 
@@ -320,11 +392,25 @@ public final class LogSegment implements AutoCloseable {
         log.renameTo(new java.io.File(log.file().getPath() + DELETED_SUFFIX));
         offsetIndex.renameTo(offsetIndex.file.resolveSibling(offsetIndex.file.getFileName() + DELETED_SUFFIX));
         timeIndex.renameTo(timeIndex.file.resolveSibling(timeIndex.file.getFileName() + DELETED_SUFFIX));
+        transactionIndex.renameTo(transactionIndex.file().resolveSibling(transactionIndex.file().getFileName()
+                + DELETED_SUFFIX));
+        synchronized (this) {
+            Path renamedSnapshot = snapshotFile.resolveSibling(snapshotFile.getFileName() + DELETED_SUFFIX);
+            if (Files.exists(snapshotFile)) {
+                Files.move(snapshotFile, renamedSnapshot, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            }
+            snapshotFile = renamedSnapshot;
+        }
     }
 
+    /** Deletes the segment's files: log, indexes, transaction index and snapshot. */
     public void delete() throws IOException {
         offsetIndex.delete();
         timeIndex.delete();
+        transactionIndex.delete();
+        synchronized (this) {
+            Files.deleteIfExists(snapshotFile);
+        }
         log.closeHandlers();
         log.deleteIfExists();
     }

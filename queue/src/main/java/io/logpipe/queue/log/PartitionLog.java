@@ -131,6 +131,7 @@ public final class PartitionLog implements AutoCloseable {
 
     private void load(boolean cleanShutdown) throws IOException {
         List<Long> baseOffsets = new ArrayList<>();
+        List<Path> transactionFiles = new ArrayList<>();
         int leftovers = 0;
         try (Stream<Path> files = Files.list(dir)) {
             for (Path file : (Iterable<Path>) files::iterator) {
@@ -141,7 +142,17 @@ public final class PartitionLog implements AutoCloseable {
                     leftovers++;
                 } else if (name.endsWith(".log") && name.length() == 24) {
                     baseOffsets.add(Long.parseLong(name.substring(0, 20)));
+                } else if (name.endsWith(TransactionIndex.SUFFIX) || name.endsWith(TransactionSnapshot.SUFFIX)) {
+                    transactionFiles.add(file);
                 }
+            }
+        }
+        for (Path file : transactionFiles) {
+            // the transaction files of a segment whose log is gone (a release before them removed it)
+            String name = file.getFileName().toString();
+            if (name.length() < 20 || !Files.exists(dir.resolve(name.substring(0, 20) + ".log"))) {
+                Files.deleteIfExists(file);
+                leftovers++;
             }
         }
         if (leftovers > 0) {
@@ -149,6 +160,7 @@ public final class PartitionLog implements AutoCloseable {
                     leftovers);
         }
         baseOffsets.sort(null);
+        java.util.Set<Long> recovered = new java.util.HashSet<>();
         for (int i = 0; i < baseOffsets.size(); i++) {
             long base = baseOffsets.get(i);
             boolean active = i == baseOffsets.size() - 1;
@@ -157,6 +169,7 @@ public final class PartitionLog implements AutoCloseable {
             if (!cleanShutdown && i >= baseOffsets.size() - 2) {
                 // the active segment, and the last rolled one, whose fsync may not have run (see the class)
                 int cut = segment.recover();
+                recovered.add(base);
                 if (cut > 0) {
                     LOG.warn("{}: recovery cut {} bytes of torn or corrupt data off the tail of {}", topicPartition,
                             cut, segment);
@@ -168,11 +181,13 @@ public final class PartitionLog implements AutoCloseable {
                     || segment.offsetIndex().entries() == 0 && segment.sizeInBytes() > config.indexIntervalBytes()) {
                 LOG.info("{}: rebuilding the indexes of {}", topicPartition, segment);
                 segment.recover();
+                recovered.add(base);
             } else if (active && !segment.tailIsIntact()) {
                 // a clean stop after a write that failed and could not be undone: the log decides, not the index
                 LOG.warn("{}: the tail of {} does not match its index; recovering it from the log", topicPartition,
                         segment);
                 segment.recover();
+                recovered.add(base);
             } else if (active) {
                 segment.loadTimestamps();
             }
@@ -190,23 +205,66 @@ public final class PartitionLog implements AutoCloseable {
         end = new End(active, active.sizeInBytes(), next);
         // older segments were fsynced when they rolled; after an unclean stop the re-read active segment was not
         recoveryPoint = cleanShutdown ? next : active.baseOffset();
-        rebuildProducerState();
+        rebuildProducerState(recovered);
     }
 
     /**
-     * Replays the batch headers: of every segment for the transactions (open ones and the aborted list), of the last
-     * two for the idempotent producers' sequences, so retries from producers that outlived a restart dedupe.
+     * Brings the transaction and producer state to the log end without reading every segment: from the
+     * {@link TransactionSnapshot} where the replay starts, the batch headers of the segments after it are replayed.
+     * The replay starts at the last two segments (their idempotent producers' sequences are kept, so retries from
+     * producers that outlived a restart dedupe), earlier when a segment recovery re-read ({@code recovered}: after an
+     * unclean stop the last two, the only ones that can hold unsynced bytes) or a segment without a whole
+     * {@code .txnindex} comes earlier, and earlier still while the snapshot there is missing or torn (down to the
+     * first segment, which starts from its snapshot or from nothing). The {@code .txnindex} of each of those
+     * segments is rebuilt from its ABORT markers; every other segment's is trusted as written and fsynced. Missing
+     * snapshots of replayed segments are written.
      */
-    private void rebuildProducerState() {
+    private void rebuildProducerState(java.util.Set<Long> recovered) throws IOException {
         List<LogSegment> all = new ArrayList<>(segments.values());
-        for (int i = 0; i < all.size(); i++) {
+        int count = all.size();
+        boolean[] rebuild = new boolean[count];
+        int from = Math.max(0, count - 2);
+        for (int i = 0; i < count; i++) {
             LogSegment segment = all.get(i);
-            boolean recent = i >= all.size() - 2;
+            rebuild[i] = recovered.contains(segment.baseOffset()) || !segment.transactionIndex().usable();
+            if (rebuild[i]) {
+                from = Math.min(from, i);
+            }
+        }
+        TransactionSnapshot.State state = all.get(from).readTransactionSnapshot();
+        while (state == null && from > 0) {
+            from--;
+            state = all.get(from).readTransactionSnapshot();
+        }
+        if (from < count - 2) {
+            LOG.info("{}: replaying the batch headers of {} segment(s) from {} for the transaction state",
+                    topicPartition, count - from, all.get(from));
+        }
+        if (state != null) {
+            state.epochs().forEach(producers::fence);
+            state.open().forEach((producerId, firstOffset) ->
+                    transactions.onTransactionalBatch(producerId, locate(firstOffset)));
+        }
+        for (int i = from; i < count; i++) {
+            LogSegment segment = all.get(i);
+            boolean recent = i >= count - 2;
+            if (i > from && segment.readTransactionSnapshot() == null) {
+                writeSnapshot(segment);
+            }
+            if (rebuild[i]) {
+                segment.transactionIndex().reset();
+            }
             for (FileChannelRecordBatch batch : segment.records().batches()) {
                 if (batch.isTransactional()) {
                     if (batch.isControlBatch()) {
                         ControlRecordType type = controlType(batch);
-                        transactions.onMarker(batch.producerId(), type, batch.baseOffset());
+                        long offset = batch.baseOffset();
+                        long stable = transactions.lastStableOffsetWithout(batch.producerId(), offset + 1);
+                        PartitionTransactions.Start started = transactions.onMarker(batch.producerId(), type, offset);
+                        if (rebuild[i] && started != null && type == ControlRecordType.ABORT) {
+                            segment.transactionIndex().append(new TransactionIndex.Entry(batch.producerId(),
+                                    started.firstOffset(), offset, stable));
+                        }
                         producers.fence(batch.producerId(), batch.producerEpoch());
                         continue;
                     }
@@ -218,6 +276,34 @@ public final class PartitionLog implements AutoCloseable {
                             batch.lastSequence(), batch.baseOffset(), batch.lastOffset());
                 }
             }
+            if (rebuild[i]) {
+                segment.transactionIndex().flush();
+            }
+        }
+    }
+
+    /** Where the batch at {@code firstOffset} is, for an open transaction a snapshot names. */
+    private PartitionTransactions.Start locate(long firstOffset) {
+        Map.Entry<Long, LogSegment> entry = segments.floorEntry(firstOffset);
+        if (entry != null) {
+            FileRecords.LogOffsetPosition found = entry.getValue().translateOffset(firstOffset,
+                    entry.getValue().sizeInBytes());
+            if (found != null && found.offset >= firstOffset) {
+                return new PartitionTransactions.Start(firstOffset, entry.getKey(), found.position);
+            }
+        }
+        // before the log start: retention removed the segment the transaction began in
+        return new PartitionTransactions.Start(firstOffset, Long.MIN_VALUE, 0);
+    }
+
+    /** The transaction state at the log end, into the snapshot of {@code segment}, which begins there. */
+    private void writeSnapshot(LogSegment segment) {
+        try {
+            segment.writeTransactionSnapshot(new TransactionSnapshot.State(transactions.firstOffsets(),
+                    producers.fencedEpochs()));
+        } catch (IOException e) {
+            // not fatal: a start without it replays from an earlier segment
+            LOG.warn("{}: could not write the transaction snapshot of {}: {}", topicPartition, segment, e.toString());
         }
     }
 
@@ -300,7 +386,11 @@ public final class PartitionLog implements AutoCloseable {
                             new EndTransactionMarker(type, coordinatorEpoch));
                 }
                 LogSegment segment = maybeRoll(marker.sizeInBytes(), timestamp, offset);
-                segment.append(marker, 1);
+                PartitionTransactions.Start started = transactions.openStart(producerId);
+                TransactionIndex.Entry aborted = started == null || type != ControlRecordType.ABORT ? null
+                        : new TransactionIndex.Entry(producerId, started.firstOffset(), offset,
+                                transactions.lastStableOffsetWithout(producerId, offset + 1));
+                segment.appendMarker(marker, aborted);
                 transactions.onMarker(producerId, type, offset);
                 producers.fence(producerId, epoch);
                 end = new End(segment, segment.sizeInBytes(), offset + 1);
@@ -329,10 +419,31 @@ public final class PartitionLog implements AutoCloseable {
         return open == null ? end.nextOffset() : open.firstOffset();
     }
 
-    /** The aborted transactions a read_committed fetch of [{@code from}, {@code to}) must name. */
+    /**
+     * The aborted transactions a read_committed fetch of [{@code from}, {@code to}) must name, from the
+     * {@code .txnindex} files: those of the segment holding {@code from} and of the later ones (an ABORT marker can
+     * lie past {@code to}), until an entry's last stable offset shows every transaction begun below {@code to} had
+     * ended.
+     */
     public List<org.apache.kafka.common.message.FetchResponseData.AbortedTransaction> abortedTransactions(long from,
                                                                                                           long to) {
-        return transactions.abortedBetween(from, to);
+        List<org.apache.kafka.common.message.FetchResponseData.AbortedTransaction> result = new ArrayList<>();
+        Long start = segments.floorKey(from);
+        for (LogSegment segment : (start == null ? segments : segments.tailMap(start, true)).values()) {
+            try {
+                if (segment.transactionIndex().collect(from, to, result)) {
+                    break;
+                }
+            } catch (IOException e) {
+                if (segments.get(segment.baseOffset()) != segment) {
+                    continue; // removed by retention while this fetch read it: none of its entries matter now
+                }
+                logDir.markOffline(topicPartition, e);
+                throw new KafkaStorageException("reading " + segment.transactionIndex().file() + " failed: "
+                        + e.getMessage(), e);
+            }
+        }
+        return result;
     }
 
     /** After an append that could not be rolled back: cuts the active segment back to its last whole batch. */
@@ -363,6 +474,7 @@ public final class PartitionLog implements AutoCloseable {
         }
         flusher.execute(this::syncPendingRoll);
         LogSegment rolled = LogSegment.open(dir, base, config.indexIntervalBytes(), config.maxIndexSize());
+        writeSnapshot(rolled);
         segments.put(base, rolled);
         LOG.debug("{}: rolled to a new segment at offset {}", topicPartition, base);
         return rolled;
@@ -501,9 +613,6 @@ public final class PartitionLog implements AutoCloseable {
             oldest.renameForDeletion();
             renamed.addLast(new RenamedSegment(oldest, nowMs + config.fileDeleteDelayMs()));
             deleted++;
-        }
-        if (deleted > 0) {
-            transactions.retainFrom(logStartOffset());
         }
         return deleted;
     }

@@ -1,34 +1,28 @@
 package io.logpipe.queue.log;
 
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
-import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.record.ControlRecordType;
 
 /**
- * The transactions of one partition as its log tells them: for each producer with an open transaction, where its
- * first transactional batch starts (the last stable offset, LSO, is the earliest such start, or the log end when
- * none is open), and the aborted transactions (producer id, first offset, offset of the ABORT marker) a
- * read_committed fetch must list so the client drops their batches. Rebuilt at open by replaying the batch headers
- * of every segment, so it is kept in memory only (Kafka keeps the aborted list in a per-segment {@code .txnindex}).
+ * The open transactions of one partition: for each producer with one, where its first transactional batch starts.
+ * The last stable offset (LSO) is the earliest such start, or the log end when none is open. Aborted transactions
+ * are not kept here: each segment's {@link TransactionIndex} holds those of its ABORT markers. At open this is seeded
+ * from a segment's {@link TransactionSnapshot} and brought to the log end by replaying the batch headers after it.
  * Written under the partition's lock; synchronized itself too, since fetches read it without that lock.
  */
 final class PartitionTransactions {
-    /** Where an open transaction's first batch is: its offset and its place in a segment file. */
+    /**
+     * Where an open transaction's first batch is: its offset and its place in a segment file ({@code segmentBase}
+     * names no segment when retention removed the one it began in).
+     */
     record Start(long firstOffset, long segmentBase, int position) {
     }
 
-    /** An aborted transaction: its first offset and the offset of its ABORT marker. */
-    record Aborted(long producerId, long firstOffset, long lastOffset) {
-    }
-
     private final Map<Long, Start> open = new HashMap<>();
-    /** In marker order, so by {@code lastOffset}. */
-    private final List<Aborted> aborted = new ArrayList<>();
     private volatile Start firstOpen;
 
     /** A transactional data batch of {@code producerId} written at {@code start}; opens its transaction if new. */
@@ -38,16 +32,32 @@ final class PartitionTransactions {
         }
     }
 
-    /** A COMMIT or ABORT marker of {@code producerId} at {@code markerOffset}: its transaction is over. */
-    synchronized void onMarker(long producerId, ControlRecordType type, long markerOffset) {
+    /** Where {@code producerId}'s open transaction starts, or null when it has none here. */
+    synchronized Start openStart(long producerId) {
+        return open.get(producerId);
+    }
+
+    /**
+     * A COMMIT or ABORT marker of {@code producerId} at {@code markerOffset}: its transaction is over. Returns where
+     * it started, or null when it had no data here (retried completion, or nothing was written).
+     */
+    synchronized Start onMarker(long producerId, ControlRecordType type, long markerOffset) {
         Start start = open.remove(producerId);
-        if (start == null) {
-            return; // a marker for a transaction with no data here (retried completion, or nothing was written)
+        if (start != null) {
+            recomputeFirstOpen();
         }
-        if (type == ControlRecordType.ABORT) {
-            aborted.add(new Aborted(producerId, start.firstOffset(), markerOffset));
+        return start;
+    }
+
+    /** The LSO once {@code producerId}'s transaction is over and the log ends at {@code logEnd}. */
+    synchronized long lastStableOffsetWithout(long producerId, long logEnd) {
+        long lso = logEnd;
+        for (Map.Entry<Long, Start> e : open.entrySet()) {
+            if (e.getKey() != producerId) {
+                lso = Math.min(lso, e.getValue().firstOffset());
+            }
         }
-        recomputeFirstOpen();
+        return lso;
     }
 
     private void recomputeFirstOpen() {
@@ -64,32 +74,11 @@ final class PartitionTransactions {
         return open.size();
     }
 
-    /** Aborted transactions that overlap [{@code from}, {@code to}), as a fetch response lists them. */
-    synchronized List<FetchResponseData.AbortedTransaction> abortedBetween(long from, long to) {
-        List<FetchResponseData.AbortedTransaction> result = new ArrayList<>();
-        // binary search for the first whose marker is at or after from
-        int low = 0;
-        int high = aborted.size();
-        while (low < high) {
-            int mid = (low + high) >>> 1;
-            if (aborted.get(mid).lastOffset() < from) {
-                low = mid + 1;
-            } else {
-                high = mid;
-            }
-        }
-        for (int i = low; i < aborted.size(); i++) {
-            Aborted a = aborted.get(i);
-            if (a.firstOffset() < to) {
-                result.add(new FetchResponseData.AbortedTransaction().setProducerId(a.producerId())
-                        .setFirstOffset(a.firstOffset()));
-            }
-        }
+    /** Producer id to first offset of each open transaction, earliest first: what a snapshot keeps. */
+    synchronized Map<Long, Long> firstOffsets() {
+        Map<Long, Long> result = new LinkedHashMap<>();
+        open.entrySet().stream().sorted(Comparator.comparingLong(e -> e.getValue().firstOffset()))
+                .forEach(e -> result.put(e.getKey(), e.getValue().firstOffset()));
         return result;
-    }
-
-    /** Forgets aborted transactions that ended before {@code logStartOffset} (their batches are gone). */
-    synchronized void retainFrom(long logStartOffset) {
-        aborted.removeIf(a -> a.lastOffset() < logStartOffset);
     }
 }

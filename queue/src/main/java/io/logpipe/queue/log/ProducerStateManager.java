@@ -35,6 +35,8 @@ final class ProducerStateManager {
     }
 
     private final Map<Long, ProducerEntry> producers = new HashMap<>();
+    /** The highest epoch a marker wrote, per producer. */
+    private final Map<Long, Short> fenced = new HashMap<>();
 
     /**
      * Checks a batch against the producer's state. Returns the earlier append when the batch is a retry of one of
@@ -95,6 +97,7 @@ final class ProducerStateManager {
      * refused (a zombie fenced by a newer instance of its transactional id, or by a timed-out transaction).
      */
     void fence(long producerId, short epoch) {
+        fenced.merge(producerId, epoch, (a, b) -> a >= b ? a : b);
         ProducerEntry entry = producers.computeIfAbsent(producerId, id -> new ProducerEntry(epoch));
         if (epoch > entry.epoch) {
             entry.epoch = epoch;
@@ -104,5 +107,13 @@ final class ProducerStateManager {
 
     int size() {
         return producers.size();
+    }
+
+    /**
+     * The epoch of each producer a transaction marker fenced: what a {@link TransactionSnapshot} keeps, so fences
+     * written in older segments outlive a restart that replays only the last ones.
+     */
+    Map<Long, Short> fencedEpochs() {
+        return new java.util.LinkedHashMap<>(fenced);
     }
 }
