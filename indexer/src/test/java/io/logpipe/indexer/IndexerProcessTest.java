@@ -118,8 +118,7 @@ class IndexerProcessTest {
         Path conf = config("kill9", "g-kill9", "kill9");
 
         Process first = indexer(conf, "first.log");
-        // Committed offsets, not searchable documents, tell how far it got: the index template's 5 s refresh interval
-        // would only show documents once most of them are written.
+        // Committed offsets, not searchable documents, tell how far it got: what a search sees lags by a refresh.
         Wait.until("some documents written and committed", Duration.ofSeconds(180), Duration.ofMillis(50), () -> {
             try {
                 return committedTotal(broker, "g-kill9") >= 1000;

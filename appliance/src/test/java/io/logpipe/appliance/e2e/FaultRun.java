@@ -656,8 +656,8 @@ final class FaultRun {
 
     /**
      * The indexer's pipeline. {@code manage_template => false}: the test's own template is the one that applies
-     * (status a number, replicas for the cluster's size, Elasticsearch's default 1 s refresh), not the output's
-     * standard one (5 s refresh, as Logstash's).
+     * (status a number, so the conflicting JSON line is a real mapping conflict; replicas for the cluster's size),
+     * not the output's standard one.
      */
     private Path pipeline(String bootstrap, List<String> elasticsearch) throws IOException {
         return Files.writeString(work.resolve("e2e.conf"), """

@@ -118,7 +118,11 @@ class ElasticsearchOutputTemplateTest {
             assertEquals("date", ((Map<?, ?>) mapping(index, "@timestamp").get("@timestamp")).get("type"));
             assertEquals("0", setting(index, "index.number_of_replicas"), "no replica a one-node cluster cannot place");
             assertEquals("0-1", setting(index, "index.auto_expand_replicas"));
-            assertEquals("5s", setting(index, "index.refresh_interval"));
+            Map<?, ?> refresh = (Map<?, ?>) get("/" + index + "/_settings/index.refresh_interval?flat_settings=true"
+                    + "&include_defaults=true").get(index);
+            assertEquals(Map.of(), refresh.get("settings"), "the template sets no refresh interval");
+            assertEquals(Map.of("index.refresh_interval", "1s"), refresh.get("defaults"),
+                    "Elasticsearch's default 1 s refresh: searchable about a second after it was written");
             assertEquals("green", ((Map<?, ?>) get("/_cluster/health/" + index)).get("status"));
 
             // the document went through the write-through path and is the one the full parse gives
