@@ -46,7 +46,10 @@ public final class FaultBench {
                 r.deadLettersCounted());
         percentiles("append -> searchable", r.probeMillis());
         percentiles("append -> in the topic", r.probeInQueueMillis());
-        System.exit(r.lost() == 0 && r.duplicated() == 0 ? 0 : 1);
+        if (r.probeStall() != null) {
+            System.out.printf("probe       STALLED: %s%n", r.probeStall());
+        }
+        System.exit(r.lost() == 0 && r.duplicated() == 0 && r.probeStall() == null ? 0 : 1);
     }
 
     private static void percentiles(String what, long[] p) {

@@ -69,7 +69,7 @@ final class FaultRun {
     record Result(long lines, Map<String, Integer> kills, List<String> killed, long documents, long distinct,
                   List<Long> missing, long jsonDocuments, List<String> deadLetters, long deadLettersCounted,
                   long outputFailures, IndexedLines.Scan scan, int rotations, int copyTruncations,
-                  long[] probeMillis, long[] probeInQueueMillis) {
+                  long[] probeMillis, long[] probeInQueueMillis, String probeStall) {
         long lost() {
             return lines - distinct;
         }
@@ -173,11 +173,12 @@ final class FaultRun {
                     kills.merge(part, 1, Integer::sum);
                 }
                 long[][] probes = {new long[0], new long[0]};
+                String[] stall = {null};
                 if (!plan.probeFor().isZero()) {
                     writer.keepWriting(); // the probe measures a pipeline under the planned rate
                     await("the pipeline caught up before the probe", indexed::numberedLines, app.written(), writer);
                     try (QueueTail tail = new QueueTail(brokers.bootstrap())) {
-                        probes = probe(logs.resolve("probe.log"), indexed, writer, tail);
+                        probes = probe(logs.resolve("probe.log"), indexed, writer, tail, stall);
                     }
                 }
                 writer.finish();
@@ -192,7 +193,7 @@ final class FaultRun {
                 IndexedLines.Scan scan = indexed.scan();
                 return new Result(lines, kills, killed, scan.documents, scan.distinct(), scan.missing(lines),
                         indexed.jsonLines(), deadLetters(), deadLettersCounted, outputFailures, scan, app.rotations(),
-                        app.copyTruncations(), probes[0], probes[1]);
+                        app.copyTruncations(), probes[0], probes[1], stall[0]);
             } finally {
                 for (Component c : components) {
                     c.close();
@@ -531,8 +532,11 @@ final class FaultRun {
     /**
      * Appends a probe line every 100 ms for {@code probeFor} (while the numbered lines keep coming) and measures
      * how long each took until Elasticsearch found it, and until it was in the queue's topic (the shipper's share).
+     * A probe line not searchable within 30 s ends the probing and is reported in {@code stall[0]} with the stage it
+     * was stuck in (before or after the topic), so that the run still finishes and tells what it lost or duplicated.
      */
-    private long[][] probe(Path file, IndexedLines indexed, Writer writer, QueueTail tail) throws Exception {
+    private long[][] probe(Path file, IndexedLines indexed, Writer writer, QueueTail tail, String[] stall)
+            throws Exception {
         List<Long> millis = new ArrayList<>();
         Map<Integer, Long> appended = new java.util.HashMap<>();
         long end = System.nanoTime() + plan.probeFor().toNanos();
@@ -543,12 +547,19 @@ final class FaultRun {
                     StandardOpenOption.APPEND);
             appended.put(n, written);
             long deadline = written + Duration.ofSeconds(30).toNanos();
-            while (!indexed.searchable(text)) {
-                if (System.nanoTime() > deadline) {
-                    throw new AssertionError(text + " not searchable within 30 s");
-                }
+            boolean found;
+            while (!(found = indexed.searchable(text)) && System.nanoTime() < deadline) {
                 writer.check();
                 Thread.sleep(5); // how often Elasticsearch is asked: the measurement's resolution
+            }
+            if (!found) {
+                Long inTopic = tail.seen(n);
+                stall[0] = text + " not searchable within 30 s of its append, " + (inTopic == null
+                        ? "and not in the topic either (stuck in the shipper)"
+                        : "though in the topic after " + (inTopic - written) / 1_000_000 + " ms (stuck in the indexer"
+                                + " or Elasticsearch)");
+                log(stall[0] + "; probing stops");
+                break;
             }
             millis.add((System.nanoTime() - written) / 1_000_000);
             long next = written + 100_000_000L;
