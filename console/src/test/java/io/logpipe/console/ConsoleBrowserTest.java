@@ -103,6 +103,8 @@ class ConsoleBrowserTest {
         search("message:" + marker);
         waitFor("no hits yet", () -> driver.findElement(By.id("hit-count")).getText().startsWith("0 hits"));
         driver.findElement(By.id("tail-button")).click();
+        waitFor("the tail ready", () -> driver.findElement(By.id("tail-status")).getText()
+                .equals("tailing: new lines appear on top"));
         f.produce(List.of(ConsoleFixture.line(Instant.now(), "web-9", "/var/log/tail.log", 0, "first " + marker)));
         waitFor("the tailed line", () -> driver.findElement(By.id("hits")).getText().contains("first " + marker));
         driver.findElement(By.id("pause-button")).click();
