@@ -91,7 +91,8 @@ public final class LiveTail {
                     }
                     searches.add(poll(s, cursor));
                 }
-                cursors.keySet().retainAll(shards.stream().map(ShardStats::key).toList());
+                // A shard missing from the stats keeps its cursor: it may be recovering, and would otherwise
+                // come back as new and send all its lines again. A deleted index's few cursors stay till the end.
             }
             List<CompletableFuture<Batch>> answered = searches.stream().map(search -> search.handle((lines, failure) ->
                     failure == null ? new Batch(lines, List.<String>of())
@@ -109,8 +110,14 @@ public final class LiveTail {
         });
     }
 
+    /** Up to which sequence number a shard is settled (all its matching lines sent), or null if not followed. */
+    synchronized Long settled(String index, int shard) {
+        Cursor cursor = cursors.get(new ShardKey(index, shard));
+        return cursor == null ? null : cursor.settled;
+    }
+
     private CompletableFuture<ArrayNode> poll(ShardStats s, Cursor cursor) {
-        if (cursor.candidate == null || !cursor.candidate.refreshes.keySet().equals(s.refreshes().keySet())) {
+        if (cursor.candidate == null || !cursor.candidate.stillComparableWith(s)) {
             cursor.candidate = s.localCheckpoint() > cursor.settled
                     ? new Candidate(s.localCheckpoint(), s.refreshes()) : null;
         }
@@ -270,6 +277,19 @@ public final class LiveTail {
 
     /** A local checkpoint to settle at once each copy has refreshed twice since it was read. */
     private record Candidate(long checkpoint, Map<String, Long> refreshes) {
+        /** The same copies, none restarted (a restarted node counts its refreshes from 0 again). */
+        boolean stillComparableWith(ShardStats now) {
+            if (!refreshes.keySet().equals(now.refreshes().keySet())) {
+                return false;
+            }
+            for (Map.Entry<String, Long> copy : refreshes.entrySet()) {
+                if (now.refreshes().get(copy.getKey()) < copy.getValue()) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
         boolean visibleIn(ShardStats now) {
             for (Map.Entry<String, Long> copy : refreshes.entrySet()) {
                 Long count = now.refreshes().get(copy.getKey());

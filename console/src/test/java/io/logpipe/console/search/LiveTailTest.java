@@ -77,6 +77,21 @@ class LiveTailTest {
             got.addAll(messages(tail.poll().get(30, TimeUnit.SECONDS)));
         }
         assertEquals(sorted(expected), sorted(got), "each line once");
+        assertEquals(0L, tail.settled(prefix + "-2026.12.02", 0), "settled past the new day's only line");
+        assertEquals(maxSeqNos(prefix + "-2026.12.01"), List.of(tail.settled(prefix + "-2026.12.01", 0),
+                tail.settled(prefix + "-2026.12.01", 1), tail.settled(prefix + "-2026.12.01", 2)),
+                "settled up to each shard's last operation, so it remembers no sent line");
+    }
+
+    private List<Long> maxSeqNos(String index) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(node.url() + "/" + index
+                + "/_stats?level=shards")).build(), HttpResponse.BodyHandlers.ofString());
+        JsonNode shards = ElasticsearchRest.JSON.readTree(r.body()).path("indices").path(index).path("shards");
+        List<Long> out = new ArrayList<>();
+        for (int shard = 0; shard < 3; shard++) {
+            out.add(shards.path(Integer.toString(shard)).path(0).path("seq_no").path("max_seq_no").asLong());
+        }
+        return out;
     }
 
     @Test
