@@ -207,7 +207,10 @@ class ConsoleBrowserTest {
     }
 
     private static void waitFor(String what, java.util.function.BooleanSupplier condition) {
-        new WebDriverWait(driver, Duration.ofSeconds(60)).withMessage(what).until(d -> condition.getAsBoolean());
+        // The pages redraw their parts on each refresh: an element found an instant before may be gone, so try again.
+        new WebDriverWait(driver, Duration.ofSeconds(60)).withMessage(what)
+                .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                .until(d -> condition.getAsBoolean());
     }
 
     private static void assertNoConsoleErrors(String page) {
