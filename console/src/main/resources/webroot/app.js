@@ -238,9 +238,11 @@ function toggleTail() {
     addTailed(hit);
   };
   tail.addEventListener("problem", (e) => showProblem("live tail: " + JSON.parse(e.data)));
+  // from "ready" on, every line indexed is shown (the server has noted where each index stands)
+  tail.addEventListener("ready", () => { if (!paused) $("tail-status").textContent = "tailing: new lines appear on top"; });
   $("tail-button").classList.add("on"); $("tail-button").textContent = "Stop tail";
   $("pause-button").hidden = false; $("pause-button").textContent = "Pause";
-  $("tail-status").textContent = "tailing: new lines appear on top";
+  $("tail-status").textContent = "starting the tail…";
 }
 
 function togglePause() {

@@ -104,18 +104,34 @@ class ConsoleApiTest {
         assertTrue(ctx.path("lines").path(3).path("anchor").asBoolean());
     }
 
+    /**
+     * The tail delivers what is indexed after it is ready, whatever the line's time: a line stamped an hour ago
+     * (a backfill) arrives beside a current one, and nothing arrives twice, also after the shards have refreshed
+     * often enough for the tail to settle its cursor past them (the explicit refreshes) and later lines follow.
+     */
     @Test
-    void liveTailDeliversALineShippedDuringTheTest() throws Exception {
+    void liveTailDeliversTheLinesIndexedDuringTheTestWhateverTheirTimeEachOnce() throws Exception {
         String marker = "tail-api-" + System.nanoTime();
         HttpResponse<java.io.InputStream> stream = http.send(HttpRequest.newBuilder(URI.create(f.url + "/api/tail?index="
                 + q(ConsoleFixture.PATTERN) + "&q=" + q("message:" + marker))).build(), HttpResponse.BodyHandlers.ofInputStream());
         assertEquals("text/event-stream", stream.headers().firstValue("content-type").orElse(""));
-        BlockingQueue<String> events = new ArrayBlockingQueue<>(10);
+        BlockingQueue<String> events = new ArrayBlockingQueue<>(100);
+        java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(1);
+        List<String> problems = new java.util.concurrent.CopyOnWriteArrayList<>();
         Thread reader = new Thread(() -> {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(stream.body(), StandardCharsets.UTF_8))) {
+                String event = "message";
                 for (String line; (line = in.readLine()) != null; ) {
-                    if (line.startsWith("data: ")) {
-                        events.add(line.substring(6));
+                    if (line.isEmpty()) {
+                        event = "message";
+                    } else if (line.startsWith("event: ")) {
+                        event = line.substring(7);
+                    } else if (line.startsWith("data: ")) {
+                        switch (event) {
+                            case "ready" -> ready.countDown();
+                            case "problem" -> problems.add(line.substring(6));
+                            default -> events.add(line.substring(6));
+                        }
                     }
                 }
             } catch (Exception closed) {
@@ -124,13 +140,38 @@ class ConsoleApiTest {
         });
         reader.setDaemon(true);
         reader.start();
-        f.produce(List.of(ConsoleFixture.line(Instant.now(), "web-3", "/var/log/tail.log", 0, "new line " + marker)));
-        String event = events.poll(60, TimeUnit.SECONDS);
+        assertTrue(ready.await(60, TimeUnit.SECONDS), "no ready event; problems: " + problems);
+
+        Instant hourAgo = Instant.now().minus(Duration.ofHours(1)).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        f.produce(List.of(ConsoleFixture.line(hourAgo, "web-3", "/var/log/tail.log", 0, "backfilled " + marker),
+                ConsoleFixture.line(Instant.now(), "web-3", "/var/log/tail.log", 100, "current " + marker)));
+        List<JsonNode> received = new ArrayList<>();
+        received.add(next(events));
+        received.add(next(events));
+        assertEquals(java.util.Set.of("backfilled " + marker, "current " + marker),
+                java.util.Set.of(received.get(0).path("message").asText(), received.get(1).path("message").asText()));
+        JsonNode backfilled = received.get(0).path("message").asText().startsWith("backfilled") ? received.get(0)
+                : received.get(1);
+        assertEquals(hourAgo.toString(), backfilled.path("@timestamp").asText());
+        assertEquals("web-3", backfilled.path("host").asText());
+
+        for (int round = 0; round < 2; round++) {
+            f.refresh();
+            f.refresh();
+            String later = "later " + round + " " + marker;
+            f.produce(List.of(ConsoleFixture.line(Instant.now(), "web-3", "/var/log/tail.log", 200 + round, later)));
+            JsonNode next = next(events);
+            assertEquals(later, next.path("message").asText(), "a line sent twice, or out of turn: " + next);
+            received.add(next);
+        }
         stream.body().close();
+        assertEquals(4, received.size());
+    }
+
+    private static JsonNode next(BlockingQueue<String> events) throws Exception {
+        String event = events.poll(60, TimeUnit.SECONDS);
         assertTrue(event != null, "no line arrived on the tail");
-        JsonNode hit = ElasticsearchRest.JSON.readTree(event);
-        assertEquals("new line " + marker, hit.path("message").asText());
-        assertEquals("web-3", hit.path("host").asText());
+        return ElasticsearchRest.JSON.readTree(event);
     }
 
     @Test

@@ -103,6 +103,8 @@ class ConsoleBrowserTest {
         search("message:" + marker);
         waitFor("no hits yet", () -> driver.findElement(By.id("hit-count")).getText().startsWith("0 hits"));
         driver.findElement(By.id("tail-button")).click();
+        waitFor("the tail ready", () -> driver.findElement(By.id("tail-status")).getText()
+                .equals("tailing: new lines appear on top"));
         f.produce(List.of(ConsoleFixture.line(Instant.now(), "web-9", "/var/log/tail.log", 0, "first " + marker)));
         waitFor("the tailed line", () -> driver.findElement(By.id("hits")).getText().contains("first " + marker));
         driver.findElement(By.id("pause-button")).click();
@@ -150,16 +152,16 @@ class ConsoleBrowserTest {
             return shipper.contains("files open 1") && shipper.matches("(?s).*this host's shipper [0-9.,]+/s.*")
                     && !shipper.contains("this host's shipper 0.0/s");
         });
-        assertTrue(driver.findElement(By.id("stage-indices")).getAttribute("class").contains("ok"));
+        assertTrue(redrawn(() -> driver.findElement(By.id("stage-indices")).getAttribute("class")).contains("ok"));
         // the shipper's own rate as a time series, beside the topic's
         waitFor("the chart of the shipper's rate", () ->
                 !driver.findElements(By.cssSelector("#chart-shipper polyline")).isEmpty());
         // disk use of the queue's and the indexer's data dirs, with the free space of their disks
-        String queueDisk = driver.findElement(By.id("disk-queue")).getText();
+        String queueDisk = redrawn(() -> driver.findElement(By.id("disk-queue")).getText());
         assertTrue(queueDisk.contains(f.broker.directory().toAbsolutePath().normalize().toString())
                 && queueDisk.matches("(?s).*\\d+(\\.\\d+)? (B|KB|MB|GB).*\\(\\d+%\\).*"), queueDisk);
-        assertTrue(driver.findElement(By.id("disk-indexer")).getText().matches("(?s).*\\(\\d+%\\).*"),
-                driver.findElement(By.id("disk-indexer")).getText());
+        String indexerDisk = redrawn(() -> driver.findElement(By.id("disk-indexer")).getText());
+        assertTrue(indexerDisk.matches("(?s).*\\(\\d+%\\).*"), indexerDisk);
         assertNoConsoleErrors("pipeline");
         screenshot("pipeline");
         traffic.join();
@@ -204,8 +206,24 @@ class ConsoleBrowserTest {
         driver.findElement(By.id("search-button")).click();
     }
 
+    /** What a part of a page that redraws itself says, read again if it was redrawn between finding and reading. */
+    private static String redrawn(java.util.function.Supplier<String> read) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return read.get();
+            } catch (org.openqa.selenium.StaleElementReferenceException e) {
+                if (attempt == 5) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     private static void waitFor(String what, java.util.function.BooleanSupplier condition) {
-        new WebDriverWait(driver, Duration.ofSeconds(60)).withMessage(what).until(d -> condition.getAsBoolean());
+        // The pages redraw their parts on each refresh: an element found an instant before may be gone, so try again.
+        new WebDriverWait(driver, Duration.ofSeconds(60)).withMessage(what)
+                .ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                .until(d -> condition.getAsBoolean());
     }
 
     private static void assertNoConsoleErrors(String page) {

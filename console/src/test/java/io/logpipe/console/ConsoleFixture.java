@@ -161,6 +161,14 @@ public final class ConsoleFixture {
         }
     }
 
+    /** Makes what the indexer wrote searchable now, as a scheduled refresh would. */
+    public void refresh() throws IOException, InterruptedException {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(node.url() + "/" + PATTERN
+                + "/_refresh?allow_no_indices=true")).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), r.body());
+    }
+
     public long count() {
         try {
             http.send(HttpRequest.newBuilder(URI.create(node.url() + "/" + PATTERN + "/_refresh?allow_no_indices=true"))

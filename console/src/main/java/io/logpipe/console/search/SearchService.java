@@ -14,7 +14,7 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Discover's searches over Elasticsearch's REST API: a Lucene query string within a time range over an index
  * pattern, with a date histogram of all matches and the newest hits; the lines around a hit from the same host and
- * file by {@code log.offset}; and the polls behind the live tail.
+ * file by {@code log.offset}. The live tail is {@link LiveTail}.
  */
 public final class SearchService {
     public static final String TIME = "@timestamp";
@@ -106,15 +106,6 @@ public final class SearchService {
         });
     }
 
-    /** New matching lines at or after {@code since}, oldest first, for the live tail. */
-    public CompletableFuture<ArrayNode> newerThan(String pattern, String query, Instant since, int size) {
-        ObjectNode body = ElasticsearchRest.JSON.createObjectNode();
-        body.put("size", size);
-        body.putArray("sort").addObject().putObject(TIME).put("order", "asc").put("unmapped_type", "date");
-        body.set("query", filtered(query, range(since, true, null)));
-        return es.post(searchPath(pattern), body).thenApply(SearchService::hits);
-    }
-
     /** Which names to filter host and file on exactly: the keyword field itself or its {@code .keyword} subfield. */
     private CompletableFuture<String[]> keywordFields(String pattern) {
         String fields = String.join(",", HOST, HOST + ".keyword", FILE, FILE + ".keyword");
@@ -143,10 +134,16 @@ public final class SearchService {
         ObjectNode root = ElasticsearchRest.JSON.createObjectNode();
         ObjectNode bool = root.putObject("bool");
         if (query != null && !query.isBlank()) {
-            bool.putArray("must").addObject().putObject("query_string").put("query", query)
-                    .put("analyze_wildcard", true).put("default_field", "*");
+            bool.putArray("must").add(queryString(query));
         }
         bool.putArray("filter").add(range);
+        return root;
+    }
+
+    /** A Lucene query string as Kibana runs it: over all fields, wildcards analyzed. */
+    static ObjectNode queryString(String query) {
+        ObjectNode root = ElasticsearchRest.JSON.createObjectNode();
+        root.putObject("query_string").put("query", query).put("analyze_wildcard", true).put("default_field", "*");
         return root;
     }
 
@@ -165,20 +162,26 @@ public final class SearchService {
     static ArrayNode hits(JsonNode response) {
         ArrayNode out = ElasticsearchRest.JSON.createArrayNode();
         for (JsonNode hit : response.path("hits").path("hits")) {
-            JsonNode source = hit.path("_source");
-            ObjectNode row = out.addObject();
-            row.put("_index", hit.path("_index").asText()).put("_id", hit.path("_id").asText());
-            row.put(TIME, field(source, TIME));
-            row.put("host", field(source, HOST));
-            row.put("file", field(source, FILE));
-            String offset = field(source, OFFSET);
-            if (offset != null) {
-                row.put("offset", Long.parseLong(offset));
-            }
-            row.put("message", field(source, "message"));
-            row.set("_source", source);
+            out.add(row(hit));
         }
         return out;
+    }
+
+    /** One hit as the page lists it. */
+    static ObjectNode row(JsonNode hit) {
+        JsonNode source = hit.path("_source");
+        ObjectNode row = ElasticsearchRest.JSON.createObjectNode();
+        row.put("_index", hit.path("_index").asText()).put("_id", hit.path("_id").asText());
+        row.put(TIME, field(source, TIME));
+        row.put("host", field(source, HOST));
+        row.put("file", field(source, FILE));
+        String offset = field(source, OFFSET);
+        if (offset != null) {
+            row.put("offset", Long.parseLong(offset));
+        }
+        row.put("message", field(source, "message"));
+        row.set("_source", source);
+        return row;
     }
 
     /**

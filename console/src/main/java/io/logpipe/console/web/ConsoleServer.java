@@ -13,6 +13,7 @@ import io.logpipe.console.indices.IndicesService;
 import io.logpipe.console.pipeline.PipelineLayout;
 import io.logpipe.console.pipeline.PipelineMonitor;
 import io.logpipe.console.queue.QueueService;
+import io.logpipe.console.search.LiveTail;
 import io.logpipe.console.search.SearchService;
 import io.logpipe.console.search.TimeRange;
 import io.vertx.core.Future;
@@ -29,7 +30,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -227,8 +227,8 @@ public final class ConsoleServer implements AutoCloseable {
     }
 
     /**
-     * Server-sent events: every {@link #TAIL_POLL} the lines matching the query whose time is at or after the newest
-     * seen (minus a few seconds, for lines indexed late), each sent once.
+     * Server-sent events: {@code event: ready} once the tail's cursors are set (a line indexed after it is
+     * delivered), then every {@link #TAIL_POLL} the matching lines indexed since, each once, as {@code data:}.
      */
     private void tail(HttpServerRequest request) {
         String pattern = indexParam(request);
@@ -236,39 +236,42 @@ public final class ConsoleServer implements AutoCloseable {
         HttpServerResponse response = request.response();
         response.setChunked(true).putHeader("Content-Type", "text/event-stream").putHeader("Cache-Control", "no-cache");
         response.write(": tail of " + pattern + "\n\n");
-        Instant[] since = {clock.instant().minusSeconds(2)};
-        Set<String> sent = new HashSet<>();
+        LiveTail tail = new LiveTail(es, pattern, query, 500);
+        boolean[] ready = {false};
         boolean[] busy = {false};
-        long timer = vertx.setPeriodic(TAIL_POLL.toMillis(), id -> {
+        io.vertx.core.Handler<Long> step = id -> {
             if (busy[0]) {
                 return;
             }
             busy[0] = true;
-            search.newerThan(pattern, query, since[0].minusSeconds(5), 500).whenComplete((hits, failure) ->
-                    vertx.runOnContext(v -> {
-                        busy[0] = false;
-                        if (response.closed() || response.ended()) {
-                            return;
-                        }
-                        if (failure != null) {
-                            response.write("event: problem\ndata: " + jsonString(rootMessage(failure)) + "\n\n");
-                            return;
-                        }
-                        for (JsonNode hit : hits) {
-                            String hitKey = hit.path("_index").asText() + "/" + hit.path("_id").asText();
-                            if (sent.add(hitKey)) {
-                                response.write("data: " + hit + "\n\n");
-                            }
-                            Instant at = parseInstant(hit.path("@timestamp").asText(null));
-                            if (at != null && at.isAfter(since[0])) {
-                                since[0] = at;
-                            }
-                        }
-                        if (sent.size() > 100_000) {
-                            sent.clear();
-                        }
-                    }));
-        });
+            int[] shards = {0};
+            CompletableFuture<LiveTail.Batch> polled = ready[0] ? tail.poll() : tail.start().thenApply(n -> {
+                shards[0] = n;
+                return new LiveTail.Batch(ElasticsearchRest.JSON.createArrayNode(), List.of());
+            });
+            polled.whenComplete((batch, failure) -> vertx.runOnContext(v -> {
+                busy[0] = false;
+                if (response.closed() || response.ended()) {
+                    return;
+                }
+                if (failure != null) {
+                    response.write("event: problem\ndata: " + jsonString(rootMessage(failure)) + "\n\n");
+                    return;
+                }
+                if (!ready[0]) {
+                    ready[0] = true;
+                    response.write("event: ready\ndata: {\"shards\":" + shards[0] + "}\n\n");
+                }
+                for (JsonNode line : batch.lines()) {
+                    response.write("data: " + line + "\n\n");
+                }
+                for (String problem : batch.problems()) {
+                    response.write("event: problem\ndata: " + jsonString(problem) + "\n\n");
+                }
+            }));
+        };
+        step.handle(-1L);
+        long timer = vertx.setPeriodic(TAIL_POLL.toMillis(), step);
         response.closeHandler(v -> vertx.cancelTimer(timer));
         request.connection().closeHandler(v -> vertx.cancelTimer(timer));
     }
@@ -393,14 +396,6 @@ public final class ConsoleServer implements AutoCloseable {
             return body.isBlank() ? ElasticsearchRest.JSON.createObjectNode() : ElasticsearchRest.JSON.readTree(body);
         } catch (IOException e) {
             throw new IllegalArgumentException("the request body is not JSON: " + e.getMessage());
-        }
-    }
-
-    private static Instant parseInstant(String text) {
-        try {
-            return text == null ? null : Instant.parse(text);
-        } catch (RuntimeException e) {
-            return null;
         }
     }
 
