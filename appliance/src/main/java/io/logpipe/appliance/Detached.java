@@ -3,6 +3,8 @@ package io.logpipe.appliance;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,14 +17,36 @@ final class Detached {
     private Detached() {
     }
 
-    /** The pid of a running supervisor, or null. */
+    /**
+     * The pid of a running supervisor, or null. A pid file left by a supervisor that could not remove it (SIGKILL, a
+     * power cut) may name a pid that is now another program's: only a process running the appliance's main counts,
+     * so that down never stops that program and up does not refuse to start.
+     */
     static Long runningPid(Appliance.Layout layout) {
         try {
             long pid = Long.parseLong(Files.readString(layout.pidFile()).trim());
-            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).map(ProcessHandle::pid).orElse(null);
+            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(Detached::isAppliance)
+                    .map(ProcessHandle::pid).orElse(null);
         } catch (IOException | NumberFormatException e) {
             return null;
         }
+    }
+
+    /** Unknown when its arguments cannot be read (another user's process): then it is not ours to stop either. */
+    private static boolean isAppliance(ProcessHandle process) {
+        if (process.pid() == ProcessHandle.current().pid()) {
+            return true;
+        }
+        // From /proc: on Linux ProcessHandle.Info gives no arguments at all when the command line is longer than a
+        // page, and a class path is.
+        Path cmdline = Path.of("/proc", String.valueOf(process.pid()), "cmdline");
+        List<String> arguments;
+        try {
+            arguments = List.of(Files.readString(cmdline, StandardCharsets.UTF_8).split("\0"));
+        } catch (IOException | UncheckedIOException | SecurityException e) {
+            arguments = process.info().arguments().map(List::of).orElse(List.of());
+        }
+        return arguments.contains(Appliance.class.getName());
     }
 
     /** Starts the supervisor in the background and returns once every part is ready, or it failed. */

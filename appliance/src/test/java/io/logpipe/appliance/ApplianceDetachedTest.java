@@ -166,6 +166,30 @@ class ApplianceDetachedTest {
         assertTrue(stoppedStatus.output().startsWith("appliance: not running\n"), stoppedStatus.output());
     }
 
+    @Test
+    void aPidFileLeftByADeadSupervisorNamingAnotherProgramNowIsNotTheAppliance() throws Exception {
+        config = ApplianceRun.config(dir, ApplianceRun.Ports.pick());
+        layout = new Appliance.Layout(config.dataDir());
+        // A supervisor killed with SIGKILL, or a power cut, leaves its pid file; after a reboot that pid is soon
+        // another program's. down must not stop that program, and up must not take it for a running appliance.
+        Process other = new ProcessBuilder("sleep", "600").start();
+        try {
+            Files.createDirectories(layout.runDir());
+            Files.writeString(layout.pidFile(), other.pid() + "\n");
+
+            assertEquals(null, Detached.runningPid(layout), "sleep is not the appliance");
+            Result down = run("down", Duration.ofMinutes(1), "down");
+            assertEquals(0, down.code(), down.output());
+            assertEquals("appliance: not running\n", down.output());
+            assertTrue(other.isAlive(), "down stopped an unrelated program (pid " + other.pid() + ")");
+            Result status = run("status", Duration.ofMinutes(1), "status");
+            assertEquals(3, status.code(), status.output());
+            assertTrue(status.output().startsWith("appliance: not running\n"), status.output());
+        } finally {
+            other.destroyForcibly();
+        }
+    }
+
     private static Path proc(long pid) {
         return Path.of("/proc", String.valueOf(pid));
     }
