@@ -230,9 +230,10 @@ a part that dies is restarted with backoff.
         try {
             supervisor.startAll();
             supervisor.info("ready", true);
-            supervisor.writeState();
+            // The block first: up -d prints it from the log as soon as the state file says ready.
             out.print(block(supervisor, config));
             out.flush();
+            supervisor.writeState();
             supervisor.watch();
         } catch (IllegalStateException e) {
             out.println("appliance: " + e.getMessage());

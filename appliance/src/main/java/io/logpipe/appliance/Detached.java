@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,7 +65,9 @@ final class Detached {
             command.add("/usr/bin/setsid");
         }
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(ProcessHandle.current().info().arguments().map(a -> jvmOptions(a)).orElse(List.of()));
+        // This JVM's options (bin/appliance's heap flags, JAVA_OPTS, -D): from the runtime, not from the command
+        // line, which ProcessHandle.Info leaves empty when it is longer than a page.
+        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(Appliance.class.getName());
@@ -89,8 +92,7 @@ final class Detached {
             Optional<JsonNode> state = state(layout);
             if (state.isPresent() && state.get().path("ready").asBoolean(false)) {
                 List<String> lines = Files.readAllLines(log);
-                int start = lines.lastIndexOf("") >= 0 ? indexOfBlock(lines) : 0;
-                lines.subList(start, lines.size()).forEach(out::println);
+                lines.subList(indexOfBlock(lines), lines.size()).forEach(out::println);
                 return 0;
             }
             Thread.sleep(250);
@@ -104,17 +106,6 @@ final class Detached {
             }
         }
         return Math.max(0, lines.size() - 20);
-    }
-
-    private static List<String> jvmOptions(String[] arguments) {
-        List<String> options = new ArrayList<>();
-        for (String a : arguments) {
-            if (a.equals("-cp") || a.equals("-classpath") || !a.startsWith("-")) {
-                break;
-            }
-            options.add(a);
-        }
-        return options;
     }
 
     static Optional<JsonNode> state(Appliance.Layout layout) {

@@ -91,6 +91,10 @@ class ApplianceDetachedTest {
         // hang it up), and so does every part, each ready.
         assertTrue(Files.exists(proc(supervisor)), "the supervisor " + supervisor + " must outlive up -d");
         assertEquals(supervisor, sessionOf(supervisor), "the supervisor leads a session of its own");
+        // with the JVM options up -d was given (bin/appliance's heap flags, JAVA_OPTS), whatever its class path's length
+        List<String> arguments = arguments(supervisor);
+        assertTrue(arguments.contains("-Xmx128m") && arguments.contains("-D" + EmbeddedElasticsearch.ZIP_PROPERTY + "="
+                + System.getProperty("testkit.es.zip")), commandLine(supervisor));
         JsonNode state = ApplianceRun.state(layout);
         assertTrue(state.path("ready").asBoolean(false), state.toString());
         assertEquals(supervisor, state.path("pid").asLong(), state.toString());
@@ -210,6 +214,10 @@ class ApplianceDetachedTest {
 
     private static String processState(long pid) {
         return statFields(pid)[0];
+    }
+
+    private static List<String> arguments(long pid) throws IOException {
+        return List.of(new String(Files.readAllBytes(proc(pid).resolve("cmdline"))).split("\0"));
     }
 
     /** The command line without the class paths, which would hide everything else in a failure message. */
