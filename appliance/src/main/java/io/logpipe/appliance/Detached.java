@@ -1,6 +1,7 @@
 package io.logpipe.appliance;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -12,6 +13,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /** {@code up -d} and {@code down}: the supervisor as a background process of its own session. */
 final class Detached {
@@ -116,33 +119,65 @@ final class Detached {
         }
     }
 
+    /** How long down waits for the supervisor: the indexer's drain bound plus the others' stops, with room. */
+    static final Duration STOP_BOUND = Duration.ofMinutes(4);
+
     /** Stops a detached supervisor: SIGTERM, and waits until it and every part are gone. */
     static int down(Appliance.Layout layout, PrintStream out, PrintStream err) throws Exception {
+        return down(layout, STOP_BOUND, out, err);
+    }
+
+    /** As {@link #down(Appliance.Layout, PrintStream, PrintStream)}, killing all after {@code bound}. */
+    static int down(Appliance.Layout layout, Duration bound, PrintStream out, PrintStream err) throws Exception {
         Long pid = runningPid(layout);
         if (pid == null) {
             out.println("appliance: not running");
             return 0;
         }
         ProcessHandle supervisor = ProcessHandle.of(pid).orElseThrow();
-        List<ProcessHandle> parts = new ArrayList<>(supervisor.descendants().toList());
+        List<ProcessHandle> parts = parts(supervisor, layout);
         out.println("appliance: stopping (pid " + pid + "): shipper, indexer, queue, Elasticsearch ...");
         supervisor.destroy();
-        // The indexer's drain bound plus the others' stops; the supervisor itself enforces each part's bound.
-        Duration bound = Duration.ofMinutes(4);
+        // The supervisor itself enforces each part's bound; this one is for a supervisor that hangs.
         long deadline = System.nanoTime() + bound.toNanos();
         while (supervisor.isAlive() && System.nanoTime() < deadline) {
             Thread.sleep(200);
         }
         if (supervisor.isAlive()) {
-            err.println("appliance: still running after " + bound.toMinutes() + " min: killing it and its parts");
+            err.println("appliance: still running after " + bound.toSeconds() + " s: killing it and its parts");
             supervisor.destroyForcibly();
             parts.forEach(ProcessHandle::destroyForcibly);
         }
-        List<ProcessHandle> left = parts.stream().filter(ProcessHandle::isAlive).toList();
-        for (ProcessHandle p : left) {
-            p.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        for (ProcessHandle part : parts) {
+            try {
+                part.onExit().get(30, TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
+                err.println("appliance: pid " + part.pid() + " (" + part.info().command().orElse("?") + ") still runs"
+                        + " 30 s after the supervisor ended; stop it by hand");
+                return 1;
+            }
         }
         out.println("appliance: stopped");
         return 0;
+    }
+
+    /**
+     * Every process the supervisor runs: its descendants, and what runs outside its tree, found by the pids in its
+     * state file: the embedded Elasticsearch daemonizes (bin/elasticsearch -d), so its watchdog is all that would
+     * stop it, and a forced kill of the supervisor's tree kills that watchdog too.
+     */
+    private static List<ProcessHandle> parts(ProcessHandle supervisor, Appliance.Layout layout) {
+        List<ProcessHandle> parts = new ArrayList<>(supervisor.descendants().toList());
+        for (JsonNode part : state(layout).map(s -> s.path("parts")).orElse(MissingNode.getInstance())) {
+            long pid = part.path("pid").asLong(-1);
+            if (pid <= 0) {
+                continue;
+            }
+            ProcessHandle.of(pid).filter(p -> !parts.contains(p)).ifPresent(outside -> {
+                parts.add(outside);
+                outside.descendants().forEach(parts::add);
+            });
+        }
+        return parts;
     }
 }

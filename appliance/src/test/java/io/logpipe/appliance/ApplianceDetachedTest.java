@@ -8,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -16,6 +18,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,7 +36,9 @@ import org.junit.jupiter.api.io.TempDir;
  * ready while the supervisor and its parts (the embedded Elasticsearch included) go on running in a session of their
  * own; {@code status} says each part is healthy; a second {@code up -d} refuses and starts nothing; {@code down}
  * returns within the stop bound with every process the appliance started gone (by pid) and every port refusing
- * connections; a second {@code down} says nothing runs.
+ * connections; a second {@code down} says nothing runs. A supervisor that hangs is killed after down's bound with
+ * everything it runs, the daemonized Elasticsearch included; a stale pid file that names another program now is no
+ * running appliance.
  */
 class ApplianceDetachedTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -49,6 +54,9 @@ class ApplianceDetachedTest {
     private ApplianceConfig config;
     /** Every process the appliance started, by pid, with its command line: for the clean-up of a failed run. */
     private final Map<Long, String> started = new LinkedHashMap<>();
+    /** Every port the appliance listens on while it runs. */
+    private final List<Integer> listening = new ArrayList<>();
+    private final ApplianceRun.Ports ports = ApplianceRun.Ports.pick();
 
     /** What one command printed and how it exited. */
     record Result(int code, String output) {
@@ -56,6 +64,11 @@ class ApplianceDetachedTest {
 
     @AfterEach
     void leaveNothingRunning() throws Exception {
+        if (!started.isEmpty()) {
+            // a supervisor that a failed test left stopped could not stop its parts
+            new ProcessBuilder("kill", "-CONT", String.valueOf(started.keySet().iterator().next())).start()
+                    .waitFor(30, TimeUnit.SECONDS);
+        }
         if (layout != null && Detached.runningPid(layout) != null) {
             run("cleanup-down", STOP_BOUND.multipliedBy(2), "down");
         }
@@ -75,9 +88,12 @@ class ApplianceDetachedTest {
         return new Result(process.exitValue(), Files.readString(output));
     }
 
-    @Test
-    void upDetachedRunsOnStatusSaysHealthyAndDownLeavesNoProcessAndNoPort() throws Exception {
-        ApplianceRun.Ports ports = ApplianceRun.Ports.pick();
+    /**
+     * Runs up -d, checks that the supervisor and every part go on running after it returned, and collects every
+     * process the appliance started into {@link #started} and every port it listens on into {@link #listening}.
+     * Returns the supervisor's pid.
+     */
+    private long upDetached() throws Exception {
         config = ApplianceRun.config(dir, ports);
         layout = new Appliance.Layout(config.dataDir());
 
@@ -114,11 +130,18 @@ class ApplianceDetachedTest {
             ProcessHandle.of(root).orElseThrow().descendants()
                     .forEach(p -> started.putIfAbsent(p.pid(), commandLine(p.pid())));
         }
-        List<Integer> listening = new ArrayList<>(ports.all());
+        listening.addAll(ports.all());
         listening.add(transportPort(es));
         for (int port : listening) {
             assertTrue(ChildPart.portOpen(port), "port " + port + " should be listening while the appliance runs");
         }
+        return supervisor;
+    }
+
+    @Test
+    void upDetachedRunsOnStatusSaysHealthyAndDownLeavesNoProcessAndNoPort() throws Exception {
+        long supervisor = upDetached();
+        String es = "http://127.0.0.1:" + ports.elasticsearch();
 
         Result status = run("status", Duration.ofMinutes(1), "status");
         assertEquals(0, status.code(), status.output());
@@ -146,17 +169,7 @@ class ApplianceDetachedTest {
         assertEquals(0, down.code(), down.output());
         assertTrue(down.output().contains("appliance: stopped"), down.output());
         assertTrue(took.compareTo(STOP_BOUND) < 0, "down took " + took.toSeconds() + " s, more than the bound");
-        // down has returned: nothing it started may remain, not even a zombie, and no port may still accept.
-        List<String> left = new ArrayList<>();
-        started.forEach((pid, what) -> {
-            if (Files.exists(proc(pid))) {
-                left.add(pid + " (" + what + ", state " + processState(pid) + ")");
-            }
-        });
-        assertEquals(List.of(), left, "processes left behind by down (of " + started.size() + " started)");
-        for (int port : listening) {
-            assertRefused(port);
-        }
+        assertNothingLeft();
         assertFalse(Files.exists(layout.pidFile()), "down removes the pid file");
         String log = Files.readString(layout.log("appliance"));
         assertTrue(log.contains("appliance stopped"), log);
@@ -170,9 +183,46 @@ class ApplianceDetachedTest {
         assertTrue(stoppedStatus.output().startsWith("appliance: not running\n"), stoppedStatus.output());
     }
 
+    /** down has returned: nothing it started may remain, not even a zombie, and no port may still accept. */
+    private void assertNothingLeft() {
+        List<String> left = new ArrayList<>();
+        started.forEach((pid, what) -> {
+            if (Files.exists(proc(pid))) {
+                left.add(pid + " (" + what + ", state " + processState(pid) + ")");
+            }
+        });
+        assertEquals(List.of(), left, "processes left behind by down (of " + started.size() + " started)");
+        for (int port : listening) {
+            assertRefused(port);
+        }
+    }
+
+    @Test
+    void downKillsAHungSupervisorWithEveryPartElasticsearchIncluded() throws Exception {
+        long supervisor = upDetached();
+        // Stopped, it cannot act on SIGTERM: down must kill it, and everything it runs, after its bound.
+        signal("STOP", supervisor);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Detached.down(layout, Duration.ofSeconds(5), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        String said = out.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8);
+        assertEquals(0, code, said);
+        assertTrue(said.contains("appliance: still running after 5 s: killing it and its parts"), said);
+        assertTrue(said.contains("appliance: stopped"), said);
+        assertNothingLeft();
+        // Killed, it could not remove its pid file: that names no running appliance any more.
+        assertEquals(null, Detached.runningPid(layout));
+    }
+
+    private static void signal(String signal, long pid) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(pid)).inheritIO().start();
+        assertTrue(kill.waitFor(30, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -" + signal + " " + pid);
+    }
+
     @Test
     void aPidFileLeftByADeadSupervisorNamingAnotherProgramNowIsNotTheAppliance() throws Exception {
-        config = ApplianceRun.config(dir, ApplianceRun.Ports.pick());
+        config = ApplianceRun.config(dir, ports);
         layout = new Appliance.Layout(config.dataDir());
         // A supervisor killed with SIGKILL, or a power cut, leaves its pid file; after a reboot that pid is soon
         // another program's. down must not stop that program, and up must not take it for a running appliance.
