@@ -31,10 +31,12 @@ a part that dies is restarted with backoff.
 
   up              run in the foreground; Ctrl-C or SIGTERM stops every part (shipper, indexer, queue,
                   Elasticsearch), the indexer's drain bounded by indexer.shutdown_timeout
-  up -d           run detached (log in DATA/log/appliance.log); stop with 'down'
+  up -d           run detached (log in DATA/log/appliance.log): returns once every part is ready; refuses
+                  (exit 1) while one runs; stop with 'down'
   up --demo       also write a demo log (nginx access lines, Java stack traces) and ship it: documents
                   appear in nginx.access-<today> within a minute
   down            stop a detached appliance; returns when every part is gone and its ports are free
+                  (exit 0; with none running it says 'not running' and exits 0 too)
   status [--json] each part's health, and the flow: indices, documents, rates, lag, disk free
   check           validate the configs and cross-check them (topics, retention, reachability, disk)
   logs PART       follow a part's log (elasticsearch, queue, indexer, shipper, console, appliance)
@@ -230,9 +232,10 @@ a part that dies is restarted with backoff.
         try {
             supervisor.startAll();
             supervisor.info("ready", true);
-            supervisor.writeState();
+            // The block first: up -d prints it from the log as soon as the state file says ready.
             out.print(block(supervisor, config));
             out.flush();
+            supervisor.writeState();
             supervisor.watch();
         } catch (IllegalStateException e) {
             out.println("appliance: " + e.getMessage());

@@ -18,7 +18,7 @@ class ApplianceConfigTest {
 
     @Test
     void theShippedConfigRunsEverythingHereWithoutAWarning() {
-        Path home = ApplianceProcessTest.home();
+        Path home = ApplianceRun.home();
         ApplianceConfig config = ApplianceConfig.load(home, home.resolve("conf/appliance.yml"));
         assertEquals(List.of(), config.warnings());
         assertTrue(config.embeddedElasticsearch());

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.logpipe.testkit.FreePorts;
 import io.logpipe.testkit.Wait;
 import java.io.IOException;
 import java.net.URI;
@@ -15,7 +14,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -52,57 +50,17 @@ class ApplianceProcessTest {
         }
     }
 
-    /** The repository: the launchers in bin/ and the default pipeline. */
-    static Path home() {
-        return Path.of("").toAbsolutePath().getParent();
-    }
-
-    private ApplianceConfig config(int es, int queue, int api, int shipperApi) throws IOException {
-        // Elasticsearch runs as an unprivileged user when the tests run as root: it must reach the data dir.
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path file = dir.resolve("appliance.yml");
-        Files.writeString(file, """
-                path.data: %s
-                elasticsearch:
-                  heap: 512m
-                  port: %d
-                queue:
-                  port: %d
-                indexer:
-                  api_port: %d
-                  shutdown_timeout: 5s
-                shipper:
-                  api_port: %d
-                console:
-                  enabled: false
-                """.formatted(dir.resolve("var"), es, queue, api, shipperApi));
-        return ApplianceConfig.load(home(), file);
-    }
-
-    private Process start(ApplianceConfig config, String... args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx128m", "-D" + EmbeddedElasticsearch.ZIP_PROPERTY + "=" + System.getProperty("testkit.es.zip"),
-                "-cp", System.getProperty("java.class.path"), Appliance.class.getName()));
-        command.addAll(List.of(args));
-        command.addAll(List.of("-c", config.file().toString()));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("supervisor.out").toFile());
-        builder.environment().put("LOGPIPE_HOME", home().toString());
-        return builder.start();
-    }
-
     @Test
     void upDemoIndexesJoinedStackTracesRestartsAKilledPartAndStopsEverything() throws Exception {
-        int esPort = FreePorts.pick();
-        int queuePort = FreePorts.pick();
-        int apiPort = FreePorts.pick();
-        int shipperPort = FreePorts.pick();
-        ApplianceConfig config = config(esPort, queuePort, apiPort, shipperPort);
+        ApplianceRun.Ports ports = ApplianceRun.Ports.pick();
+        int esPort = ports.elasticsearch();
+        int shipperPort = ports.shipperApi();
+        ApplianceConfig config = ApplianceRun.config(dir, ports);
         Appliance.Layout layout = new Appliance.Layout(config.dataDir());
-        supervisor = start(config, "up", "--demo");
+        supervisor = ApplianceRun.start(config, dir.resolve("supervisor.out"), "up", "--demo");
 
         Wait.until("every part ready and the block printed", Duration.ofMinutes(5), () ->
-                state(layout).path("ready").asBoolean(false) && output().contains("logpipe appliance is up"));
+                ApplianceRun.state(layout).path("ready").asBoolean(false) && output().contains("logpipe appliance is up"));
         String out = output();
         assertTrue(out.contains("logpipe appliance is up"), out);
         assertTrue(out.contains("http://127.0.0.1:" + esPort), out);
@@ -139,10 +97,10 @@ class ApplianceProcessTest {
         });
 
         // SIGKILL the indexer: the supervisor restarts it and documents keep coming.
-        long indexer = pid(layout, "indexer");
+        long indexer = ApplianceRun.pid(layout, "indexer");
         ProcessHandle.of(indexer).orElseThrow().destroyForcibly();
         Wait.until("the indexer restarted", Duration.ofMinutes(2), () -> {
-            JsonNode part = part(layout, "indexer");
+            JsonNode part = ApplianceRun.part(layout, "indexer");
             return part.path("restarts").asInt() == 1 && part.path("state").asText().equals("running");
         });
         long afterKill = count(es, today);
@@ -151,14 +109,14 @@ class ApplianceProcessTest {
         // SIGTERM: every part stops, every port is free, within the bound.
         List<Long> pids = new ArrayList<>();
         for (String name : List.of("elasticsearch", "queue", "indexer", "shipper")) {
-            pids.add(pid(layout, name));
+            pids.add(ApplianceRun.pid(layout, name));
         }
         supervisor.toHandle().destroy();
         assertTrue(supervisor.waitFor(90, TimeUnit.SECONDS), "the supervisor must stop within its bound");
         for (long pid : pids) {
             assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "pid " + pid + " still runs");
         }
-        for (int port : List.of(esPort, queuePort, apiPort, shipperPort)) {
+        for (int port : ports.all()) {
             assertFalse(ChildPart.portOpen(port), "port " + port + " still open");
         }
         String stopped = Files.readString(dir.resolve("supervisor.out"));
@@ -181,27 +139,6 @@ class ApplianceProcessTest {
         Object pipelines = ((Map<String, Object>) status.get("indexer")).get("pipelines");
         return pipelines instanceof List<?> list && !list.isEmpty()
                 ? ((Number) ((Map<String, Object>) list.get(0)).get("events_per_second")).doubleValue() : 0;
-    }
-
-    private static JsonNode state(Appliance.Layout layout) {
-        try {
-            return Appliance.readState(layout);
-        } catch (IOException e) {
-            return JSON.createObjectNode();
-        }
-    }
-
-    private static JsonNode part(Appliance.Layout layout, String name) {
-        for (JsonNode part : state(layout).path("parts")) {
-            if (part.path("name").asText().equals(name)) {
-                return part;
-            }
-        }
-        throw new AssertionError("no part " + name + " in " + state(layout));
-    }
-
-    private static long pid(Appliance.Layout layout, String name) {
-        return part(layout, name).path("pid").asLong();
     }
 
     private static JsonNode search(String es, String index, String phrase) throws IOException, InterruptedException {

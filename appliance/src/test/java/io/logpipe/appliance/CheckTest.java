@@ -61,7 +61,7 @@ class CheckTest {
                   config: %s
                 """.formatted(dir.resolve("var"), elasticsearch, broker, dir.resolve("pipeline.conf"),
                 dir.resolve("settings"), dir.resolve("shipper.yml"), dir.resolve("retention.yml")));
-        return ApplianceConfig.load(ApplianceProcessTest.home(), dir.resolve("appliance.yml"));
+        return ApplianceConfig.load(ApplianceRun.home(), dir.resolve("appliance.yml"));
     }
 
     @Test
