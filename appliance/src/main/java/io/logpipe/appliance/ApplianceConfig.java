@@ -1,5 +1,6 @@
 package io.logpipe.appliance;
 
+import io.logpipe.common.config.ConfigException;
 import io.logpipe.common.config.Units;
 import io.logpipe.common.config.Variables;
 import java.io.IOException;
@@ -28,12 +29,6 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * Relative paths are relative to the logpipe home. Wrong values fail with file:line; unknown keys warn in one line.
  */
 public final class ApplianceConfig {
-    /** A wrong value, with where it was written. */
-    public static final class ConfigException extends RuntimeException {
-        public ConfigException(String message) {
-            super(message);
-        }
-    }
 
     private record Value(Object value, String where) {
     }

@@ -1,8 +1,8 @@
 package io.logpipe.indexer;
 
 import io.logpipe.common.config.Variables;
-import io.logpipe.indexer.config.ConfigException;
-import io.logpipe.indexer.config.Location;
+import io.logpipe.common.config.ConfigException;
+import io.logpipe.common.config.Location;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -99,7 +99,7 @@ public final class IndexerSettings {
         try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             return new Yaml(new LoaderOptions()).compose(reader);
         } catch (IOException e) {
-            throw new ConfigException(null, "cannot read " + file + ": " + e.getMessage());
+            throw new ConfigException("cannot read " + file + ": " + e.getMessage());
         } catch (org.yaml.snakeyaml.error.MarkedYAMLException e) {
             throw new ConfigException(new Location(file.toString(), e.getProblemMark().getLine() + 1,
                     e.getProblemMark().getColumn() + 1), "invalid YAML: " + e.getProblem());

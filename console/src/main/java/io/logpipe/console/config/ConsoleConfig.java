@@ -1,5 +1,6 @@
 package io.logpipe.console.config;
 
+import io.logpipe.common.config.ConfigException;
 import io.logpipe.common.config.Units;
 import io.logpipe.common.config.Variables;
 import io.logpipe.console.auth.PasswordHash;

@@ -1,5 +1,6 @@
 package io.logpipe.indexer.prune;
 
+import io.logpipe.common.config.ConfigException;
 import io.logpipe.common.config.Variables;
 import io.logpipe.indexer.es.ElasticsearchConnection;
 import java.io.IOException;
@@ -270,10 +271,4 @@ public final class RetentionConfig {
         return new ConfigException(position(node) + ": " + message);
     }
 
-    /** A configuration mistake, its message starting with file:line:column. */
-    public static final class ConfigException extends Exception {
-        public ConfigException(String message) {
-            super(message);
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package io.logpipe.queue.config;
 
+import io.logpipe.common.config.ConfigException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;

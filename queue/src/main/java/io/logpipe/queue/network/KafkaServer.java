@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.logpipe.queue.config.BrokerConfig;
-import io.logpipe.queue.config.ConfigException;
+import io.logpipe.common.config.ConfigException;
 import io.logpipe.queue.group.GroupCoordinator;
 import io.logpipe.queue.config.SaslListener;
 import io.logpipe.queue.log.LogManager;

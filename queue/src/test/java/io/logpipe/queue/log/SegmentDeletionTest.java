@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import io.logpipe.queue.config.BrokerConfig;
-import io.logpipe.queue.config.ConfigException;
+import io.logpipe.common.config.ConfigException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
