@@ -3,6 +3,7 @@ package io.logpipe.appliance;
 import io.logpipe.common.config.ConfigException;
 import io.logpipe.common.config.Units;
 import io.logpipe.common.config.Variables;
+import io.logpipe.common.config.YamlFile;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -13,9 +14,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
@@ -57,10 +55,7 @@ public final class ApplianceConfig {
         }
         Node root;
         try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            root = new Yaml(new LoaderOptions()).compose(reader);
-        } catch (MarkedYAMLException e) {
-            throw new ConfigException(file + ":" + (e.getProblemMark().getLine() + 1) + ":"
-                    + (e.getProblemMark().getColumn() + 1) + ": invalid YAML: " + e.getProblem());
+            root = YamlFile.compose(file.toString(), reader);
         } catch (IOException e) {
             throw new ConfigException("cannot read " + file + ": " + e.getMessage());
         }
@@ -107,7 +102,7 @@ public final class ApplianceConfig {
     }
 
     private String where(Node node) {
-        return file + ":" + (node.getStartMark().getLine() + 1) + ":" + (node.getStartMark().getColumn() + 1);
+        return YamlFile.at(file.toString(), node).toString();
     }
 
     /** Reads every setting once, so that a wrong value fails now with its position, not when a part starts. */
