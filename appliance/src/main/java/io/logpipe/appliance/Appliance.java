@@ -2,6 +2,7 @@ package io.logpipe.appliance;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.logpipe.common.config.ConfigException;
 import io.logpipe.common.log.RotatingLog;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -52,7 +53,7 @@ a part that dies is restarted with backoff.
         int code;
         try {
             code = run(args, System.out, System.err);
-        } catch (ApplianceConfig.ConfigException e) {
+        } catch (ConfigException e) {
             System.err.println("appliance: " + e.getMessage());
             code = 1;
         } catch (UsageException e) {

@@ -1,7 +1,9 @@
 package io.logpipe.appliance;
 
+import io.logpipe.common.config.ConfigException;
 import io.logpipe.common.config.Units;
 import io.logpipe.common.config.Variables;
+import io.logpipe.common.config.YamlFile;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -12,9 +14,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
@@ -28,12 +27,6 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
  * Relative paths are relative to the logpipe home. Wrong values fail with file:line; unknown keys warn in one line.
  */
 public final class ApplianceConfig {
-    /** A wrong value, with where it was written. */
-    public static final class ConfigException extends RuntimeException {
-        public ConfigException(String message) {
-            super(message);
-        }
-    }
 
     private record Value(Object value, String where) {
     }
@@ -62,10 +55,7 @@ public final class ApplianceConfig {
         }
         Node root;
         try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            root = new Yaml(new LoaderOptions()).compose(reader);
-        } catch (MarkedYAMLException e) {
-            throw new ConfigException(file + ":" + (e.getProblemMark().getLine() + 1) + ":"
-                    + (e.getProblemMark().getColumn() + 1) + ": invalid YAML: " + e.getProblem());
+            root = YamlFile.compose(file.toString(), reader);
         } catch (IOException e) {
             throw new ConfigException("cannot read " + file + ": " + e.getMessage());
         }
@@ -112,7 +102,7 @@ public final class ApplianceConfig {
     }
 
     private String where(Node node) {
-        return file + ":" + (node.getStartMark().getLine() + 1) + ":" + (node.getStartMark().getColumn() + 1);
+        return YamlFile.at(file.toString(), node).toString();
     }
 
     /** Reads every setting once, so that a wrong value fails now with its position, not when a part starts. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.logpipe.common.config.ConfigException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -54,11 +55,11 @@ class ApplianceConfigTest {
     void wrongValuesFailWithFileLineAndColumn() throws Exception {
         Path file = dir.resolve("appliance.yml");
         Files.writeString(file, "elasticsearch:\n  heap: lots\n");
-        var heap = assertThrows(ApplianceConfig.ConfigException.class,
+        var heap = assertThrows(ConfigException.class,
                 () -> ApplianceConfig.load(dir, file).validate());
         assertEquals(file + ":2:9: 'elasticsearch.heap' must look like 512m or 2g, not 'lots'", heap.getMessage());
         Files.writeString(file, "queue:\n  port: 99999\n");
-        var port = assertThrows(ApplianceConfig.ConfigException.class, () -> ApplianceConfig.load(dir, file).validate());
+        var port = assertThrows(ConfigException.class, () -> ApplianceConfig.load(dir, file).validate());
         assertEquals(file + ":2:9: 'queue.port' must be a port number from 0 to 65535, not '99999'", port.getMessage());
     }
 }

@@ -1,7 +1,7 @@
 package io.logpipe.console;
 
 import io.logpipe.console.auth.PasswordHash;
-import io.logpipe.console.config.ConfigException;
+import io.logpipe.common.config.ConfigException;
 import io.logpipe.console.config.ConsoleConfig;
 import io.logpipe.console.web.ConsoleServer;
 import java.io.BufferedReader;

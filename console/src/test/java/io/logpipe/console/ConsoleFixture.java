@@ -15,6 +15,7 @@ import io.logpipe.shipper.config.ConfigFile;
 import io.logpipe.shipper.config.ShipperConfig;
 import io.logpipe.testkit.ElasticsearchNode;
 import io.logpipe.testkit.KafkaBroker;
+import io.logpipe.testkit.Wait;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -190,13 +191,8 @@ public final class ConsoleFixture {
     }
 
     public static void waitFor(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what);
-            }
-            Thread.sleep(100);
-        }
+        // every 100 ms: the conditions here ask Elasticsearch or the console over HTTP
+        Wait.until(what, timeout, Duration.ofMillis(100), condition::getAsBoolean);
     }
 
     private void stop() {

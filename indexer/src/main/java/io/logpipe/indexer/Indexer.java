@@ -5,7 +5,7 @@ import io.logpipe.common.log.RotatingLog;
 import io.logpipe.common.secrets.KeystoreCommand;
 import io.logpipe.common.secrets.KeystorePassword;
 import io.logpipe.common.secrets.SecretStore;
-import io.logpipe.indexer.config.ConfigException;
+import io.logpipe.common.config.ConfigException;
 import io.logpipe.indexer.config.ConfigParser;
 import io.logpipe.indexer.config.ConfigSource;
 import io.logpipe.indexer.config.PipelineConfig;
@@ -122,9 +122,9 @@ what an output could not write by then stays uncommitted and is read again at th
             return SecretStore.variables(keystore, KeystorePassword.from(KEYSTORE_PASSWORD, System::getenv),
                     ConfigParser.ENVIRONMENT);
         } catch (SecretStore.Unreadable e) {
-            throw new ConfigException(null, e.getMessage());
+            throw new ConfigException(e.getMessage());
         } catch (IOException e) {
-            throw new ConfigException(null, "cannot read the keystore " + keystore + ": " + e.getMessage());
+            throw new ConfigException("cannot read the keystore " + keystore + ": " + e.getMessage());
         }
     }
 
@@ -259,9 +259,9 @@ what an output could not write by then stays uncommitted and is read again at th
         if (pruneConfig != null) {
             try {
                 prune = new PruneScheduler(Path.of(pruneConfig), Clock.systemDefaultZone(), out);
-            } catch (RetentionConfig.ConfigException e) {
+            } catch (ConfigException e) {
                 pipelines.forEach(Pipeline::stop);
-                throw new ConfigException(null, e.getMessage());
+                throw e;
             }
         }
         if (testOnly) {
@@ -383,7 +383,7 @@ what an output could not write by then stays uncommitted and is read again at th
             normalized = "error";
         }
         if (!List.of("error", "warn", "info", "debug", "trace").contains(normalized)) {
-            throw new ConfigException(null, "log.level must be one of error, warn, info, debug, trace; not '" + level + "'");
+            throw new ConfigException("log.level must be one of error, warn, info, debug, trace; not '" + level + "'");
         }
         System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", normalized);
         System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");

@@ -1,8 +1,9 @@
 package io.logpipe.indexer;
 
 import io.logpipe.common.config.Variables;
-import io.logpipe.indexer.config.ConfigException;
-import io.logpipe.indexer.config.Location;
+import io.logpipe.common.config.ConfigException;
+import io.logpipe.common.config.Location;
+import io.logpipe.common.config.YamlFile;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -14,8 +15,6 @@ import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
@@ -97,12 +96,9 @@ public final class IndexerSettings {
 
     private static Node compose(Path file) {
         try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            return new Yaml(new LoaderOptions()).compose(reader);
+            return YamlFile.compose(file.toString(), reader);
         } catch (IOException e) {
-            throw new ConfigException(null, "cannot read " + file + ": " + e.getMessage());
-        } catch (org.yaml.snakeyaml.error.MarkedYAMLException e) {
-            throw new ConfigException(new Location(file.toString(), e.getProblemMark().getLine() + 1,
-                    e.getProblemMark().getColumn() + 1), "invalid YAML: " + e.getProblem());
+            throw new ConfigException("cannot read " + file + ": " + e.getMessage());
         }
     }
 

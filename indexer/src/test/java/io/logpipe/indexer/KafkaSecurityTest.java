@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
 import io.logpipe.common.secrets.KeystorePassword;
 import io.logpipe.common.secrets.SecretStore;
-import io.logpipe.indexer.config.ConfigException;
+import io.logpipe.common.config.ConfigException;
 import io.logpipe.indexer.config.ConfigSource;
 import io.logpipe.indexer.pipeline.Pipeline;
 import io.logpipe.indexer.pipeline.PipelineSettings;

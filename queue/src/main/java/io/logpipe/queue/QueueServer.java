@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 import io.logpipe.queue.config.BrokerConfig;
-import io.logpipe.queue.config.ConfigException;
+import io.logpipe.common.config.ConfigException;
 import io.logpipe.queue.config.PropertiesFile;
 import io.logpipe.queue.log.LogConfig;
 import io.logpipe.queue.log.LogManager;

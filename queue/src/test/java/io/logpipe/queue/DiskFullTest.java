@@ -3,6 +3,7 @@ package io.logpipe.queue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.logpipe.testkit.Wait;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -126,14 +127,14 @@ class DiskFullTest {
     }
 
     /** Retries one batch until the broker takes it again (the log dir's probe saw the space); fails after 20 s. */
-    private static void awaitAccepted(RawClient client, MemoryRecords records) throws Exception {
-        long deadline = System.currentTimeMillis() + 20_000;
-        Errors error;
-        while ((error = client.produce("filling", 0, records)) != Errors.NONE && System.currentTimeMillis() < deadline) {
-            assertEquals(Errors.KAFKA_STORAGE_ERROR, error);
-            Thread.sleep(100);
-        }
-        assertEquals(Errors.NONE, error, "produce resumes once space is freed");
+    private static void awaitAccepted(RawClient client, MemoryRecords records) {
+        Wait.until("produce resumes once space is freed", Duration.ofSeconds(20), Duration.ofMillis(100), () -> {
+            Errors error = client.produce("filling", 0, records);
+            if (error != Errors.NONE) {
+                assertEquals(Errors.KAFKA_STORAGE_ERROR, error);
+            }
+            return error == Errors.NONE;
+        });
     }
 
     @Test

@@ -5,7 +5,7 @@ import io.logpipe.common.log.RotatingLog;
 import io.logpipe.common.secrets.KeystoreCommand;
 import io.logpipe.common.secrets.KeystorePassword;
 import io.logpipe.common.secrets.SecretStore;
-import io.logpipe.shipper.config.ConfigException;
+import io.logpipe.common.config.ConfigException;
 import io.logpipe.shipper.config.ConfigFile;
 import io.logpipe.shipper.config.InputConfig;
 import io.logpipe.shipper.config.OutputConfig;

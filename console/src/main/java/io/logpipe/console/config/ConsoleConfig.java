@@ -1,7 +1,9 @@
 package io.logpipe.console.config;
 
+import io.logpipe.common.config.ConfigException;
 import io.logpipe.common.config.Units;
 import io.logpipe.common.config.Variables;
+import io.logpipe.common.config.YamlFile;
 import io.logpipe.console.auth.PasswordHash;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -15,9 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
-import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
@@ -86,15 +85,7 @@ public record ConsoleConfig(String host, int port, List<URI> elasticsearchHosts,
         }
         Loader loader = new Loader(file, environment, warnings);
         Node root;
-        try {
-            root = new Yaml().compose(new StringReader(text));
-        } catch (MarkedYAMLException e) {
-            var mark = e.getProblemMark();
-            throw new ConfigException(file + ":" + (mark.getLine() + 1) + ":" + (mark.getColumn() + 1) + ": "
-                    + e.getProblem());
-        } catch (YAMLException e) {
-            throw new ConfigException(file + ": " + e.getMessage());
-        }
+        root = YamlFile.compose(file.toString(), new StringReader(text));
         Map<String, Node> values = new LinkedHashMap<>();
         if (root != null) {
             if (!(root instanceof MappingNode mapping)) {

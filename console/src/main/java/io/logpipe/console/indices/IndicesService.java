@@ -3,6 +3,7 @@ package io.logpipe.console.indices;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.logpipe.common.config.ConfigException;
 import io.logpipe.console.es.ElasticsearchRest;
 import io.logpipe.indexer.prune.RetentionConfig;
 import io.logpipe.indexer.prune.RetentionRule;
@@ -50,7 +51,7 @@ public final class IndicesService {
                 try {
                     retention = RetentionConfig.load(retentionFile, environment,
                             new PrintStream(warnings, true, StandardCharsets.UTF_8));
-                } catch (RetentionConfig.ConfigException e) {
+                } catch (ConfigException e) {
                     out.put("retention_problem", e.getMessage());
                 }
             } else {

@@ -1,5 +1,6 @@
 package io.logpipe.indexer.config;
 
+import io.logpipe.common.config.Location;
 import java.util.List;
 
 /** {@code if c1 { ... } else if c2 { ... } else { ... }}: the first branch whose condition holds runs. */

@@ -1,5 +1,7 @@
 package io.logpipe.indexer.config;
 
+import io.logpipe.common.config.ConfigException;
+import io.logpipe.common.config.Location;
 import io.logpipe.common.config.Variables;
 import io.logpipe.indexer.event.FieldReference;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package io.logpipe.indexer.config;
 
+import io.logpipe.common.config.ConfigException;
 import io.logpipe.common.config.Variables;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,7 +36,7 @@ public final class ConfigSource {
     public static PipelineConfig fromPath(String pathOrGlob, Variables.Lookup variables) {
         List<Path> files = resolve(pathOrGlob);
         if (files.isEmpty()) {
-            throw new ConfigException(null, "no pipeline file matches '" + pathOrGlob + "'");
+            throw new ConfigException("no pipeline file matches '" + pathOrGlob + "'");
         }
         PipelineConfig config = PipelineConfig.empty();
         for (Path file : files) {
@@ -43,7 +44,7 @@ public final class ConfigSource {
                 config = config.merge(ConfigParser.parse(file.toString(), Files.readString(file, StandardCharsets.UTF_8),
                         variables));
             } catch (IOException e) {
-                throw new ConfigException(null, "cannot read pipeline file " + file + ": " + e.getMessage());
+                throw new ConfigException("cannot read pipeline file " + file + ": " + e.getMessage());
             }
         }
         return config;

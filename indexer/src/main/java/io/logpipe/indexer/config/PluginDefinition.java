@@ -1,5 +1,6 @@
 package io.logpipe.indexer.config;
 
+import io.logpipe.common.config.Location;
 import java.util.List;
 
 /** {@code name { settings }} inside an input, filter or output section. */

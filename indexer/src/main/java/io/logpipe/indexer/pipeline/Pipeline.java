@@ -10,7 +10,6 @@ import io.logpipe.indexer.pipeline.CompiledPipeline.OutputStep;
 import io.logpipe.indexer.pipeline.CompiledPipeline.Step;
 import io.logpipe.indexer.plugins.Input;
 import io.logpipe.indexer.plugins.PluginStats;
-import io.logpipe.indexer.plugins.inputs.KafkaInput;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -74,19 +73,19 @@ public final class Pipeline {
     }
 
     /**
-     * Each kafka input connects for real with its settings ({@link KafkaInput#check}): one line for each that
-     * found a broker and something wrong (TLS, SASL, ACLs); a broker that cannot be reached is only logged.
+     * Each input with a remote source connects for real with its settings ({@link Input#checkAccess}): one line
+     * for each that found its source and something wrong (TLS, SASL, ACLs); a source that cannot be reached is only
+     * logged.
      */
     public List<String> checkInputs(java.time.Duration timeout) throws InterruptedException {
         List<String> problems = new ArrayList<>();
         for (InputStep step : compiled.inputs()) {
-            if (step.input() instanceof KafkaInput kafka) {
-                KafkaAccess.Report report = kafka.check(timeout);
-                if (report.problem() != null && report.answered()) {
-                    problems.add("kafka input " + kafka.id() + ": " + report.problem());
-                } else if (report.problem() != null) {
-                    LOG.warn("pipeline {}: kafka input {} not checked: {}", settings.id(), kafka.id(), report.problem());
-                }
+            KafkaAccess.Report report = step.input().checkAccess(timeout);
+            String input = step.stats().name() + " input " + step.stats().id();
+            if (report != null && report.problem() != null && report.answered()) {
+                problems.add(input + ": " + report.problem());
+            } else if (report != null && report.problem() != null) {
+                LOG.warn("pipeline {}: {} not checked: {}", settings.id(), input, report.problem());
             }
         }
         return problems;

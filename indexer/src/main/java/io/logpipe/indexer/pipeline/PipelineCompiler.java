@@ -1,7 +1,7 @@
 package io.logpipe.indexer.pipeline;
 
 import io.logpipe.indexer.config.Conditional;
-import io.logpipe.indexer.config.ConfigException;
+import io.logpipe.common.config.ConfigException;
 import io.logpipe.indexer.config.Expression;
 import io.logpipe.indexer.config.PipelineConfig;
 import io.logpipe.indexer.config.PluginDefinition;

@@ -1,8 +1,8 @@
 package io.logpipe.indexer.plugins;
 
 import io.logpipe.indexer.config.BareWord;
-import io.logpipe.indexer.config.ConfigException;
-import io.logpipe.indexer.config.Location;
+import io.logpipe.common.config.ConfigException;
+import io.logpipe.common.config.Location;
 import io.logpipe.indexer.config.PluginDefinition;
 import io.logpipe.indexer.plugins.codecs.JsonCodec;
 import io.logpipe.indexer.plugins.codecs.JsonLinesCodec;

@@ -1,5 +1,6 @@
 package io.logpipe.indexer.prune;
 
+import io.logpipe.common.config.ConfigException;
 import io.logpipe.indexer.es.ElasticsearchConnection;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -66,7 +67,7 @@ reached, 2 a bad argument or configuration.
             rules = parsed.config != null
                     ? RetentionConfig.load(parsed.config, System::getenv, err).rules()
                     : List.of(parsed.rule());
-        } catch (RetentionConfig.ConfigException e) {
+        } catch (ConfigException e) {
             err.println("prune: " + e.getMessage());
             return 2;
         } catch (IllegalArgumentException e) {

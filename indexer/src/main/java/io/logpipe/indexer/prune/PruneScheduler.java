@@ -1,5 +1,6 @@
 package io.logpipe.indexer.prune;
 
+import io.logpipe.common.config.ConfigException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -23,7 +24,7 @@ public final class PruneScheduler implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private volatile LocalTime at;
 
-    public PruneScheduler(Path config, Clock clock, PrintStream log) throws RetentionConfig.ConfigException {
+    public PruneScheduler(Path config, Clock clock, PrintStream log) throws ConfigException {
         this.config = config;
         this.clock = clock;
         this.log = log;
@@ -46,7 +47,7 @@ public final class PruneScheduler implements AutoCloseable {
                 log.println("prune: disk guard on: oldest covered indices go while the disk is over "
                         + guard.maxUsedPercent() + "% used (checked every " + guard.every().toSeconds() + " s)");
             }
-        } catch (RetentionConfig.ConfigException e) {
+        } catch (ConfigException e) {
             log.println("prune: disk guard off: " + e.getMessage());
         }
     }

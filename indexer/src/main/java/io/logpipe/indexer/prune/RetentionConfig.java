@@ -1,6 +1,8 @@
 package io.logpipe.indexer.prune;
 
+import io.logpipe.common.config.ConfigException;
 import io.logpipe.common.config.Variables;
+import io.logpipe.common.config.YamlFile;
 import io.logpipe.indexer.es.ElasticsearchConnection;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -16,9 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
-import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
@@ -76,15 +75,7 @@ public final class RetentionConfig {
 
     private Loaded parse(String text) throws ConfigException {
         Node root;
-        try {
-            root = new Yaml().compose(new StringReader(text));
-        } catch (MarkedYAMLException e) {
-            var mark = e.getProblemMark();
-            throw new ConfigException(file + ":" + (mark.getLine() + 1) + ":" + (mark.getColumn() + 1) + ": "
-                    + e.getProblem() + (e.getContext() == null ? "" : " (" + e.getContext() + ")"));
-        } catch (YAMLException e) {
-            throw new ConfigException(file + ": " + e.getMessage());
-        }
+        root = YamlFile.compose(file.toString(), new StringReader(text));
         if (root == null) {
             throw new ConfigException(file + ": the file is empty; it needs a 'rules:' list");
         }
@@ -270,10 +261,4 @@ public final class RetentionConfig {
         return new ConfigException(position(node) + ": " + message);
     }
 
-    /** A configuration mistake, its message starting with file:line:column. */
-    public static final class ConfigException extends Exception {
-        public ConfigException(String message) {
-            super(message);
-        }
-    }
 }

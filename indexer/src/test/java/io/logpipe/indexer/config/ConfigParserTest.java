@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.logpipe.common.config.ConfigException;
+import io.logpipe.common.config.Location;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.logpipe.common.config.ConfigException;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +28,7 @@ class RetentionConfigTest {
     }
 
     String error(String yaml) {
-        return assertThrows(RetentionConfig.ConfigException.class, () -> load(yaml, Map.of())).getMessage();
+        return assertThrows(ConfigException.class, () -> load(yaml, Map.of())).getMessage();
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.logpipe.queue.config;
 
+import io.logpipe.common.config.ConfigException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -81,6 +82,7 @@ public final class BrokerConfig {
     private final long logRetentionMs;
     private final long logRetentionBytes;
     private final long logRetentionCheckIntervalMs;
+    private final long logSegmentDeleteDelayMs;
     private final int groupInitialRebalanceDelayMs;
     private final int groupMinSessionTimeoutMs;
     private final int groupMaxSessionTimeoutMs;
@@ -166,6 +168,7 @@ public final class BrokerConfig {
                 retentionMinutes < 0 ? -1 : retentionMinutes * 60_000L, -1, Long.MAX_VALUE);
         this.logRetentionBytes = r.longValue("log.retention.bytes", -1, -1, Long.MAX_VALUE);
         this.logRetentionCheckIntervalMs = r.longValue("log.retention.check.interval.ms", 300_000, 1, Long.MAX_VALUE);
+        this.logSegmentDeleteDelayMs = r.longValue("log.segment.delete.delay.ms", 60_000, 0, Long.MAX_VALUE);
         this.groupInitialRebalanceDelayMs = r.intValue("group.initial.rebalance.delay.ms", 3000, 0, Integer.MAX_VALUE);
         this.groupMinSessionTimeoutMs = r.intValue("group.min.session.timeout.ms", 6000, 1, Integer.MAX_VALUE);
         this.groupMaxSessionTimeoutMs = r.intValue("group.max.session.timeout.ms", 1800000, groupMinSessionTimeoutMs,
@@ -325,6 +328,11 @@ public final class BrokerConfig {
 
     public long logRetentionCheckIntervalMs() {
         return logRetentionCheckIntervalMs;
+    }
+
+    /** How long a segment retention removed keeps its files for the fetches still sending from it (Kafka's). */
+    public long logSegmentDeleteDelayMs() {
+        return logSegmentDeleteDelayMs;
     }
 
     public int groupInitialRebalanceDelayMs() {

@@ -1,5 +1,6 @@
 package io.logpipe.queue.config;
 
+import io.logpipe.common.config.ConfigException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

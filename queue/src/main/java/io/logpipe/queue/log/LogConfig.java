@@ -23,7 +23,8 @@ public record LogConfig(int segmentBytes, long rollMs, int indexIntervalBytes, i
     public static LogConfig from(BrokerConfig config) {
         return new LogConfig(config.logSegmentBytes(), config.logRollMs(), config.logIndexIntervalBytes(),
                 config.logIndexSizeMaxBytes(), config.logFlushIntervalMessages(), config.logFlushIntervalMs(),
-                config.logRetentionMs(), config.logRetentionBytes(), config.messageMaxBytes());
+                config.logRetentionMs(), config.logRetentionBytes(), config.messageMaxBytes(),
+                config.logSegmentDeleteDelayMs());
     }
 
     /** Kafka's defaults, for tests that vary one setting. */

@@ -3,6 +3,7 @@ package io.logpipe.queue.log;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.record.FileLogInputStream.FileChannelRecordBatch;
@@ -37,6 +38,7 @@ public final class LogSegment implements AutoCloseable {
     private volatile long maxTimestampSoFar = RecordBatch.NO_TIMESTAMP;
     private volatile long offsetOfMaxTimestampSoFar = -1;
     private long rollingBasedTimestamp = RecordBatch.NO_TIMESTAMP;
+    private final AtomicLong flushes = new AtomicLong();
 
     private LogSegment(long baseOffset, FileRecords log, OffsetIndex offsetIndex, TimeIndex timeIndex,
                        TransactionIndex transactionIndex, Path snapshotFile, int indexIntervalBytes) {
@@ -343,17 +345,25 @@ public final class LogSegment implements AutoCloseable {
         }
     }
 
-    /** Called when the segment stops taking appends: records the final time entry and trims the index files. */
+    /**
+     * Called when the segment stops taking appends: records the final time entry and trims the index files. No
+     * fsync: the caller appends on an event loop and leaves that to its flusher.
+     */
     public void onBecomeInactive() throws IOException {
         if (offsetOfMaxTimestampSoFar >= 0) {
             timeIndex.maybeAppend(maxTimestampSoFar, offsetOfMaxTimestampSoFar);
         }
         offsetIndex.trimToValidSize();
         timeIndex.trimToValidSize();
-        flush();
+    }
+
+    /** How many times {@link #flush()} has fsynced this segment, Kafka's LogFlushStats counted per segment. */
+    public long flushCount() {
+        return flushes.get();
     }
 
     public void flush() throws IOException {
+        flushes.incrementAndGet();
         log.flush();
         offsetIndex.flush();
         timeIndex.flush();

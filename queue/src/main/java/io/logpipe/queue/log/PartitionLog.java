@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executor;
@@ -30,9 +31,10 @@ import org.slf4j.LoggerFactory;
  * One partition's log: a directory {@code <topic>-<partition>} of segments. Appends are serialised by the partition's
  * lock; reads take no lock, they read up to the end position published after each append.
  *
- * <p>Appends run on the network event loops, so the fsync of a segment that rolls is not theirs: it runs on the
- * {@code flusher} (the log manager's maintenance thread, as Kafka's roll schedules its flush on the scheduler), and
- * the recovery point passes the segment once that fsync is done. At most one rolled segment waits for its fsync: a
+ * <p>Appends run on the network event loops, so no fsync is theirs: that of a segment that rolls, and that which
+ * {@code log.flush.interval.messages} makes due, run on the {@code flusher} (the log manager's maintenance thread, as
+ * Kafka's roll schedules its flush on the scheduler; the produce answer waits for the second), and the recovery point
+ * passes the data once that fsync is done. No fsync holds the partition's lock, so appends go on meanwhile. At most one rolled segment waits for its fsync: a
  * roll that finds the previous one still waiting fsyncs it itself. So after an unclean stop only the active segment
  * and the one before it can hold unsynced bytes, and those two are what recovery re-validates.
  *
@@ -47,9 +49,18 @@ public final class PartitionLog implements AutoCloseable {
     private record End(LogSegment segment, int position, long nextOffset) {
     }
 
-    /** The outcome of an append: the first and last offsets given, and whether it was a retry already written. */
-    public record AppendResult(long firstOffset, long lastOffset, boolean duplicate) {
+    /**
+     * The outcome of an append: the first and last offsets given, whether it was a retry already written, and when
+     * {@code log.flush.interval.messages} made it due for an fsync, that fsync (run on the flusher; already complete
+     * otherwise, or when it failed: then exceptionally, with a KafkaStorageException).
+     */
+    public record AppendResult(long firstOffset, long lastOffset, boolean duplicate, CompletableFuture<Void> flushed) {
+        public AppendResult(long firstOffset, long lastOffset, boolean duplicate) {
+            this(firstOffset, lastOffset, duplicate, NOTHING_TO_FLUSH);
+        }
     }
+
+    private static final CompletableFuture<Void> NOTHING_TO_FLUSH = CompletableFuture.completedFuture(null);
 
     /** What a fetch gets: a slice of a segment file (or nothing), plus the offsets around it. */
     public record ReadResult(FileRecords records, long highWatermark, long logStartOffset, long lastStableOffset) {
@@ -319,6 +330,7 @@ public final class PartitionLog implements AutoCloseable {
      */
     public AppendResult append(BatchValidator.Validated batch) throws IOException {
         AppendResult result;
+        CompletableFuture<Void> flushed = NOTHING_TO_FLUSH;
         synchronized (this) {
             ProducerStateManager.BatchMetadata duplicate = producers.check(batch.producerId(), batch.producerEpoch(),
                     batch.firstSeq(), batch.lastSeq());
@@ -350,14 +362,14 @@ public final class PartitionLog implements AutoCloseable {
                         next - 1);
                 end = new End(segment, segment.sizeInBytes(), next);
                 if (unflushedMessages() >= config.flushIntervalMessages()) {
-                    flushLocked();
+                    flushed = flushOnFlusher(end);
                 }
             } catch (IOException e) {
                 tornTail |= e instanceof LogSegment.TornSegmentException;
                 logDir.markOffline(topicPartition, e);
                 throw new KafkaStorageException("writing " + topicPartition + " failed: " + e.getMessage(), e);
             }
-            result = new AppendResult(first, next - 1, false);
+            result = new AppendResult(first, next - 1, false, flushed);
         }
         for (Runnable listener : appendListeners) {
             listener.run();
@@ -395,7 +407,8 @@ public final class PartitionLog implements AutoCloseable {
                 producers.fence(producerId, epoch);
                 end = new End(segment, segment.sizeInBytes(), offset + 1);
                 if (unflushedMessages() >= config.flushIntervalMessages()) {
-                    flushLocked();
+                    // a marker's caller does not wait for it: the coordinator's log holds the outcome durably
+                    flushOnFlusher(end);
                 }
             } catch (IOException e) {
                 tornTail |= e instanceof LogSegment.TornSegmentException;
@@ -705,20 +718,49 @@ public final class PartitionLog implements AutoCloseable {
     }
 
     /** Flushes when {@code log.flush.interval.ms} has passed since the last flush and something is unflushed. */
-    public synchronized void maybeFlushOnTime(long nowMs) throws IOException {
+    public void maybeFlushOnTime(long nowMs) throws IOException {
         if (unflushedMessages() > 0 && nowMs - lastFlushMs >= config.flushIntervalMs()) {
-            flushLocked();
+            flushUpTo(end);
         }
     }
 
-    public synchronized void flush() throws IOException {
-        flushLocked();
+    /** Fsyncs the log up to its current end, on the calling thread. */
+    public void flush() throws IOException {
+        flushUpTo(end);
     }
 
-    private void flushLocked() throws IOException {
-        End flushed = end;
+    private CompletableFuture<Void> flushOnFlusher(End upTo) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        flusher.execute(() -> {
+            try {
+                if (recoveryPoint < upTo.nextOffset()) {
+                    // to the end as it is now, so the appends made since, each due for an fsync, find theirs done
+                    flushUpTo(end);
+                }
+                done.complete(null);
+            } catch (IOException | RuntimeException e) {
+                done.completeExceptionally(new KafkaStorageException("fsync of " + topicPartition + " failed: "
+                        + e.getMessage(), e));
+            }
+        });
+        return done;
+    }
+
+    /**
+     * Fsyncs the segment {@code upTo} ends in (and a rolled one still waiting), then moves the recovery point to
+     * its end. Not under the partition's lock: appends to the segment may go on while it is fsynced. A flush that
+     * an earlier one already covered does nothing.
+     */
+    private void flushUpTo(End upTo) throws IOException {
+        if (recoveryPoint >= upTo.nextOffset()) {
+            return;
+        }
+        LogSegment segment = upTo.segment();
         try {
-            flushed.segment().flush();
+            if (segments.get(segment.baseOffset()) == segment) {
+                // (one retention removed meanwhile needs none: its data is gone from the log)
+                segment.flush();
+            }
         } catch (IOException e) {
             logDir.markOffline(topicPartition, e);
             throw e;
@@ -729,7 +771,7 @@ public final class PartitionLog implements AutoCloseable {
             syncRolled(pending);
             unsyncedRoll.compareAndSet(pending, null);
         }
-        advanceRecoveryPoint(flushed.nextOffset());
+        advanceRecoveryPoint(upTo.nextOffset());
         lastFlushMs = System.currentTimeMillis();
     }
 

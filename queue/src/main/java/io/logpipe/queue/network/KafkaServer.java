@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.logpipe.queue.config.BrokerConfig;
-import io.logpipe.queue.config.ConfigException;
+import io.logpipe.common.config.ConfigException;
 import io.logpipe.queue.group.GroupCoordinator;
 import io.logpipe.queue.config.SaslListener;
 import io.logpipe.queue.log.LogManager;
@@ -79,11 +79,9 @@ public final class KafkaServer implements AutoCloseable {
         this.requestMemory = RequestMemoryPool.of(config.queuedMaxRequestBytes(), config.socketRequestMaxBytes());
         this.fetchSessions = FetchSessionCache.of(config.fetchSessionCacheSlots());
         int loops = Math.max(1, Runtime.getRuntime().availableProcessors());
-        // Appends and fsyncs (log.flush.interval.*) run on the event loops on purpose: warn only when one takes
-        // seconds, not at Vert.x's default of 2 s, which a loaded machine reaches during start-up alone.
-        this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops).setWorkerPoolSize(2)
-                .setMaxEventLoopExecuteTime(10).setMaxEventLoopExecuteTimeUnit(TimeUnit.SECONDS)
-                .setWarningExceptionTime(10).setWarningExceptionTimeUnit(TimeUnit.SECONDS));
+        // Appends run on the event loops, their fsyncs on the log manager's maintenance thread (PartitionLog), so
+        // Vert.x's default blocked-thread warning holds: an event loop held for 2 s is a fault worth a stack trace.
+        this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(loops).setWorkerPoolSize(2));
     }
 
     /** Binds every listener; returns the bound endpoints (a port of 0 replaced by the real one). */

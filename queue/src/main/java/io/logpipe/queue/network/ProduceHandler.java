@@ -1,6 +1,8 @@
 package io.logpipe.queue.network;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -25,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * Produce: validates each partition's batches as Kafka's LogValidator does ({@link BatchValidator}: whole v2 batches,
  * CRC, {@code message.max.bytes}, every record decoded and matched against its header, {@code maxTimestamp} taken from
  * the records), dedupes idempotent retries and appends them. With one replica, acks=1 and acks=all are answered once the bytes are in
- * the log (the page cache; {@code log.flush.interval.*} adds fsyncs); acks=0 gets no answer.
+ * the log (the page cache; {@code log.flush.interval.*} adds fsyncs); acks=0 gets no answer. An append that
+ * {@code log.flush.interval.messages} makes due for an fsync is answered once the log's flusher has done it, so the
+ * event loop hands the fsync over instead of waiting for the disk.
  */
 final class ProduceHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ProduceHandler.class);
@@ -41,6 +45,7 @@ final class ProduceHandler {
         ProduceRequestData data = ((ProduceRequest) body).data();
         boolean byId = request.version() >= 13;
         ProduceResponseData response = new ProduceResponseData();
+        List<CompletableFuture<Void>> fsyncs = new ArrayList<>();
         for (ProduceRequestData.TopicProduceData topicData : data.topicData()) {
             Topic topic = byId ? logs.topic(topicData.topicId()) : logs.topic(topicData.name());
             ProduceResponseData.TopicProduceResponse topicResponse = new ProduceResponseData.TopicProduceResponse()
@@ -53,7 +58,20 @@ final class ProduceHandler {
                     Errors error = topic == null && byId ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION;
                     result.setErrorCode(error.code());
                 } else {
-                    append(request, log, partitionData, result);
+                    CompletableFuture<Void> fsync = append(request, log, partitionData, result);
+                    if (!fsync.isDone() || fsync.isCompletedExceptionally()) {
+                        fsyncs.add(fsync.handle((ok, failed) -> {
+                            if (failed != null) {
+                                // the log dir said why when it went offline
+                                LOG.debug("fsync for a produce to {} from {} failed: {}", log, request.connection(),
+                                        failed.toString());
+                                result.setBaseOffset(-1).setLogStartOffset(-1)
+                                        .setErrorCode(Errors.KAFKA_STORAGE_ERROR.code())
+                                        .setErrorMessage(failed.getMessage());
+                            }
+                            return null;
+                        }));
+                    }
                 }
                 topicResponse.partitionResponses().add(result);
             }
@@ -62,15 +80,21 @@ final class ProduceHandler {
         if (data.acks() == 0) {
             return CompletableFuture.completedFuture(null);
         }
-        return CompletableFuture.completedFuture(new ProduceResponse(response));
+        if (fsyncs.isEmpty()) {
+            return CompletableFuture.completedFuture(new ProduceResponse(response));
+        }
+        return CompletableFuture.allOf(fsyncs.toArray(CompletableFuture[]::new))
+                .thenApply(done -> new ProduceResponse(response));
     }
 
-    private void append(ClientRequest request, PartitionLog log, ProduceRequestData.PartitionProduceData partitionData,
+    /** Appends one partition's batches into {@code result}; returns the fsync the answer must wait for. */
+    private CompletableFuture<Void> append(ClientRequest request, PartitionLog log, ProduceRequestData.PartitionProduceData partitionData,
                         ProduceResponseData.PartitionProduceResponse result) {
         MemoryRecords records = partitionData.records() instanceof MemoryRecords m ? m : MemoryRecords.EMPTY;
         try {
             PartitionLog.AppendResult appended = log.append(BatchValidator.validate(records, maxBatchBytes));
             result.setBaseOffset(appended.firstOffset()).setLogStartOffset(log.logStartOffset());
+            return appended.flushed();
         } catch (KafkaStorageException e) {
             // the log dir said why once, when it went offline; one line per refused request would flood the log
             LOG.debug("produce to {} from {} refused: {}", log, request.connection(), e.getMessage());
@@ -83,5 +107,6 @@ final class ProduceHandler {
             LOG.error("produce to {} failed writing to disk: {}", log, e.toString());
             result.setErrorCode(Errors.KAFKA_STORAGE_ERROR.code()).setErrorMessage(e.getMessage());
         }
+        return CompletableFuture.completedFuture(null);
     }
 }

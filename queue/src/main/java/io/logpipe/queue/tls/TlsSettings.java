@@ -5,7 +5,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
-import io.logpipe.queue.config.ConfigException;
+import io.logpipe.common.config.ConfigException;
 
 /**
  * The TLS keys of one listener whose protocol is SSL or SASL_SSL, as Kafka resolves them: each {@code ssl.*} key

@@ -1,11 +1,14 @@
 package io.logpipe.queue.log;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import io.logpipe.queue.TestBroker;
@@ -70,6 +73,26 @@ class FlushPolicyTest {
                 assertEquals(0, log.unflushedMessages());
             }
             assertEquals(20, log.logEndOffset());
+        }
+    }
+
+    @Test
+    void theFsyncAnAppendMakesDueRunsOnTheFlusherAndTheAppendsResultWaitsForIt() throws IOException {
+        List<Runnable> held = new ArrayList<>();
+        try (PartitionLog log = PartitionLog.open(dir.resolve("logs-0"), new LogDir(dir), TP, Uuid.randomUuid(),
+                LogConfig.defaults().withFlushIntervalMessages(1), true, held::add)) {
+            PartitionLog.AppendResult first = log.append(BatchValidator.validate(
+                    Batches.of(System.currentTimeMillis(), "a"), 1 << 20));
+            PartitionLog.AppendResult second = log.append(BatchValidator.validate(
+                    Batches.of(System.currentTimeMillis(), "b"), 1 << 20));
+            assertEquals(0, log.recoveryPoint(), "the appending thread did not fsync");
+            assertEquals(0, log.segments().get(0).flushCount());
+            assertFalse(first.flushed().isDone(), "the append's answer waits for its fsync");
+            held.forEach(Runnable::run);
+            assertTrue(first.flushed().isDone() && !first.flushed().isCompletedExceptionally());
+            assertTrue(second.flushed().isDone() && !second.flushed().isCompletedExceptionally());
+            assertEquals(2, log.recoveryPoint());
+            assertEquals(1, log.segments().get(0).flushCount(), "the second fsync found the first had covered it");
         }
     }
 

@@ -74,6 +74,18 @@ class RollFsyncTest {
     }
 
     @Test
+    void theAppendingThreadDoesNotFsyncTheSegmentItRolls() throws IOException {
+        HeldFlusher flusher = new HeldFlusher();
+        try (PartitionLog log = open(flusher)) {
+            appendUntilSegments(log, 2);
+            LogSegment rolled = log.segments().get(0);
+            assertEquals(0, rolled.flushCount(), "the roll left the fsync to the flusher");
+            flusher.runAll();
+            assertEquals(1, rolled.flushCount(), "the flusher fsynced it once");
+        }
+    }
+
+    @Test
     void aSecondRollWhileTheFirstStillWaitsFsyncsTheFirstItself() throws IOException {
         HeldFlusher flusher = new HeldFlusher();
         try (PartitionLog log = open(flusher)) {

@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import io.logpipe.queue.config.BrokerConfig;
+import io.logpipe.common.config.ConfigException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
@@ -124,6 +126,14 @@ class SegmentDeletionTest {
         assertTrue(log.deleteExpiredSegments(NOW) > 0);
         log.close();
         assertTrue(files(partitionDir).stream().noneMatch(n -> n.endsWith(".deleted")), files(partitionDir).toString());
+    }
+
+    @Test
+    void theBrokersDelayIsKafkasLogSegmentDeleteDelayMs() throws Exception {
+        assertEquals(60_000, LogConfig.from(BrokerConfig.of(Map.of())).fileDeleteDelayMs());
+        assertEquals(5, LogConfig.from(BrokerConfig.of(Map.of("log.segment.delete.delay.ms", "5")))
+                .fileDeleteDelayMs());
+        assertThrows(ConfigException.class, () -> BrokerConfig.of(Map.of("log.segment.delete.delay.ms", "-1")));
     }
 
     @Test

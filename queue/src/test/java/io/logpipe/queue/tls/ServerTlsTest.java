@@ -11,7 +11,7 @@ import java.time.Instant;
 import java.util.List;
 
 import io.logpipe.queue.config.BrokerConfig;
-import io.logpipe.queue.config.ConfigException;
+import io.logpipe.common.config.ConfigException;
 import io.logpipe.queue.config.PropertiesFile;
 import io.logpipe.testkit.TestCertificates;
 import io.vertx.core.http.ClientAuth;

@@ -1,6 +1,8 @@
 package io.logpipe.shipper.config;
 
+import io.logpipe.common.config.ConfigException;
 import io.logpipe.common.config.Variables;
+import io.logpipe.common.config.YamlFile;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
@@ -13,10 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.error.Mark;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
-import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
@@ -83,16 +82,7 @@ public final class ConfigFile {
         LoaderOptions options = new LoaderOptions();
         options.setAllowDuplicateKeys(false);
         options.setMaxAliasesForCollections(50);
-        try {
-            return new Yaml(options).compose(reader);
-        } catch (MarkedYAMLException e) {
-            Mark mark = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
-            String problem = e.getProblem() != null ? e.getProblem() : e.getMessage();
-            String context = e.getContext() != null ? " (" + e.getContext() + ")" : "";
-            throw new ConfigException(where(source, mark), "invalid YAML: " + problem + context);
-        } catch (YAMLException e) {
-            throw new ConfigException(source + ": invalid YAML: " + e.getMessage());
-        }
+        return YamlFile.compose(source, reader, options);
     }
 
     static void flatten(String prefix, MappingNode mapping, String source, Variables.Lookup variables,
@@ -131,10 +121,7 @@ public final class ConfigFile {
     }
 
     static String where(String source, Mark mark) {
-        if (mark == null) {
-            return source;
-        }
-        return source + ":" + (mark.getLine() + 1) + ":" + (mark.getColumn() + 1);
+        return YamlFile.where(source, mark);
     }
 
     /** YAML node to plain Java data, resolving scalars by their YAML tag (so {@code 8} is a number, not text). */

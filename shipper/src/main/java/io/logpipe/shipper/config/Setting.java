@@ -1,5 +1,6 @@
 package io.logpipe.shipper.config;
 
+import io.logpipe.common.config.ConfigException;
 import io.logpipe.common.config.Units;
 import io.logpipe.common.config.Variables;
 import java.time.Duration;

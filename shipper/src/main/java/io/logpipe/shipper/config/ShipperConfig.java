@@ -1,5 +1,6 @@
 package io.logpipe.shipper.config;
 
+import io.logpipe.common.config.ConfigException;
 import io.logpipe.shipper.event.FormatString;
 import io.logpipe.shipper.event.InputFields;
 import java.nio.charset.Charset;

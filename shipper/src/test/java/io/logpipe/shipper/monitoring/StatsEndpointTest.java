@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.logpipe.shipper.config.ConfigException;
+import io.logpipe.common.config.ConfigException;
 import io.logpipe.shipper.config.ConfigFile;
 import io.logpipe.shipper.config.ShipperConfig;
 import io.logpipe.shipper.testing.ShipperProcess;

@@ -157,7 +157,8 @@ public final class KafkaInput implements Input {
      * Connects for real with this input's settings: does the cluster answer, may the user read the topics and
      * use the group? {@link KafkaAccess.Report#problem()} is null when it may, else the line saying what is wrong.
      */
-    public KafkaAccess.Report check(Duration timeout) throws InterruptedException {
+    @Override
+    public KafkaAccess.Report checkAccess(Duration timeout) throws InterruptedException {
         Properties p = new Properties();
         consumerConfig.forEach((k, v) -> {
             if (k.startsWith("ssl.") || k.startsWith("sasl.") || k.equals("security.protocol")
@@ -178,7 +179,7 @@ public final class KafkaInput implements Input {
     public void start(Sink sink) throws Exception {
         // A refused login or a missing ACL does not mend itself: say so now rather than retrying for ever. A
         // broker that does not answer may just be starting: the consumers wait for it.
-        KafkaAccess.Report report = check(CHECK_TIMEOUT);
+        KafkaAccess.Report report = checkAccess(CHECK_TIMEOUT);
         if (report.problem() != null && report.answered()) {
             sink.fail("kafka input " + id + ": " + report.problem(), null);
             return;

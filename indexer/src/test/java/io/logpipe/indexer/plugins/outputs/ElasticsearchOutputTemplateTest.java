@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.logpipe.indexer.config.ConfigException;
+import io.logpipe.common.config.ConfigException;
 import io.logpipe.indexer.event.Event;
 import io.logpipe.indexer.event.EventJson;
 import io.logpipe.indexer.plugins.codecs.JsonCodec;
