@@ -293,7 +293,7 @@ async function loadPipeline() {
     if (a) {
       const figures = hop[a.from + "-" + a.to] ? hop[a.from + "-" + a.to](a) : [];
       const reasons = (a.outputs || []).filter((o) => o.last_failure).map((o) =>
-        el("div", {class: "reason", title: o.last_failure}, "last: " + (o.last_failure.length > 90
+        el("div", {class: "reason", title: o.last_failure}, "last at " + o.id + ": " + (o.last_failure.length > 90
           ? o.last_failure.slice(0, 90) + "…" : o.last_failure)));
       flow.append(el("div", {class: "arrow " + a.status + (figures.length ? " figures" : ""), id: "arrow-" + a.from + "-" + a.to},
         el("div", {class: "glyph"}, "→"),
