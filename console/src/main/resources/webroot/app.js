@@ -281,8 +281,27 @@ async function loadPipeline() {
       ["dead letters", fmt.num(s.dead_letters)]],
     indices: (s) => [["documents", fmt.num(s.documents)], ["cluster", s.cluster_status || "—"]]
   };
+  // The figures on each arrow: totals since the component that counts them started, nonzero ones in warning colour.
+  const hop = {
+    "shipper-topic": (a) => a.failed_sends === undefined ? [] : [["failed sends (retried)", a.failed_sends],
+      ["client errors", a.write_errors], ["dropped", a.dropped]],
+    "indexer-indices": (a) => a.retries === undefined ? [] : [["retried docs", a.retries], ["failed docs (DLQ)", a.failures]]
+  };
+  const arrows = new Map((p.arrows || []).map((a) => [a.to, a]));
   for (const s of p.stages) {
-    if (flow.firstChild) flow.append(el("div", {class: "arrow"}, "→"));
+    const a = arrows.get(s.id);
+    if (a) {
+      const figures = hop[a.from + "-" + a.to] ? hop[a.from + "-" + a.to](a) : [];
+      const reasons = (a.outputs || []).filter((o) => o.last_failure).map((o) =>
+        el("div", {class: "reason", title: o.last_failure}, "last at " + o.id + ": " + (o.last_failure.length > 90
+          ? o.last_failure.slice(0, 90) + "…" : o.last_failure)));
+      flow.append(el("div", {class: "arrow " + a.status + (figures.length ? " figures" : ""), id: "arrow-" + a.from + "-" + a.to},
+        el("div", {class: "glyph"}, "→"),
+        figures.map(([k, v]) => el("div", {class: "metric" + (v > 0 ? " nonzero" : "")}, k + " ", el("b", {}, fmt.num(v)))),
+        reasons));
+    } else if (flow.firstChild) {
+      flow.append(el("div", {class: "arrow"}, "→"));
+    }
     flow.append(el("div", {class: "stage " + s.status, id: "stage-" + s.id}, el("h4", {}, s.title),
       (metrics[s.id] ? metrics[s.id](s) : []).map(([k, v]) => el("div", {class: "metric"}, k + " ", el("b", {}, v))),
       s.reason ? el("div", {class: "reason"}, s.reason) : null));

@@ -162,6 +162,9 @@ class ConsoleBrowserTest {
                 && queueDisk.matches("(?s).*\\d+(\\.\\d+)? (B|KB|MB|GB).*\\(\\d+%\\).*"), queueDisk);
         String indexerDisk = redrawn(() -> driver.findElement(By.id("disk-indexer")).getText());
         assertTrue(indexerDisk.matches("(?s).*\\(\\d+%\\).*"), indexerDisk);
+        // the arrow into the topic with this host's shipper's failed sends, none here
+        String toTopic = redrawn(() -> driver.findElement(By.id("arrow-shipper-topic")).getText());
+        assertTrue(toTopic.contains("failed sends (retried) 0") && toTopic.contains("dropped 0"), toTopic);
         assertNoConsoleErrors("pipeline");
         screenshot("pipeline");
         traffic.join();
@@ -197,6 +200,36 @@ class ConsoleBrowserTest {
 
     private static List<WebElement> rows() {
         return driver.findElements(By.cssSelector("#hits tr.hit"));
+    }
+
+    @Test
+    void thePipelinePageShowsTheOutputsRetriesAndDeadLetteredDocumentsOnTheArrowInWarningColour() throws Exception {
+        FailingIndexer indexer = FailingIndexer.shared();
+        io.logpipe.console.config.ConsoleConfig c = f.config("127.0.0.1", List.of());
+        try (io.logpipe.console.web.ConsoleServer failing = io.logpipe.console.web.ConsoleServer.start(
+                new io.logpipe.console.config.ConsoleConfig(c.host(), c.port(), c.elasticsearchHosts(),
+                        c.elasticsearchUser(), c.elasticsearchPassword(), c.kafkaBootstrapServers(), indexer.api,
+                        indexer.pipelines, c.retentionConfig(), c.deadLetterQueue(), c.defaultIndexPattern(),
+                        c.users(), c.shipperApi(), c.dataDirs(), c.loginLimit()),
+                System::getenv, java.time.Clock.systemUTC(), "test")) {
+            driver.get("http://127.0.0.1:" + failing.port() + "/#pipeline");
+            waitFor("the arrow into the indices", () -> !driver.findElements(By.id("arrow-indexer-indices")).isEmpty());
+            String shown = redrawn(() -> driver.findElement(By.id("arrow-indexer-indices")).getText());
+            long retriesNow = indexer.output(FailingIndexer.REFUSED_OUTPUT).path("retries").asLong();
+            java.util.regex.Matcher retried = java.util.regex.Pattern.compile("retried docs ([0-9,]+)").matcher(shown);
+            assertTrue(retried.find(), shown);
+            long retriesShown = Long.parseLong(retried.group(1).replace(",", ""));
+            assertTrue(retriesShown > 0 && retriesShown <= retriesNow, shown + " vs " + retriesNow);
+            assertTrue(shown.contains("failed docs (DLQ) 1"), shown);
+            assertTrue(shown.contains("last at " + FailingIndexer.CONFLICT_OUTPUT + ": "), shown);
+            // both figures are nonzero: in warning colour, and so is the arrow
+            WebElement arrow = driver.findElement(By.id("arrow-indexer-indices"));
+            assertTrue(arrow.getAttribute("class").contains("warning"), arrow.getAttribute("class"));
+            assertEquals(2, arrow.findElements(By.cssSelector(".metric.nonzero")).size());
+            assertTrue(redrawn(() -> driver.findElement(By.id("stage-indexer")).getText()).contains("dead letters 1"));
+            assertNoConsoleErrors("pipeline with failures");
+            screenshot("pipeline-failures");
+        }
     }
 
     private static void search(String query) {

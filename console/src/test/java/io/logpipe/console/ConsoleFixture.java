@@ -150,13 +150,17 @@ public final class ConsoleFixture {
     }
 
     public void produce(List<String> values) {
+        produceTo(TOPIC, values);
+    }
+
+    public void produceTo(String topic, List<String> values) {
         Properties props = new Properties();
         props.put("bootstrap.servers", broker.bootstrapServers());
         props.put("acks", "all");
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(props, new StringSerializer(),
                 new StringSerializer())) {
             for (String value : values) {
-                producer.send(new ProducerRecord<>(TOPIC, value));
+                producer.send(new ProducerRecord<>(topic, value));
             }
             producer.flush();
         }

@@ -21,7 +21,9 @@ import java.util.function.Supplier;
 /**
  * The flow files → shipper → topic → group → indexer → indices, sampled every few seconds: rates from the change
  * of the topic's end offsets (lines in) and the indexer's events out, lag per partition, the dead-letter count, and
- * for each stage whether it is stalled and why. The last hour of samples feeds the page's charts.
+ * for each stage whether it is stalled and why. The arrows between stages carry the retries and failures the
+ * components count: this host's shipper's failed sends into the topic, the elasticsearch outputs' retried and
+ * dead-lettered documents with their last failure. The last hour of samples feeds the page's charts.
  */
 public final class PipelineMonitor {
     static final int HISTORY = 360;
@@ -122,12 +124,33 @@ public final class PipelineMonitor {
         long eventsIn = 0;
         long eventsOut = 0;
         long deadLetters = 0;
+        ObjectNode toIndices = arrow("indexer", "indices");
         if (indexer != null) {
-            for (JsonNode p : indexer) {
-                eventsIn += p.path("events").path("in").asLong();
-                eventsOut += p.path("events").path("out").asLong();
-                deadLetters += p.path("dead_letter_queue").path("count").asLong();
+            long retries = 0;
+            long failures = 0;
+            ArrayNode outputs = ElasticsearchRest.JSON.createArrayNode();
+            for (java.util.Iterator<Map.Entry<String, JsonNode>> all = indexer.fields(); all.hasNext(); ) {
+                Map.Entry<String, JsonNode> p = all.next();
+                JsonNode pipeline = p.getValue();
+                eventsIn += pipeline.path("events").path("in").asLong();
+                eventsOut += pipeline.path("events").path("out").asLong();
+                deadLetters += pipeline.path("dead_letter_queue").path("count").asLong();
+                for (JsonNode output : pipeline.path("plugins").path("outputs")) {
+                    if (output.path("name").asText().equals("elasticsearch")) {
+                        retries += output.path("retries").asLong();
+                        failures += output.path("failures").asLong();
+                        ObjectNode one = outputs.addObject().put("pipeline", p.getKey())
+                                .put("id", output.path("id").asText())
+                                .put("retries", output.path("retries").asLong())
+                                .put("failures", output.path("failures").asLong());
+                        if (output.path("last_failure").isTextual()) {
+                            one.put("last_failure", output.path("last_failure").asText());
+                        }
+                    }
+                }
             }
+            toIndices.put("retries", retries).put("failures", failures).set("outputs", outputs);
+            warnIf(toIndices, retries + failures > 0);
         }
 
         String esError = null;
@@ -190,6 +213,20 @@ public final class PipelineMonitor {
         stages.add(stage("indices", "indices " + String.join(", ", flow.indexPatterns()), esError, null)
                 .setAll(indices));
 
+        ArrayNode arrows = out.putArray("arrows");
+        ObjectNode toTopic = arrow("shipper", "topic");
+        if (own != null && own.path("reachable").asBoolean()) {
+            toTopic.put("failed_sends", own.path("failed").asLong()).put("write_errors", own.path("write_errors").asLong())
+                    .put("dropped", own.path("dropped").asLong());
+            warnIf(toTopic, own.path("failed").asLong() + own.path("write_errors").asLong()
+                    + own.path("dropped").asLong() > 0);
+        }
+        arrows.add(toTopic);
+        // The indexer's kafka input counts no commit failures (it logs them and commits again): nothing to show.
+        arrows.add(arrow("topic", "group"));
+        arrows.add(arrow("group", "indexer"));
+        arrows.add(toIndices);
+
         ArrayNode series = out.putArray("history");
         for (Sample s : history) {
             ObjectNode point = series.addObject().put("t", s.at().toEpochMilli()).put("in", s.inRate())
@@ -223,6 +260,8 @@ public final class PipelineMonitor {
                     .put("acked", stats.at("/libbeat/output/events/acked").asLong())
                     .put("active", stats.at("/libbeat/output/events/active").asLong())
                     .put("failed", stats.at("/libbeat/output/events/failed").asLong())
+                    .put("write_errors", stats.at("/libbeat/output/write/errors").asLong())
+                    .put("dropped", stats.at("/libbeat/output/events/dropped").asLong())
                     .put("open_files", stats.at("/filebeat/harvester/open_files").asLong());
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
@@ -249,6 +288,18 @@ public final class PipelineMonitor {
             stage.put("reason", error != null ? error : warning);
         }
         return stage;
+    }
+
+    /**
+     * The hop between two stages; its figures, when the component on either side counts any, are totals since that
+     * component started.
+     */
+    private static ObjectNode arrow(String from, String to) {
+        return ElasticsearchRest.JSON.createObjectNode().put("from", from).put("to", to).put("status", "ok");
+    }
+
+    private static void warnIf(ObjectNode arrow, boolean nonzero) {
+        arrow.put("status", nonzero ? "warning" : "ok");
     }
 
     private static String hhmm(Instant at) {
