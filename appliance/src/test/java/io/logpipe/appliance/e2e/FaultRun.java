@@ -530,7 +530,7 @@ final class FaultRun {
     }
 
     /**
-     * Appends a probe line every 100 ms for {@code probeFor} (while the numbered lines keep coming) and measures
+     * Appends a probe line 100 ms to 1.1 s after the previous one was found, for {@code probeFor} (while the numbered lines keep coming) and measures
      * how long each took until Elasticsearch found it, and until it was in the queue's topic (the shipper's share).
      * A probe line not searchable within 30 s ends the probing and is reported in {@code stall[0]} with the stage it
      * was stuck in (before or after the topic), so that the run still finishes and tells what it lost or duplicated.
@@ -562,7 +562,10 @@ final class FaultRun {
                 break;
             }
             millis.add((System.nanoTime() - written) / 1_000_000);
-            long next = written + 100_000_000L;
+            // The next probe at a random phase of Elasticsearch's refresh: appended a fixed time after the previous
+            // one became visible (just after a refresh), every probe would wait out the same part of the interval.
+            long next = System.nanoTime() + 100_000_000L
+                    + java.util.concurrent.ThreadLocalRandom.current().nextLong(1_000_000_000L);
             long wait = next - System.nanoTime();
             if (wait > 0) {
                 Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
