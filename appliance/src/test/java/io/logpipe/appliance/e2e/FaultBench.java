@@ -6,8 +6,9 @@ import java.time.Duration;
 
 /**
  * {@code bench/e2e/run}: the fault test at full size (1M lines, several kills of each part by default), then a
- * latency probe: one line at a time into its own file (100 ms to 1.1 s apart) while the numbered lines keep coming at the planned rate,
- * append to searchable. Prints what it found; exits 1 if a line was lost or duplicated. {@code -DkafkaBrokers=N}
+ * latency probe: one line at a time into its own file (100 ms to 1.1 s apart) while the numbered lines keep coming
+ * at the planned rate, append to searchable. Prints what it found; exits 1 if a line was lost or duplicated, or a
+ * probe line was not searchable within 30 s. {@code -DkafkaBrokers=N}
  * runs it against an Apache Kafka cluster of N brokers instead of the bundled queue, {@code -DesNodes=N} against an
  * Elasticsearch cluster of N nodes.
  */
