@@ -3,11 +3,14 @@ package io.logpipe.console;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import io.logpipe.console.es.ElasticsearchRest;
 import io.logpipe.indexer.config.ConfigSource;
 import io.logpipe.indexer.pipeline.MonitoringApi;
 import io.logpipe.indexer.pipeline.Pipeline;
 import io.logpipe.indexer.pipeline.PipelineSettings;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -93,9 +96,9 @@ public final class FailingIndexer {
                     return output;
                 }
             }
-            return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            return MissingNode.getInstance();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
