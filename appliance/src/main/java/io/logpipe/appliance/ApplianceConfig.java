@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
@@ -180,7 +181,7 @@ public final class ApplianceConfig {
         if (text == null) {
             return defaultValue;
         }
-        return switch (text.trim().toLowerCase(java.util.Locale.ROOT)) {
+        return switch (text.trim().toLowerCase(Locale.ROOT)) {
             case "true", "yes", "on" -> true;
             case "false", "no", "off" -> false;
             default -> throw new ConfigException(values.get(key).where() + ": '" + key + "' must be true or false, not '"

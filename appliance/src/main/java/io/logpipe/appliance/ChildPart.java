@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -151,7 +152,7 @@ final class ChildPart implements Part {
             int length = 0;
             for (int b; (b = in.read()) >= 0; ) {
                 if (length == line.length) {
-                    line = java.util.Arrays.copyOf(line, line.length * 2);
+                    line = Arrays.copyOf(line, line.length * 2);
                 }
                 line[length++] = (byte) b;
                 if (b == '\n') {

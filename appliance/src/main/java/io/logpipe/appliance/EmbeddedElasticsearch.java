@@ -3,6 +3,7 @@ package io.logpipe.appliance;
 import io.logpipe.common.log.RotatingLog;
 import io.logpipe.common.elasticsearch.ElasticsearchProcess;
 import java.io.IOException;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -91,7 +92,7 @@ final class EmbeddedElasticsearch implements Part {
             }
             throw new IOException("the Elasticsearch distribution is missing from " + lib + "; rebuild the appliance"
                     + " (LOGPIPE_REBUILD=1 bin/appliance up), or set elasticsearch.hosts to use a cluster");
-        } catch (java.net.URISyntaxException e) {
+        } catch (URISyntaxException e) {
             throw new IOException("cannot locate the appliance's jar", e);
         }
     }

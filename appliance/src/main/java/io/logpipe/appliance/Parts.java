@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +32,7 @@ final class Parts {
                     STOP_BOUND);
         }
         int api = config.indexerApiPort();
-        List<String> indexer = new java.util.ArrayList<>(List.of(bin.resolve("indexer").toString(),
+        List<String> indexer = new ArrayList<>(List.of(bin.resolve("indexer").toString(),
                 "-f", config.indexerPipeline().toString(), "--path.settings", config.indexerSettings().toString(),
                 "--path.data", data.resolve("indexer").toString(), "--http.port", String.valueOf(api),
                 "--pipeline.shutdown_timeout", config.indexerShutdownDuration().toMillis() + "ms"));

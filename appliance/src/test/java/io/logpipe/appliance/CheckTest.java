@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.logpipe.testkit.FreePorts;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -81,8 +83,8 @@ class CheckTest {
 
     @Test
     void aConsistentSetUpHasNoProblemAndABrokenPipelineIsReportedWithItsPosition() throws Exception {
-        try (var es = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
-                var kafka = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+        try (var es = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+                var kafka = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             ApplianceConfig config = write("nginx.access", "nginx.access", "nginx.access-*",
                     "http://127.0.0.1:" + es.getLocalPort(), "127.0.0.1:" + kafka.getLocalPort());
             assertEquals(List.of(), Check.problemsOf(config));

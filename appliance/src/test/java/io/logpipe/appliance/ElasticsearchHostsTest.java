@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.logpipe.testkit.ElasticsearchNode;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -29,9 +33,9 @@ class ElasticsearchHostsTest {
             down = "http://127.0.0.1:" + closed.getLocalPort(); // nothing listens there once closed
         }
         String index = "hosts-failover-" + System.nanoTime();
-        var put = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create(node.url() + "/" + index)).PUT(java.net.http.HttpRequest.BodyPublishers.noBody())
-                .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        var put = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create(node.url() + "/" + index)).PUT(HttpRequest.BodyPublishers.noBody())
+                .build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(200, put.statusCode(), put.body());
         Path file = Files.writeString(dir.resolve("appliance.yml"), "elasticsearch:\n  hosts: [\"" + down + "\", \""
                 + node.url() + "\"]\n");

@@ -2,6 +2,7 @@ package io.logpipe.dist;
 
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
 import io.logpipe.testkit.ElasticsearchNode;
+import io.logpipe.testkit.Wait;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -44,20 +45,26 @@ final class Daemons implements AutoCloseable {
         return text.toString();
     }
 
-    /** Polls {@code condition} every 200 ms; fails with every process's log after {@code timeout}. */
-    void waitFor(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            for (Process process : started) {
-                if (!process.isAlive()) {
-                    throw new AssertionError("waiting for " + what + ": " + process.info().command().orElse("a process")
-                            + " exited with " + process.exitValue() + logs());
+    /**
+     * Waits (testkit's {@link Wait}, looking every 200 ms) until {@code condition} holds; fails at once, with every
+     * process's log, when a started process exits meanwhile, and after {@code timeout} with the logs too.
+     */
+    void waitFor(String what, Duration timeout, BooleanSupplier condition) {
+        try {
+            Wait.until(what, timeout, Duration.ofMillis(200), () -> {
+                for (Process process : started) {
+                    if (!process.isAlive()) {
+                        throw new AssertionError("waiting for " + what + ": " + process.info().command().orElse("a process")
+                                + " exited with " + process.exitValue() + logs());
+                    }
                 }
+                return condition.getAsBoolean();
+            });
+        } catch (AssertionError e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("timed out")) {
+                throw new AssertionError(e.getMessage() + logs(), e.getCause());
             }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no " + what + " within " + timeout.toSeconds() + " s" + logs());
-            }
-            Thread.sleep(200);
+            throw e;
         }
     }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.logpipe.testkit.ElasticsearchNode;
 import io.logpipe.testkit.FreePorts;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -136,7 +137,7 @@ class LogpipeDebIT {
                                 last.append(body);
                                 return body.contains("\"title\":\"indices nginx.access-*\"")
                                         && body.matches("(?s).*\"documents\":[1-9].*");
-                            } catch (java.io.IOException e) {
+                            } catch (IOException e) {
                                 return false;
                             } catch (InterruptedException e) {
                                 Thread.currentThread().interrupt();

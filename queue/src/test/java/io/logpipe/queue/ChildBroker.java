@@ -1,9 +1,11 @@
 package io.logpipe.queue;
 
+import io.logpipe.testkit.Wait;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -43,20 +45,26 @@ public final class ChildBroker implements AutoCloseable {
         Process process = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         // A test JVM that exits without closing this broker still takes it down.
         Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly, "child-broker-reaper"));
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (System.currentTimeMillis() < deadline) {
-            Matcher m = LISTENING.matcher(Files.readString(out, StandardCharsets.UTF_8));
-            if (m.find()) {
-                return new ChildBroker(process, out, err, Integer.parseInt(m.group(1)));
-            }
-            if (!process.isAlive()) {
-                throw new IOException("broker exited with " + process.exitValue() + ":\n" + Files.readString(err)
-                        + Files.readString(out));
-            }
-            Thread.sleep(50);
+        int[] port = new int[1];
+        try {
+            Wait.until("the broker listening", Duration.ofSeconds(30), Duration.ofMillis(50), () -> {
+                Matcher m = LISTENING.matcher(Files.readString(out, StandardCharsets.UTF_8));
+                if (m.find()) {
+                    port[0] = Integer.parseInt(m.group(1));
+                    return true;
+                }
+                if (!process.isAlive()) {
+                    throw new AssertionError("broker exited with " + process.exitValue() + ":\n" + Files.readString(err)
+                            + Files.readString(out));
+                }
+                return false;
+            });
+        } catch (AssertionError e) {
+            process.destroyForcibly();
+            boolean timedOut = e.getMessage().startsWith("timed out");
+            throw new IOException(e.getMessage() + (timedOut ? ":\n" + Files.readString(err) : ""), e);
         }
-        process.destroyForcibly();
-        throw new IOException("broker did not start listening within 30 s:\n" + Files.readString(err));
+        return new ChildBroker(process, out, err, port[0]);
     }
 
     /** Runs the main class to completion (for start-up failures) and returns exit code and output. */

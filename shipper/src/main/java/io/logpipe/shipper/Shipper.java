@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /** Entry point of {@code bin/shipper}. */
@@ -162,7 +163,7 @@ Tails log files and ships their lines to Kafka. CONFIG is a filebeat.yml (7.x di
     /** The environment variable whose value, when set, is the keystore's password (Filebeat has none). */
     static final String KEYSTORE_PASSWORD = "SHIPPER_KEYSTORE_PASS";
 
-    static ShipperConfig load(Arguments a, java.util.function.Consumer<String> warn) {
+    static ShipperConfig load(Arguments a, Consumer<String> warn) {
         Section root = ConfigFile.load(a.config);
         for (String o : a.overrides) {
             ConfigFile.override(root, o);

@@ -12,12 +12,15 @@ import io.logpipe.testkit.KafkaBroker;
 import io.logpipe.testkit.ScramListener;
 import io.logpipe.testkit.TestCertificates;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBinding;
@@ -121,7 +124,7 @@ class KafkaSecurityTest {
         try (Harness h = Harness.start(work, inputs, output(broker.bootstrapServers("SECURE"), scram(PASSWORD))
                 + "  required_acks: -1\n");
              TopicReader reader = new TopicReader(broker.bootstrapServers(), "secure-logs")) {
-            Files.writeString(logs.resolve("app.log"), "third secured line\n", java.nio.file.StandardOpenOption.APPEND);
+            Files.writeString(logs.resolve("app.log"), "third secured line\n", StandardOpenOption.APPEND);
             assertEquals(List.of("first secured line", "second secured line", "third secured line"),
                     TopicReader.messages(reader.awaitRecords(3, WAIT)));
         }
@@ -143,7 +146,7 @@ class KafkaSecurityTest {
                 + "  username: " + USER + "\n  password: '${KAFKA_PASSWORD}'\n  sasl.mechanism: SCRAM-SHA-512\n"
                 + "  ssl.certificate_authorities: ['" + certs.caCertificate() + "']\n");
         Path log = work.resolve("shipper.log");
-        Process shipper = ShipperProcess.start(config, log, java.util.Map.of("SHIPPER_KEYSTORE_PASS", "keystore pass"));
+        Process shipper = ShipperProcess.start(config, log, Map.of("SHIPPER_KEYSTORE_PASS", "keystore pass"));
         try (TopicReader reader = new TopicReader(broker.bootstrapServers(), "keystore-logs")) {
             assertEquals(List.of("a line shipped with a keystore password"),
                     TopicReader.messages(reader.awaitRecords(1, WAIT)), () -> read(log));
@@ -164,13 +167,13 @@ class KafkaSecurityTest {
     private static String read(Path file) {
         try {
             return Files.readString(file);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return "(" + e + ")";
         }
     }
 
     private static String testOutputWithKeystorePassword(Path config, String password) throws Exception {
-        ShipperProcess.Result r = ShipperProcess.run(java.util.Map.of("SHIPPER_KEYSTORE_PASS", password), null,
+        ShipperProcess.Result r = ShipperProcess.run(Map.of("SHIPPER_KEYSTORE_PASS", password), null,
                 "test", "output", "-c", config.toString());
         return r.code() + "\n" + r.output();
     }

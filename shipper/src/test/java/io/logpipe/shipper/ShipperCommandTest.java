@@ -5,11 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.logpipe.testkit.KafkaBroker;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -81,12 +84,12 @@ class ShipperCommandTest {
         Files.writeString(cfg, "filebeat.inputs:\n  - paths: ['" + dir + "/*.log']\npath.data: " + dir.resolve("d")
                 + "\noutput.file: {path: " + dir.resolve("o") + "}\n");
         Agent first = new Agent(Shipper.load(Shipper.parse(new String[] {"-c", cfg.toString()}), w -> { }),
-                java.util.List.of());
+                List.of());
         first.start();
         try {
             Agent second = new Agent(Shipper.load(Shipper.parse(new String[] {"-c", cfg.toString()}), w -> { }),
-                    java.util.List.of());
-            java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                    List.of());
+            IOException e = Assertions.assertThrows(IOException.class,
                     second::start);
             assertTrue(e.getMessage().contains("another shipper is running"), e.getMessage());
         } finally {

@@ -8,6 +8,9 @@ import io.logpipe.common.secrets.KeystorePassword;
 import io.logpipe.common.secrets.SecretStore;
 import io.logpipe.shipper.testing.ShipperProcess;
 import io.logpipe.shipper.testing.ShipperProcess.Result;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -35,10 +38,10 @@ class ShipperKeystoreTest {
 
     /** In this JVM (no SHIPPER_KEYSTORE_PASS, no terminal): for what needs neither standard input nor a password. */
     private static Result inJvm(String... args) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        java.io.PrintStream print = new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
         int code = Shipper.run(args, print, print);
-        return new Result(code, out.toString(java.nio.charset.StandardCharsets.UTF_8));
+        return new Result(code, out.toString(StandardCharsets.UTF_8));
     }
 
     private static Result keystore(String... args) {

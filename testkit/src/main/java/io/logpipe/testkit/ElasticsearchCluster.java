@@ -3,8 +3,10 @@ package io.logpipe.testkit;
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
 import co.elastic.clients.elasticsearch._types.HealthStatus;
 import co.elastic.clients.elasticsearch.cluster.HealthResponse;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -29,8 +31,8 @@ public final class ElasticsearchCluster implements AutoCloseable {
             throw new IllegalArgumentException("a cluster needs at least one node, not " + size);
         }
         int[] free = FreePorts.pick(2 * size);
-        int[] http = java.util.Arrays.copyOfRange(free, 0, size);
-        int[] transport = java.util.Arrays.copyOfRange(free, size, 2 * size);
+        int[] http = Arrays.copyOfRange(free, 0, size);
+        int[] transport = Arrays.copyOfRange(free, size, 2 * size);
         List<String> seedHosts = new ArrayList<>();
         for (int port : transport) {
             seedHosts.add("127.0.0.1:" + port);
@@ -76,7 +78,7 @@ public final class ElasticsearchCluster implements AutoCloseable {
     }
 
     /** The name of the elected master node, as the cluster reports it now. */
-    public String master() throws java.io.IOException {
+    public String master() throws IOException {
         ElasticsearchClient client = client();
         try {
             return client.cat().master().valueBody().get(0).node();
@@ -110,7 +112,7 @@ public final class ElasticsearchCluster implements AutoCloseable {
         } finally {
             try {
                 client._transport().close();
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 ElasticsearchNode.log("closing a client: " + e);
             }
         }

@@ -17,6 +17,9 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import javax.net.ssl.HttpsURLConnection;
 import org.apache.http.Header;
 import org.apache.http.HttpHost;
@@ -196,8 +199,8 @@ public final class ElasticsearchNode implements AutoCloseable {
         process().ifPresent(server -> {
             server.destroyForcibly();
             try {
-                server.onExit().get(60, java.util.concurrent.TimeUnit.SECONDS);
-            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                server.onExit().get(60, TimeUnit.SECONDS);
+            } catch (ExecutionException | TimeoutException e) {
                 throw new IllegalStateException("Elasticsearch node '" + options.name() + "' did not die within"
                         + " 60 s of SIGKILL", e);
             } catch (InterruptedException e) {

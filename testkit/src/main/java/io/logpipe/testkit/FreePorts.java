@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.util.LinkedHashSet;
+import java.util.Set;
 
 /** Free loopback ports for servers that tests start. */
 public final class FreePorts {
@@ -22,7 +24,7 @@ public final class FreePorts {
 
     /** {@code count} different ports, each free on 127.0.0.1 a moment ago (for a cluster's nodes, all known up front). */
     public static int[] pick(int count) {
-        java.util.Set<Integer> ports = new java.util.LinkedHashSet<>();
+        Set<Integer> ports = new LinkedHashSet<>();
         while (ports.size() < count) {
             ports.add(pick());
         }

@@ -10,12 +10,16 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -70,8 +74,8 @@ public final class KafkaBroker implements AutoCloseable {
      */
     public static final class Options {
         private final Kind kind;
-        private final Map<String, String> listeners = new java.util.LinkedHashMap<>();
-        private final Map<String, String> properties = new java.util.LinkedHashMap<>();
+        private final Map<String, String> listeners = new LinkedHashMap<>();
+        private final Map<String, String> properties = new LinkedHashMap<>();
 
         private Options(Kind kind) {
             this.kind = kind;
@@ -79,7 +83,7 @@ public final class KafkaBroker implements AutoCloseable {
 
         /** Adds listener {@code name} (e.g. {@code SECURE}) speaking {@code protocol} (SSL, SASL_PLAINTEXT, SASL_SSL). */
         public Options listener(String name, String protocol) {
-            String upper = name.toUpperCase(java.util.Locale.ROOT);
+            String upper = name.toUpperCase(Locale.ROOT);
             if (upper.equals("PLAINTEXT") || upper.equals("CONTROLLER")) {
                 throw new IllegalArgumentException("listener name " + name + " is taken by the testkit");
             }
@@ -169,9 +173,9 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     /** The broker's process while it runs (a fault test kills it with {@link #kill()}). */
-    public java.util.Optional<ProcessHandle> process() {
+    public Optional<ProcessHandle> process() {
         Process p = process;
-        return p != null && p.isAlive() ? java.util.Optional.of(p.toHandle()) : java.util.Optional.empty();
+        return p != null && p.isAlive() ? Optional.of(p.toHandle()) : Optional.empty();
     }
 
     /** SIGKILL, as a crash would: no controlled shutdown, nothing flushed. Returns once the process is gone. */
@@ -223,7 +227,7 @@ public final class KafkaBroker implements AutoCloseable {
 
     /** The address of the listener {@code name} given to {@link Options#listener}, e.g. {@code 127.0.0.1:39093}. */
     public String bootstrapServers(String name) {
-        Integer listenerPort = listenerPorts.get(name.toUpperCase(java.util.Locale.ROOT));
+        Integer listenerPort = listenerPorts.get(name.toUpperCase(Locale.ROOT));
         if (listenerPort == null) {
             throw new IllegalArgumentException("no listener " + name + "; this broker has PLAINTEXT and " + listenerPorts.keySet());
         }
@@ -239,7 +243,7 @@ public final class KafkaBroker implements AutoCloseable {
     public void createTopic(String name, int partitions) {
         try (Admin admin = admin()) {
             admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("could not create topic " + name + " on " + bootstrapServers(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -305,7 +309,7 @@ public final class KafkaBroker implements AutoCloseable {
     static KafkaBroker prepare(Options options, int nodeId, int port, int controllerPort, String voters,
             String clusterId) throws IOException, InterruptedException {
         Kind kind = options.kind;
-        Map<String, Integer> listenerPorts = new java.util.LinkedHashMap<>();
+        Map<String, Integer> listenerPorts = new LinkedHashMap<>();
         StringBuilder extraListeners = new StringBuilder();
         StringBuilder extraAdvertised = new StringBuilder();
         StringBuilder extraProtocols = new StringBuilder();
@@ -317,7 +321,7 @@ public final class KafkaBroker implements AutoCloseable {
             extraProtocols.append(',').append(listener.getKey()).append(':').append(listener.getValue());
         }
         Path base = Path.of(System.getProperty(Distribution.DIR_PROPERTY, "target/testkit")).toAbsolutePath();
-        Path dir = base.resolve(kind.name().toLowerCase(java.util.Locale.ROOT) + "-" + port);
+        Path dir = base.resolve(kind.name().toLowerCase(Locale.ROOT) + "-" + port);
         Files.createDirectories(dir.resolve("data"));
         Path config = dir.resolve("server.properties");
         Properties settings = new Properties();
@@ -410,7 +414,7 @@ public final class KafkaBroker implements AutoCloseable {
                             + bootstrapServers() + " after " + Duration.ofNanos(System.nanoTime() - started).toSeconds()
                             + " s");
                     return;
-                } catch (ExecutionException | java.util.concurrent.TimeoutException notYet) {
+                } catch (ExecutionException | TimeoutException notYet) {
                     Thread.sleep(200); // polling interval of the readiness check above
                 }
             }

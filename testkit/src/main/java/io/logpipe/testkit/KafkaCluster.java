@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -14,6 +15,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartitionInfo;
 
 /**
@@ -52,8 +54,8 @@ public final class KafkaCluster implements AutoCloseable {
                 // a replica that fell behind (its broker was killed) must not be elected: no acknowledged write lost
                 .property("unclean.leader.election.enable", "false");
         int[] free = FreePorts.pick(2 * size);
-        int[] ports = java.util.Arrays.copyOfRange(free, 0, size);
-        int[] controllerPorts = java.util.Arrays.copyOfRange(free, size, 2 * size);
+        int[] ports = Arrays.copyOfRange(free, 0, size);
+        int[] controllerPorts = Arrays.copyOfRange(free, size, 2 * size);
         StringBuilder voters = new StringBuilder();
         for (int i = 0; i < size; i++) {
             voters.append(i == 0 ? "" : ",").append(i + 1).append("@127.0.0.1:").append(controllerPorts[i]);
@@ -131,7 +133,7 @@ public final class KafkaCluster implements AutoCloseable {
 
     /** The node id leading partition {@code partition} of {@code topic} now; -1 while it has none. */
     public int leader(String topic, int partition) {
-        org.apache.kafka.common.Node leader = describe(topic).partitions().get(partition).leader();
+        Node leader = describe(topic).partitions().get(partition).leader();
         return leader == null ? -1 : leader.id();
     }
 

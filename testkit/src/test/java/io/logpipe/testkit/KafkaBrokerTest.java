@@ -4,12 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -20,8 +23,10 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The testkit has no queue on its classpath: it proves the Apache Kafka kind; the queue's own tests prove the other. */
 class KafkaBrokerTest {
@@ -84,11 +89,11 @@ class KafkaBrokerTest {
         String before = System.getProperty(KafkaBroker.KIND_PROPERTY);
         try {
             System.setProperty(KafkaBroker.KIND_PROPERTY, "queue");
-            java.io.UncheckedIOException missing = org.junit.jupiter.api.Assertions.assertThrows(java.io.UncheckedIOException.class,
+            UncheckedIOException missing = Assertions.assertThrows(UncheckedIOException.class,
                     KafkaBroker::start);
             assertTrue(String.valueOf(missing.getCause()).contains("is not on this module's test classpath"), missing.toString());
             System.setProperty(KafkaBroker.KIND_PROPERTY, "rabbit");
-            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, KafkaBroker::start);
+            Assertions.assertThrows(IllegalArgumentException.class, KafkaBroker::start);
         } finally {
             if (before == null) {
                 System.clearProperty(KafkaBroker.KIND_PROPERTY);
@@ -104,13 +109,13 @@ class KafkaBrokerTest {
         assertFalse(own.bootstrapServers().equals(kafka.bootstrapServers()));
         own.close();
         try (var admin = own.admin()) {
-            var nodes = admin.describeCluster(new org.apache.kafka.clients.admin.DescribeClusterOptions().timeoutMs(3000)).nodes();
-            org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> nodes.get());
+            var nodes = admin.describeCluster(new DescribeClusterOptions().timeoutMs(3000)).nodes();
+            Assertions.assertThrows(Exception.class, () -> nodes.get());
         }
     }
 
     @Test
-    void anExtraSslListenerServesTheTestCertificatesChain(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    void anExtraSslListenerServesTheTestCertificatesChain(@TempDir Path dir) throws Exception {
         TestCertificates certificates = TestCertificates.generate(dir);
         try (KafkaBroker secured = KafkaBroker.with(KafkaBroker.Kind.KAFKA)
                 .listener("SECURE", "SSL")

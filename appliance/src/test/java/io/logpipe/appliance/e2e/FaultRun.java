@@ -21,9 +21,17 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongSupplier;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * The whole pipeline on one host, as a user runs it: {@code bin/queue-server}, {@code bin/indexer} and
@@ -126,7 +134,7 @@ final class FaultRun {
             Component shipper = new Component("shipper", repo.resolve("bin/shipper"),
                     List.of("-c", shipperConfig(brokers.bootstrap(), logs).toString(), "-e"), output, Map.of());
             List<Component> components = List.of(indexer, shipper);
-            Map<String, Integer> kills = new java.util.LinkedHashMap<>();
+            Map<String, Integer> kills = new LinkedHashMap<>();
             List<String> killed = new ArrayList<>();
             try (SequencedLog app = new SequencedLog(logs, plan.rotateEvery());
                  Writer writer = new Writer(app, indexed)) {
@@ -538,7 +546,7 @@ final class FaultRun {
     private long[][] probe(Path file, IndexedLines indexed, Writer writer, QueueTail tail, String[] stall)
             throws Exception {
         List<Long> millis = new ArrayList<>();
-        Map<Integer, Long> appended = new java.util.HashMap<>();
+        Map<Integer, Long> appended = new HashMap<>();
         long end = System.nanoTime() + plan.probeFor().toNanos();
         for (int n = 0; System.nanoTime() < end; n++) {
             String text = "probe=" + n;
@@ -565,7 +573,7 @@ final class FaultRun {
             // The next probe at a random phase of Elasticsearch's refresh: appended a fixed time after the previous
             // one became visible (just after a refresh), every probe would wait out the same part of the interval.
             long next = System.nanoTime() + 100_000_000L
-                    + java.util.concurrent.ThreadLocalRandom.current().nextLong(1_000_000_000L);
+                    + ThreadLocalRandom.current().nextLong(1_000_000_000L);
             long wait = next - System.nanoTime();
             if (wait > 0) {
                 Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
@@ -593,18 +601,18 @@ final class FaultRun {
      */
     private static final class QueueTail implements AutoCloseable {
         private static final byte[] MARK = "probe=".getBytes(StandardCharsets.US_ASCII);
-        private final Map<Integer, Long> seen = new java.util.concurrent.ConcurrentHashMap<>();
-        private final org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]> consumer;
+        private final Map<Integer, Long> seen = new ConcurrentHashMap<>();
+        private final KafkaConsumer<byte[], byte[]> consumer;
         private final Thread thread;
         private volatile boolean running = true;
 
         QueueTail(String bootstrap) {
-            consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(Map.of(
+            consumer = new KafkaConsumer<>(Map.of(
                     "bootstrap.servers", bootstrap,
-                    "key.deserializer", org.apache.kafka.common.serialization.ByteArrayDeserializer.class,
-                    "value.deserializer", org.apache.kafka.common.serialization.ByteArrayDeserializer.class));
-            List<org.apache.kafka.common.TopicPartition> partitions = consumer.partitionsFor(TOPIC).stream()
-                    .map(p -> new org.apache.kafka.common.TopicPartition(TOPIC, p.partition())).toList();
+                    "key.deserializer", ByteArrayDeserializer.class,
+                    "value.deserializer", ByteArrayDeserializer.class));
+            List<TopicPartition> partitions = consumer.partitionsFor(TOPIC).stream()
+                    .map(p -> new TopicPartition(TOPIC, p.partition())).toList();
             consumer.assign(partitions);
             consumer.seekToEnd(partitions);
             partitions.forEach(consumer::position); // the end now, before the first probe line is appended
@@ -695,7 +703,7 @@ final class FaultRun {
                   }
                 }
                 """.formatted(bootstrap, elasticsearch.stream().map(u -> "\"" + u + "\"")
-                        .collect(java.util.stream.Collectors.joining(", ")), IndexedLines.INDEX));
+                        .collect(Collectors.joining(", ")), IndexedLines.INDEX));
     }
 
     private Path shipperConfig(String bootstrap, Path logs) throws IOException {
@@ -717,7 +725,7 @@ final class FaultRun {
                   required_acks: -1
                   compression: lz4
                 """.formatted(logs, work.resolve("shipper"), java.util.Arrays.stream(bootstrap.split(","))
-                        .map(h -> "'" + h + "'").collect(java.util.stream.Collectors.joining(", ")), MAX_BYTES));
+                        .map(h -> "'" + h + "'").collect(Collectors.joining(", ")), MAX_BYTES));
     }
 
     private static void writeJsonLines(Path file) throws IOException {

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -81,7 +82,7 @@ final class IndexedLines {
         final BitSet seen = new BitSet();
         long documents;
         long repeated;
-        final Map<Long, Map<?, ?>> special = new java.util.HashMap<>();
+        final Map<Long, Map<?, ?>> special = new HashMap<>();
 
         void add(Map<?, ?> source) {
             documents++;

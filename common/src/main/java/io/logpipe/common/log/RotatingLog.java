@@ -1,7 +1,10 @@
 package io.logpipe.common.log;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -49,7 +52,7 @@ public final class RotatingLog implements AutoCloseable {
     }
 
     public synchronized void line(String text) throws IOException {
-        byte[] bytes = (text + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] bytes = (text + "\n").getBytes(StandardCharsets.UTF_8);
         write(bytes, bytes.length);
     }
 
@@ -57,9 +60,9 @@ public final class RotatingLog implements AutoCloseable {
      * A stream for {@link System#setErr}: bytes are collected up to each newline and written as one line, so that a
      * rotation never splits a log line.
      */
-    public java.io.PrintStream printStream() {
+    public PrintStream printStream() {
         OutputStream lines = new OutputStream() {
-            private final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+            private final ByteArrayOutputStream line = new ByteArrayOutputStream();
 
             @Override
             public synchronized void write(int b) throws IOException {
@@ -77,7 +80,7 @@ public final class RotatingLog implements AutoCloseable {
                 }
             }
         };
-        return new java.io.PrintStream(lines, true, java.nio.charset.StandardCharsets.UTF_8);
+        return new PrintStream(lines, true, StandardCharsets.UTF_8);
     }
 
     private void rotate() throws IOException {

@@ -3,6 +3,7 @@ package io.logpipe.common.secrets;
 import io.logpipe.common.config.Variables;
 import io.logpipe.common.io.AtomicFile;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -11,6 +12,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.HexFormat;
@@ -268,7 +270,7 @@ public final class SecretStore {
             Files.createDirectories(parent);
         }
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        AtomicFile.write(file, channel -> channel.write(java.nio.ByteBuffer.wrap(bytes)), OWNER_ONLY);
+        AtomicFile.write(file, channel -> channel.write(ByteBuffer.wrap(bytes)), OWNER_ONLY);
     }
 
     private static SecretKeySpec key(KeystorePassword password, byte[] salt, int iterations)
@@ -282,7 +284,7 @@ public final class SecretStore {
             return new SecretKeySpec(SecretKeyFactory.getInstance(KDF).generateSecret(spec).getEncoded(), "AES");
         } finally {
             spec.clearPassword();
-            java.util.Arrays.fill(chars, '\0');
+            Arrays.fill(chars, '\0');
         }
     }
 

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -47,7 +49,7 @@ class DirectoryLockTest {
                 """);
         Process holder = new ProcessBuilder(java, source.toString(), data.toString()).redirectErrorStream(true).start();
         try {
-            assertEquals("locked", new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream()))
+            assertEquals("locked", new BufferedReader(new InputStreamReader(holder.getInputStream()))
                     .readLine());
             assertThrows(IOException.class, () -> DirectoryLock.acquire(data, ".lock", "in use"));
         } finally {

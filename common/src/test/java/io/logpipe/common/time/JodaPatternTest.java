@@ -8,6 +8,8 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoField;
 import org.junit.jupiter.api.Test;
 
 class JodaPatternTest {
@@ -33,10 +35,10 @@ class JodaPatternTest {
         assertEquals(LocalDate.of(2026, 3, 7), LocalDate.from(JodaPattern.formatter("yyyy.MM.dd").parse("2026.03.07")));
         assertEquals(LocalDateTime.of(2026, 3, 7, 13, 0),
                 LocalDateTime.from(JodaPattern.formatter("yyyy.MM.dd.HH").parse("2026.03.07.13").query(t ->
-                        LocalDate.from(t).atTime(t.get(java.time.temporal.ChronoField.HOUR_OF_DAY), 0))));
-        assertThrows(java.time.format.DateTimeParseException.class,
+                        LocalDate.from(t).atTime(t.get(ChronoField.HOUR_OF_DAY), 0))));
+        assertThrows(DateTimeParseException.class,
                 () -> JodaPattern.formatter("yyyy.MM.dd").parse("2026.02.30"), "no 30th of February");
-        assertThrows(java.time.format.DateTimeParseException.class,
+        assertThrows(DateTimeParseException.class,
                 () -> JodaPattern.formatter("yyyy.MM.dd").parse("backup"));
     }
 

@@ -2,6 +2,7 @@ package io.logpipe.common.time;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.util.Random;
@@ -62,7 +63,7 @@ class TimestampsTest {
         for (long millis : new long[] {0, -500, 1_719_792_000_007L, 1_735_516_800_000L,
                 Instant.parse("+10000-01-01T00:00:00Z").toEpochMilli(), Instant.parse("-0001-12-31T23:59:59.999Z").toEpochMilli()}) {
             int n = Timestamps.write(millis, out, 2);
-            assertEquals(Timestamps.format(Instant.ofEpochMilli(millis)), new String(out, 2, n, java.nio.charset.StandardCharsets.US_ASCII));
+            assertEquals(Timestamps.format(Instant.ofEpochMilli(millis)), new String(out, 2, n, StandardCharsets.US_ASCII));
             assertEquals(Timestamps.FORMAT.format(Instant.ofEpochMilli(millis)), Timestamps.format(millis));
             if (n == 24) { // what the shipper writes, the indexer reads back without java.time
                 assertEquals(Instant.ofEpochMilli(millis), Timestamps.parseCanonical(Timestamps.format(millis)));

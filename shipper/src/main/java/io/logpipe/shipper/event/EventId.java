@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.Base64;
 
 /**
@@ -45,6 +46,6 @@ public final class EventId {
         sha.update(ByteBuffer.allocate(1 + 8 + 8 + 4 + 8).put((byte) 0).putLong(file.device()).putLong(file.inode())
                 .putInt(file.fingerprintLength()).putLong(file.fingerprint()).flip());
         byte[] digest = sha.digest();
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(java.util.Arrays.copyOf(digest, 12));
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(digest, 12));
     }
 }

@@ -1,5 +1,6 @@
 package io.logpipe.shipper.event;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
@@ -7,7 +8,7 @@ import java.util.Arrays;
  * escaped UTF-8 in one pass (no intermediate String or char[] per event).
  */
 final class JsonBytes {
-    private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
     private byte[] buf = new byte[1024];
     private int len;
     /** A string's chars, copied out in bulk: indexing an array is much cheaper than String.charAt per char. */
@@ -48,7 +49,7 @@ final class JsonBytes {
     /** A non-negative decimal number (file offsets); others go through Long.toString. */
     void number(long n) {
         if (n < 0) {
-            raw(Long.toString(n).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            raw(Long.toString(n).getBytes(StandardCharsets.US_ASCII));
             return;
         }
         int p = digits.length;

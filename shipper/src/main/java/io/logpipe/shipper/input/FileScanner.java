@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -105,7 +106,7 @@ public final class FileScanner {
             }
             return new ScanResult.Candidate(path, target, (Long) unix.get("dev"), (Long) unix.get("ino"),
                     (Long) unix.get("size"),
-                    ((java.nio.file.attribute.FileTime) unix.get("lastModifiedTime")).toMillis());
+                    ((FileTime) unix.get("lastModifiedTime")).toMillis());
         } catch (IOException e) {
             skipped.add(new ScanResult.Skipped(path, "cannot stat: " + e.getMessage()));
             return null;

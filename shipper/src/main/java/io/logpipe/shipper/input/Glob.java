@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.util.ArrayList;
@@ -55,7 +56,7 @@ final class Glob {
         if (!hasMeta(segment)) {
             Path next = dir.resolve(segment);
             if (i == segments.size() - 1) {
-                if (Files.exists(next, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                if (Files.exists(next, LinkOption.NOFOLLOW_LINKS)) {
                     out.add(next);
                 }
             } else if (Files.isDirectory(next)) {

@@ -1,6 +1,7 @@
 package io.logpipe.shipper.multiline;
 
 import io.logpipe.shipper.config.MultilineConfig;
+import io.logpipe.shipper.event.Event;
 import java.util.function.Consumer;
 
 /**
@@ -36,7 +37,7 @@ public interface LineGrouper {
         @Override
         public void add(Line line, Consumer<Message> out) {
             out.accept(new Message(line.text(), line.offset(), line.endOffset(),
-                    line.truncated() ? io.logpipe.shipper.event.Event.FLAG_TRUNCATED : 0));
+                    line.truncated() ? Event.FLAG_TRUNCATED : 0));
         }
 
         @Override

@@ -9,6 +9,7 @@ import io.logpipe.common.config.ConfigException;
 import io.logpipe.testkit.TestCertificates;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -63,7 +64,7 @@ class KafkaSecurityConfigTest {
     @Test
     void relativeFilesAreFoundBesideTheConfigFile() throws Exception {
         Files.createDirectories(dir.resolve("conf"));
-        Files.copy(certs.caCertificate(), dir.resolve("conf/ca.pem"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(certs.caCertificate(), dir.resolve("conf/ca.pem"), StandardCopyOption.REPLACE_EXISTING);
         assertEquals(List.of(dir.resolve("conf/ca.pem")),
                 security("  ssl.certificate_authorities: [ca.pem]\n").certificateAuthorities());
     }

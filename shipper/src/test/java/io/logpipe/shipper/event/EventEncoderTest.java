@@ -7,8 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.logpipe.shipper.registry.FileIdentity;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -58,8 +62,8 @@ class EventEncoderTest {
         for (String m : messages) {
             for (int flags = 0; flags < 4; flags++) {
                 Event e = event(m, plain(), flags);
-                com.fasterxml.jackson.databind.node.ObjectNode fast =
-                        (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(encoder.encode(e));
+                ObjectNode fast =
+                        (ObjectNode) JSON.readTree(encoder.encode(e));
                 assertEquals("filebeat", fast.remove("@metadata").path("beat").asText());
                 JsonNode general = JSON.valueToTree(encoder.toMap(e));
                 assertEquals(general.toString().replace("\uD800", "\uFFFD"), fast.toString(), m);
@@ -137,14 +141,14 @@ class EventEncoderTest {
      */
     @Test
     void fieldsFoundWithoutTheMapAreExactlyTheMapsFields() {
-        Map<String, Object> collide = new java.util.LinkedHashMap<>();
+        Map<String, Object> collide = new LinkedHashMap<>();
         collide.put("message", "root message");
         collide.put("agent", "root agent");
         collide.put("log", Map.of("level", "warn"));
         collide.put("tags", "root tags");
         collide.put("json", "root json");
         collide.put("nothing", null);
-        Map<String, Object> decoded = new java.util.LinkedHashMap<>();
+        Map<String, Object> decoded = new LinkedHashMap<>();
         decoded.put("@timestamp", 5);
         decoded.put("message", "decoded message");
         decoded.put("level", "error");
@@ -152,7 +156,7 @@ class EventEncoderTest {
         decoded.put("log", Map.of("level", "debug"));
         decoded.put("nothing", "decoded nothing");
         decoded.put("a.b", "dotted");
-        List<InputFields> inputs = new java.util.ArrayList<>();
+        List<InputFields> inputs = new ArrayList<>();
         inputs.add(plain());
         inputs.add(new InputFields("log", Map.of(), collide, List.of(), null));
         inputs.add(new InputFields("log", Map.of("k", Map.of("deep", "v")), collide, List.of("t"), null));
@@ -168,7 +172,7 @@ class EventEncoderTest {
         }
         int compared = 0;
         for (InputFields in : inputs) {
-            List<Event> events = new java.util.ArrayList<>();
+            List<Event> events = new ArrayList<>();
             events.add(event("hello", in, Event.FLAG_MULTILINE));
             events.add(event("hello", in, 0));
             if (in.json() != null) {
@@ -177,7 +181,7 @@ class EventEncoderTest {
             }
             for (Event e : events) {
                 Map<String, Object> map = encoder.toMap(e);
-                List<String[]> paths = new java.util.ArrayList<>();
+                List<String[]> paths = new ArrayList<>();
                 collectPaths(map, new String[0], paths);
                 for (String[] p : paths) {
                     Object expected = lookup(map, p);
@@ -199,12 +203,12 @@ class EventEncoderTest {
     /** Every path in the map, each with a missing sibling and a missing child. */
     @SuppressWarnings("unchecked")
     private static void collectPaths(Object value, String[] prefix, List<String[]> out) {
-        String[] missing = java.util.Arrays.copyOf(prefix, prefix.length + 1);
+        String[] missing = Arrays.copyOf(prefix, prefix.length + 1);
         missing[prefix.length] = "missing";
         out.add(missing);
         if (value instanceof Map<?, ?> m) {
             for (Map.Entry<String, Object> e : ((Map<String, Object>) m).entrySet()) {
-                String[] p = java.util.Arrays.copyOf(prefix, prefix.length + 1);
+                String[] p = Arrays.copyOf(prefix, prefix.length + 1);
                 p[prefix.length] = e.getKey();
                 out.add(p);
                 collectPaths(e.getValue(), p, out);

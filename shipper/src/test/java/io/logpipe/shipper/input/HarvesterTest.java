@@ -18,9 +18,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -150,7 +152,7 @@ class HarvesterTest {
         events.clear();
         pollToTheEnd(harvest(app)); // read again from offset 0, the whole file there at once (a lost registry)
         assertEquals(firstRead, identities());
-        assertEquals(60, new java.util.HashSet<>(firstRead).size(), "no two events share an identity");
+        assertEquals(60, new HashSet<>(firstRead).size(), "no two events share an identity");
     }
 
     @Test
@@ -168,7 +170,7 @@ class HarvesterTest {
             Event before = events.get(i);
             Event after = events.get(100 + i);
             assertEquals(before.offset, after.offset);
-            org.junit.jupiter.api.Assertions.assertNotEquals(before.file, after.file, "line " + i);
+            Assertions.assertNotEquals(before.file, after.file, "line " + i);
         }
     }
 

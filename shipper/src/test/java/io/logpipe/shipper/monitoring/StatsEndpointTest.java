@@ -15,6 +15,7 @@ import io.logpipe.testkit.KafkaBroker;
 import io.logpipe.testkit.Wait;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,6 +27,8 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -116,7 +119,7 @@ class StatsEndpointTest {
     void offByDefaultAndPortCheckedWithItsPlace() {
         ShipperConfig.Http http = config("output.console: {}\n").http();
         assertEquals(new ShipperConfig.Http(false, "localhost", 5066), http);
-        ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+        ConfigException e = Assertions.assertThrows(ConfigException.class,
                 () -> config("http.enabled: true\nhttp.port: 70000\noutput.console: {}\n"));
         assertTrue(e.getMessage().startsWith("test.yml:2:"), e.getMessage());
         List<String> warnings = new ArrayList<>();
@@ -128,13 +131,13 @@ class StatsEndpointTest {
 
     @Test
     void aPortInUseStopsTheStartWithWhatToChange() throws Exception {
-        try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             Path config = work.resolve("shipper.yml");
             Files.writeString(config, "filebeat.inputs:\n  - paths: ['" + work + "/*.log']\npath.data: "
                     + work.resolve("data") + "\nhttp.enabled: true\nhttp.host: 127.0.0.1\nhttp.port: "
                     + taken.getLocalPort() + "\noutput.console: {}\n");
             Process shipper = ShipperProcess.start(config, work.resolve("shipper.log"));
-            assertTrue(shipper.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+            assertTrue(shipper.waitFor(60, TimeUnit.SECONDS));
             assertEquals(1, shipper.exitValue());
             String log = Files.readString(work.resolve("shipper.log"));
             assertTrue(log.contains("shipper: cannot start: cannot listen on 127.0.0.1:" + taken.getLocalPort()

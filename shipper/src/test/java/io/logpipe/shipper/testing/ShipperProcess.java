@@ -1,5 +1,6 @@
 package io.logpipe.shipper.testing;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -35,7 +36,7 @@ public final class ShipperProcess {
         ProcessBuilder pb = builder(environment, args);
         pb.redirectErrorStream(true);
         if (stdin == null) {
-            pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         }
         Process p = pb.start();
         if (stdin != null) {

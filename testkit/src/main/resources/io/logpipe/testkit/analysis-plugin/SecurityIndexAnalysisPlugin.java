@@ -1,6 +1,7 @@
 package io.logpipe.testkit.analysis;
 
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.apache.lucene.analysis.TokenStream;
 import org.apache.lucene.analysis.email.UAX29URLEmailTokenizer;
@@ -37,7 +38,7 @@ public final class SecurityIndexAnalysisPlugin extends Plugin implements Analysi
                 TokenizerFactory.newFactory(name, UAX29URLEmailTokenizer::new));
     }
 
-    private static TokenFilterFactory filter(String name, java.util.function.UnaryOperator<TokenStream> create) {
+    private static TokenFilterFactory filter(String name, UnaryOperator<TokenStream> create) {
         return new TokenFilterFactory() {
             @Override
             public String name() {
