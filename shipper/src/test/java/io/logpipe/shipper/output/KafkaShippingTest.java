@@ -13,7 +13,6 @@ import io.logpipe.testkit.KafkaBroker;
 import io.logpipe.testkit.Wait;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.ConnectException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -131,10 +130,10 @@ class KafkaShippingTest {
         Files.writeString(app, """
                 2024-05-01 12:00:00,001 INFO  [main] c.e.App - starting
                 2024-05-01 12:00:01,002 ERROR [main] c.e.App - request failed
-                IllegalStateException: no connection
+                java.lang.IllegalStateException: no connection
                 \tat com.example.Db.connect(Db.java:42)
                 \tat com.example.App.main(App.java:7)
-                Caused by: ConnectException: Connection refused
+                Caused by: java.net.ConnectException: Connection refused
                 \t... 2 more
                 2024-05-01 12:00:02,003 INFO  [main] c.e.App - retrying
                 """);
