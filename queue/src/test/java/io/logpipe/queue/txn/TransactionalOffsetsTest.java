@@ -112,6 +112,14 @@ class TransactionalOffsetsTest {
     }
 
     /**
+     * Waits until the admin client sees {@code expected} for {@code tp}: Apache Kafka answers EndTxn once the commit
+     * is decided and writes the markers (and so the group's offsets) after.
+     */
+    private static void awaitCommitted(Admin admin, String group, TopicPartition tp, long expected) {
+        Wait.until(group + " commits " + expected + " for " + tp, () -> committed(admin, group, tp) == expected);
+    }
+
+    /**
      * Begins a transaction with one output record and sends {@code offset} for {@code tp} with {@code metadata}; a
      * refusal of the offsets is thrown from here (the producer then has to abort).
      */
@@ -139,7 +147,7 @@ class TransactionalOffsetsTest {
             ConsumerGroupMetadata before = first.groupMetadata();
             sendOffsets(producer, output, p0, 1, before);
             producer.commitTransaction();
-            assertEquals(1, committed(admin, group, p0), "the member of the current generation commits");
+            awaitCommitted(admin, group, p0, 1); // the member of the current generation commits
 
             try (KafkaConsumer<String, String> second = consumer(group, null)) {
                 second.subscribe(List.of(input));
@@ -165,7 +173,7 @@ class TransactionalOffsetsTest {
             pollUntilAssigned(2, first);
             sendOffsets(producer, output, p0, 7, first.groupMetadata());
             producer.commitTransaction();
-            assertEquals(7, committed(admin, group, p0), "the current generation commits again");
+            awaitCommitted(admin, group, p0, 7); // the current generation commits again
         }
     }
 
@@ -195,7 +203,7 @@ class TransactionalOffsetsTest {
 
                 sendOffsets(producer, output, tp, 4, successor.groupMetadata());
                 producer.commitTransaction();
-                assertEquals(4, committed(admin, group, tp));
+                awaitCommitted(admin, group, tp, 4);
             }
         }
     }
