@@ -196,7 +196,9 @@ public final class GroupCoordinator implements AutoCloseable {
         }
         List<OffsetFetchResponseData.OffsetFetchResponseGroup> results;
         synchronized (machine) {
-            results = machine.offsetFetch(wanted, OffsetFetchRequest.useTopicIds(version));
+            // require_stable exists from v7; v8+ has it at the top level too
+            results = machine.offsetFetch(wanted, OffsetFetchRequest.useTopicIds(version),
+                    version >= 7 && data.requireStable());
         }
         return done(new OffsetFetchResponse.Builder(results).build(version));
     }
@@ -260,6 +262,35 @@ public final class GroupCoordinator implements AutoCloseable {
         }
         if (stored != 1) {
             throw new IOException("group " + groupId + ": the transaction's offsets could not be stored");
+        }
+    }
+
+    /** KIP-447: whether a TxnOffsetCommit of this member and generation may commit (see the state machine). */
+    public Errors validateTransactionalCommit(String groupId, String memberId, String groupInstanceId,
+                                              int generationId) {
+        synchronized (machine) {
+            return machine.validateTransactionalCommit(groupId, memberId, groupInstanceId, generationId);
+        }
+    }
+
+    /**
+     * {@code transactionalId}'s open transaction holds offsets of {@code partitions} for {@code groupId}: until
+     * {@link #transactionEnded}, OffsetFetch with require_stable answers UNSTABLE_OFFSET_COMMIT for them.
+     */
+    public void transactionalOffsetsPending(String transactionalId, String groupId,
+                                            java.util.Collection<TopicPartition> partitions) {
+        synchronized (machine) {
+            machine.transactionalOffsetsPending(transactionalId, groupId, partitions);
+        }
+    }
+
+    /**
+     * {@code transactionalId}'s transaction ended; a commit's offsets were given to
+     * {@link #commitTransactionalOffsets} first.
+     */
+    public void transactionEnded(String transactionalId) {
+        synchronized (machine) {
+            machine.transactionEnded(transactionalId);
         }
     }
 

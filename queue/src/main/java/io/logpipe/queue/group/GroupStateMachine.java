@@ -1,6 +1,7 @@
 package io.logpipe.queue.group;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -95,6 +96,7 @@ final class GroupStateMachine {
     private final Function<Uuid, Topic> topicById;
     private final Function<String, Topic> topicByName;
     private final Map<String, ClassicGroup> groups = new HashMap<>();
+    private final PendingTransactionalOffsets pendingTransactional = new PendingTransactionalOffsets();
 
     GroupStateMachine(Settings settings, GroupTimer timer, Function<Uuid, Topic> topicById,
                       Function<String, Topic> topicByName, Map<String, OffsetStore.StoredGroup> loaded) {
@@ -622,18 +624,77 @@ final class GroupStateMachine {
                 () -> group.offsets.putAll(stamped));
     }
 
-    /** OffsetFetch, for the groups of the request (one before v8). */
+    /**
+     * KIP-447, Kafka's check of a TxnOffsetCommit's group metadata (what {@code sendOffsetsToTransaction} got from
+     * {@code consumer.groupMetadata()}): NONE when it may commit; ILLEGAL_GENERATION for another generation (a zombie
+     * that lost its partitions in a rebalance) or a generation for a group that does not exist, UNKNOWN_MEMBER_ID for
+     * a member that is not in the group, FENCED_INSTANCE_ID for a static member whose instance id a newer member
+     * holds. Without member id, instance id and generation (a producer that gave only the group id) it always may,
+     * as in Kafka; unlike OffsetCommit, a transactional commit is not refused during a rebalance.
+     */
+    Errors validateTransactionalCommit(String groupId, String memberId, String groupInstanceId, int generationId) {
+        ClassicGroup group = groups.get(groupId);
+        if (group == null) {
+            return generationId < 0 ? Errors.NONE : Errors.ILLEGAL_GENERATION;
+        }
+        if (group.is(GroupState.DEAD)) {
+            return Errors.COORDINATOR_NOT_AVAILABLE;
+        }
+        if (generationId < 0 && group.is(GroupState.EMPTY)) {
+            return Errors.NONE;
+        }
+        boolean member = memberId != null && !memberId.isEmpty();
+        if (generationId < 0 && !member && groupInstanceId == null) {
+            return Errors.NONE;
+        }
+        if (groupInstanceId != null) {
+            String holder = group.staticMembers.get(groupInstanceId);
+            if (holder == null) {
+                return Errors.UNKNOWN_MEMBER_ID;
+            }
+            if (!holder.equals(memberId)) {
+                LOG.info("group {}: a transactional offset commit of member {} is fenced: instance {} is member {}",
+                        groupId, memberId, groupInstanceId, holder);
+                return Errors.FENCED_INSTANCE_ID;
+            }
+        }
+        if (!member || !group.members.containsKey(memberId)) {
+            return Errors.UNKNOWN_MEMBER_ID;
+        }
+        if (generationId != group.generationId) {
+            LOG.info("group {}: a transactional offset commit of member {} for generation {} is refused: the group"
+                    + " is at generation {}", groupId, memberId, generationId, group.generationId);
+            return Errors.ILLEGAL_GENERATION;
+        }
+        return Errors.NONE;
+    }
+
+    /** {@code transactionalId}'s open transaction committed offsets of {@code partitions} for {@code groupId}. */
+    void transactionalOffsetsPending(String transactionalId, String groupId, Collection<TopicPartition> partitions) {
+        pendingTransactional.add(transactionalId, groupId, partitions);
+    }
+
+    /** {@code transactionalId}'s transaction ended: its offsets are the groups' (a commit) or gone (an abort). */
+    void transactionEnded(String transactionalId) {
+        pendingTransactional.remove(transactionalId);
+    }
+
+    /**
+     * OffsetFetch, for the groups of the request (one before v8). With {@code requireStable} (kafka-clients'
+     * consumers always ask so) a partition with offsets pending in an open transaction gets UNSTABLE_OFFSET_COMMIT,
+     * which the client retries, as from Kafka (KIP-447).
+     */
     List<OffsetFetchResponseData.OffsetFetchResponseGroup> offsetFetch(
-            List<OffsetFetchRequestData.OffsetFetchRequestGroup> wanted, boolean byId) {
+            List<OffsetFetchRequestData.OffsetFetchRequestGroup> wanted, boolean byId, boolean requireStable) {
         List<OffsetFetchResponseData.OffsetFetchResponseGroup> results = new ArrayList<>();
         for (OffsetFetchRequestData.OffsetFetchRequestGroup g : wanted) {
-            results.add(fetchGroupOffsets(g, byId));
+            results.add(fetchGroupOffsets(g, byId, requireStable));
         }
         return results;
     }
 
     private OffsetFetchResponseData.OffsetFetchResponseGroup fetchGroupOffsets(
-            OffsetFetchRequestData.OffsetFetchRequestGroup wanted, boolean byId) {
+            OffsetFetchRequestData.OffsetFetchRequestGroup wanted, boolean byId, boolean requireStable) {
         OffsetFetchResponseData.OffsetFetchResponseGroup out =
                 new OffsetFetchResponseData.OffsetFetchResponseGroup().setGroupId(wanted.groupId());
         ClassicGroup group = groups.get(wanted.groupId());
@@ -653,7 +714,8 @@ final class GroupStateMachine {
                 OffsetFetchResponseData.OffsetFetchResponseTopics topic =
                         new OffsetFetchResponseData.OffsetFetchResponseTopics().setName(name).setTopicId(id);
                 for (var e : entries) {
-                    topic.partitions().add(partitionOffset(e.getKey().partition(), e.getValue()));
+                    topic.partitions().add(requireStable && pendingTransactional.isPending(wanted.groupId(), e.getKey())
+                            ? unstable(e.getKey().partition()) : partitionOffset(e.getKey().partition(), e.getValue()));
                 }
                 out.topics().add(topic);
             });
@@ -672,6 +734,9 @@ final class GroupStateMachine {
                     topic.partitions().add(new OffsetFetchResponseData.OffsetFetchResponsePartitions()
                             .setPartitionIndex(partition).setCommittedOffset(-1)
                             .setErrorCode(Errors.UNKNOWN_TOPIC_ID.code()));
+                } else if (requireStable
+                        && pendingTransactional.isPending(wanted.groupId(), new TopicPartition(name, partition))) {
+                    topic.partitions().add(unstable(partition));
                 } else {
                     topic.partitions().add(partitionOffset(partition, offsets.get(new TopicPartition(name, partition))));
                 }
@@ -679,6 +744,12 @@ final class GroupStateMachine {
             out.topics().add(topic);
         }
         return out;
+    }
+
+    private static OffsetFetchResponseData.OffsetFetchResponsePartitions unstable(int partition) {
+        return new OffsetFetchResponseData.OffsetFetchResponsePartitions().setPartitionIndex(partition)
+                .setCommittedOffset(-1).setCommittedLeaderEpoch(RecordBatch.NO_PARTITION_LEADER_EPOCH).setMetadata("")
+                .setErrorCode(Errors.UNSTABLE_OFFSET_COMMIT.code());
     }
 
     private static OffsetFetchResponseData.OffsetFetchResponsePartitions partitionOffset(int partition,

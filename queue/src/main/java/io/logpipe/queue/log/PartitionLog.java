@@ -276,15 +276,18 @@ public final class PartitionLog implements AutoCloseable {
                             segment.transactionIndex().append(new TransactionIndex.Entry(batch.producerId(),
                                     started.firstOffset(), offset, stable));
                         }
-                        producers.fence(batch.producerId(), batch.producerEpoch());
+                        producers.onMarker(batch.producerId(), batch.producerEpoch(), coordinatorEpoch(batch),
+                                batch.maxTimestamp());
                         continue;
                     }
                     transactions.onTransactionalBatch(batch.producerId(), new PartitionTransactions.Start(
                             batch.baseOffset(), segment.baseOffset(), batch.position()));
                 }
-                if (recent && batch.hasProducerId()) {
+                // transactional producers from every replayed segment too, so DescribeProducers knows the epoch
+                // and last write of a transaction left open there
+                if ((recent || batch.isTransactional()) && batch.hasProducerId()) {
                     producers.update(batch.producerId(), batch.producerEpoch(), batch.baseSequence(),
-                            batch.lastSequence(), batch.baseOffset(), batch.lastOffset());
+                            batch.lastSequence(), batch.baseOffset(), batch.lastOffset(), batch.maxTimestamp());
                 }
             }
             if (rebuild[i]) {
@@ -315,6 +318,20 @@ public final class PartitionLog implements AutoCloseable {
         } catch (IOException e) {
             // not fatal: a start without it replays from an earlier segment
             LOG.warn("{}: could not write the transaction snapshot of {}: {}", topicPartition, segment, e.toString());
+        }
+    }
+
+    /** The coordinator epoch of a COMMIT or ABORT marker batch; -1 for a control batch of another kind. */
+    private static int coordinatorEpoch(RecordBatch batch) {
+        try (var records = batch.streamingIterator(org.apache.kafka.common.utils.BufferSupplier.NO_CACHING)) {
+            if (!records.hasNext()) {
+                return -1;
+            }
+            org.apache.kafka.common.record.Record record = records.next();
+            ControlRecordType type = ControlRecordType.parse(record.key());
+            // only this broker writes control batches (Produce refuses them), so a marker's value is whole
+            return type == ControlRecordType.COMMIT || type == ControlRecordType.ABORT
+                    ? EndTransactionMarker.deserialize(record).coordinatorEpoch() : -1;
         }
     }
 
@@ -359,7 +376,7 @@ public final class PartitionLog implements AutoCloseable {
                             new PartitionTransactions.Start(first, segment.baseOffset(), position));
                 }
                 producers.update(batch.producerId(), batch.producerEpoch(), batch.firstSeq(), batch.lastSeq(), first,
-                        next - 1);
+                        next - 1, maxTimestamp);
                 end = new End(segment, segment.sizeInBytes(), next);
                 if (unflushedMessages() >= config.flushIntervalMessages()) {
                     flushed = flushOnFlusher(end);
@@ -384,8 +401,26 @@ public final class PartitionLog implements AutoCloseable {
      */
     public long appendEndTxnMarker(long producerId, short epoch, ControlRecordType type, int coordinatorEpoch,
                                    long timestamp) throws IOException {
+        return appendMarker(producerId, epoch, type, coordinatorEpoch, timestamp, false);
+    }
+
+    /**
+     * A marker a WriteTxnMarkers request asks for (kafka-transactions abort of a hanging transaction): checked first
+     * as Kafka's partition checks it (InvalidProducerEpochException for an epoch older than the producer's,
+     * TransactionCoordinatorFencedException for an older coordinator epoch), then written as the coordinator's are.
+     */
+    public long writeTxnMarker(long producerId, short epoch, ControlRecordType type, int coordinatorEpoch,
+                               long timestamp) throws IOException {
+        return appendMarker(producerId, epoch, type, coordinatorEpoch, timestamp, true);
+    }
+
+    private long appendMarker(long producerId, short epoch, ControlRecordType type, int coordinatorEpoch,
+                              long timestamp, boolean check) throws IOException {
         long offset;
         synchronized (this) {
+            if (check) {
+                producers.checkMarker(producerId, epoch, coordinatorEpoch);
+            }
             logDir.ensureOnline(topicPartition);
             offset = end.nextOffset();
             MemoryRecords marker = MemoryRecords.withEndTransactionMarker(offset, timestamp, 0, producerId, epoch,
@@ -404,7 +439,7 @@ public final class PartitionLog implements AutoCloseable {
                                 transactions.lastStableOffsetWithout(producerId, offset + 1));
                 segment.appendMarker(marker, aborted);
                 transactions.onMarker(producerId, type, offset);
-                producers.fence(producerId, epoch);
+                producers.onMarker(producerId, epoch, coordinatorEpoch, timestamp);
                 end = new End(segment, segment.sizeInBytes(), offset + 1);
                 if (unflushedMessages() >= config.flushIntervalMessages()) {
                     // a marker's caller does not wait for it: the coordinator's log holds the outcome durably
@@ -421,6 +456,32 @@ public final class PartitionLog implements AutoCloseable {
             listener.run();
         }
         return offset;
+    }
+
+    /**
+     * One producer of this partition as DescribeProducers reports it: its epoch, last sequence, the timestamp of its
+     * last write, the coordinator epoch of its last marker and where its open transaction starts (-1 for none).
+     */
+    public record ActiveProducer(long producerId, short epoch, int lastSequence, long lastTimestamp,
+                                 int coordinatorEpoch, long currentTxnStartOffset) {
+    }
+
+    /**
+     * Every producer with state here (DescribeProducers). A transaction whose start a snapshot named but whose
+     * batches were not replayed at open has no producer state: it is reported with epoch 0 and no last write
+     * (-1), which kafka-transactions find-hanging takes as long past.
+     */
+    public synchronized List<ActiveProducer> activeProducers() {
+        Map<Long, Long> open = transactions.firstOffsets();
+        List<ActiveProducer> result = new ArrayList<>();
+        for (ProducerStateManager.Described p : producers.describeAll()) {
+            Long start = open.remove(p.producerId());
+            result.add(new ActiveProducer(p.producerId(), p.epoch(), p.lastSequence(), p.lastTimestamp(),
+                    p.coordinatorEpoch(), start == null ? -1 : start));
+        }
+        open.forEach((producerId, start) -> result.add(new ActiveProducer(producerId, (short) 0,
+                RecordBatch.NO_SEQUENCE, RecordBatch.NO_TIMESTAMP, -1, start)));
+        return result;
     }
 
     /**

@@ -6,13 +6,16 @@ import java.util.Map;
 
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.TransactionCoordinatorFencedException;
 import org.apache.kafka.common.record.DefaultRecordBatch;
 import org.apache.kafka.common.record.RecordBatch;
 
 /**
  * What an idempotent producer last wrote to one partition: its epoch and its last five batches (a producer has at
  * most five requests in flight), so that a retried batch is answered with its first offsets instead of being
- * appended twice, and a gap in sequence numbers is refused. Guarded by the partition's lock.
+ * appended twice, and a gap in sequence numbers is refused; also the timestamp of its last write and the coordinator
+ * epoch of its last transaction marker, which DescribeProducers reports and WriteTxnMarkers checks. Guarded by the
+ * partition's lock.
  */
 final class ProducerStateManager {
     static final int CACHED_BATCHES = 5;
@@ -21,9 +24,17 @@ final class ProducerStateManager {
     record BatchMetadata(int firstSeq, int lastSeq, long firstOffset, long lastOffset) {
     }
 
+    /** One producer as DescribeProducers reports it (-1 for what this partition has not seen). */
+    record Described(long producerId, short epoch, int lastSequence, long lastTimestamp, int coordinatorEpoch) {
+    }
+
     private static final class ProducerEntry {
         short epoch;
         final ArrayDeque<BatchMetadata> batches = new ArrayDeque<>(CACHED_BATCHES);
+        /** The max timestamp of its last batch or the time of its last marker. */
+        long lastTimestamp = RecordBatch.NO_TIMESTAMP;
+        /** The coordinator epoch its last marker carried; -1 before any. */
+        int coordinatorEpoch = -1;
 
         ProducerEntry(short epoch) {
             this.epoch = epoch;
@@ -76,8 +87,9 @@ final class ProducerStateManager {
         return null;
     }
 
-    /** Records an appended batch. */
-    void update(long producerId, short epoch, int firstSeq, int lastSeq, long firstOffset, long lastOffset) {
+    /** Records an appended batch, whose records' max timestamp is {@code timestamp}. */
+    void update(long producerId, short epoch, int firstSeq, int lastSeq, long firstOffset, long lastOffset,
+                long timestamp) {
         if (producerId == RecordBatch.NO_PRODUCER_ID) {
             return;
         }
@@ -86,6 +98,7 @@ final class ProducerStateManager {
             entry.epoch = epoch;
             entry.batches.clear();
         }
+        entry.lastTimestamp = timestamp;
         if (entry.batches.size() == CACHED_BATCHES) {
             entry.batches.removeFirst();
         }
@@ -103,6 +116,48 @@ final class ProducerStateManager {
             entry.epoch = epoch;
             entry.batches.clear();
         }
+    }
+
+    /**
+     * Checks a marker a WriteTxnMarkers request asks for (kafka-transactions abort) as Kafka's partition does: an
+     * epoch older than the producer's is INVALID_PRODUCER_EPOCH, a coordinator epoch older than its last marker's
+     * TRANSACTION_COORDINATOR_FENCED.
+     */
+    void checkMarker(long producerId, short epoch, int coordinatorEpoch) {
+        ProducerEntry entry = producers.get(producerId);
+        if (entry == null) {
+            return;
+        }
+        if (epoch < entry.epoch) {
+            throw new InvalidProducerEpochException("producer " + producerId + ": the marker's epoch " + epoch
+                    + " is older than the current epoch " + entry.epoch);
+        }
+        if (coordinatorEpoch < entry.coordinatorEpoch) {
+            throw new TransactionCoordinatorFencedException("producer " + producerId + ": the marker's coordinator"
+                    + " epoch " + coordinatorEpoch + " is older than " + entry.coordinatorEpoch + ", of its last marker");
+        }
+    }
+
+    /** A transaction marker written (or replayed) with {@code epoch} at {@code timestamp}: fences older epochs. */
+    void onMarker(long producerId, short epoch, int coordinatorEpoch, long timestamp) {
+        fence(producerId, epoch);
+        ProducerEntry entry = producers.get(producerId);
+        entry.coordinatorEpoch = Math.max(entry.coordinatorEpoch, coordinatorEpoch);
+        entry.lastTimestamp = timestamp;
+    }
+
+    /** The producer's state, or null when this partition keeps none for it. */
+    Described describe(long producerId) {
+        ProducerEntry entry = producers.get(producerId);
+        return entry == null ? null : new Described(producerId, entry.epoch, entry.lastSeq(), entry.lastTimestamp,
+                entry.coordinatorEpoch);
+    }
+
+    /** Every producer this partition keeps state for. */
+    java.util.List<Described> describeAll() {
+        java.util.List<Described> all = new java.util.ArrayList<>();
+        producers.keySet().forEach(id -> all.add(describe(id)));
+        return all;
     }
 
     int size() {

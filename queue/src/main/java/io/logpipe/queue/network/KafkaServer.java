@@ -3,6 +3,7 @@ package io.logpipe.queue.network;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,10 +15,12 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import io.logpipe.queue.config.BrokerConfig;
 import io.logpipe.common.config.ConfigException;
+import io.logpipe.queue.group.CommittedOffset;
 import io.logpipe.queue.group.GroupCoordinator;
 import io.logpipe.queue.config.SaslListener;
 import io.logpipe.queue.log.LogManager;
 import io.logpipe.queue.tls.HandshakeFailure;
+import io.logpipe.queue.txn.GroupOffsets;
 import io.logpipe.queue.txn.TransactionCoordinator;
 import io.logpipe.queue.tls.ServerTls;
 import io.logpipe.queue.security.AclStore;
@@ -35,7 +38,9 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.security.auth.KafkaPrincipal;
 import org.apache.kafka.common.utils.Time;
 import org.slf4j.Logger;
@@ -183,11 +188,37 @@ public final class KafkaServer implements AutoCloseable {
                     config.superUsers(), config.allowEveryoneIfNoAclFound());
         }
         groups = GroupCoordinator.open(config, logs);
-        transactions = TransactionCoordinator.open(config.logDirs().get(0), logs, groups::commitTransactionalOffsets,
+        transactions = TransactionCoordinator.open(config.logDirs().get(0), logs, groupOffsets(groups),
                 config.transactionMaxTimeoutMs(), config.transactionAbortCheckIntervalMs(), System::currentTimeMillis);
         return new Handlers(new ProduceHandler(logs, config.messageMaxBytes()),
                 new FetchHandler(logs, config.fetchMaxBytes(), fetchSessions), new ListOffsetsHandler(logs),
                 new AdminHandler(config, logs, config.nodeId()), new InitProducerIdHandler(logs.producerIds()));
+    }
+
+    /** The group coordinator as the transaction coordinator sees it (the group package does not know transactions). */
+    private static GroupOffsets groupOffsets(GroupCoordinator groups) {
+        return new GroupOffsets() {
+            @Override
+            public Errors validate(String groupId, String memberId, String groupInstanceId, int generationId) {
+                return groups.validateTransactionalCommit(groupId, memberId, groupInstanceId, generationId);
+            }
+
+            @Override
+            public void pending(String transactionalId, String groupId, Collection<TopicPartition> partitions) {
+                groups.transactionalOffsetsPending(transactionalId, groupId, partitions);
+            }
+
+            @Override
+            public void commit(String groupId, Map<TopicPartition, CommittedOffset> offsets)
+                    throws java.io.IOException {
+                groups.commitTransactionalOffsets(groupId, offsets);
+            }
+
+            @Override
+            public void ended(String transactionalId) {
+                groups.transactionEnded(transactionalId);
+            }
+        };
     }
 
     private KafkaApis buildApis(Handlers h, BrokerEndpoint self) {
@@ -211,6 +242,9 @@ public final class KafkaServer implements AutoCloseable {
         api.register(ApiKeys.DESCRIBE_CONFIGS, admin::describeConfigs);
         api.register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, admin::incrementalAlterConfigs);
         api.register(ApiKeys.ALTER_CONFIGS, admin::alterConfigs);
+        ProducerStateApis producerState = new ProducerStateApis(logs);
+        api.register(ApiKeys.DESCRIBE_PRODUCERS, producerState::describeProducers);
+        api.register(ApiKeys.WRITE_TXN_MARKERS, producerState::writeTxnMarkers);
         groups.registerWith(api, self);
         new ScramCredentialApis(scram).registerWith(api);
         transactions.registerWith(api, self);

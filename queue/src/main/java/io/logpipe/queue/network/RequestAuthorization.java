@@ -21,11 +21,15 @@ import io.logpipe.queue.security.Authorizer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData;
 import org.apache.kafka.common.message.AddPartitionsToTxnResponseData;
+import org.apache.kafka.common.message.DescribeProducersRequestData;
+import org.apache.kafka.common.message.DescribeProducersResponseData;
 import org.apache.kafka.common.message.DescribeTransactionsRequestData;
 import org.apache.kafka.common.message.DescribeTransactionsResponseData;
 import org.apache.kafka.common.requests.AddOffsetsToTxnRequest;
 import org.apache.kafka.common.requests.AddPartitionsToTxnRequest;
 import org.apache.kafka.common.requests.AddPartitionsToTxnResponse;
+import org.apache.kafka.common.requests.DescribeProducersRequest;
+import org.apache.kafka.common.requests.DescribeProducersResponse;
 import org.apache.kafka.common.requests.DescribeTransactionsRequest;
 import org.apache.kafka.common.requests.DescribeTransactionsResponse;
 import org.apache.kafka.common.requests.EndTxnRequest;
@@ -132,6 +136,9 @@ import org.apache.kafka.common.resource.ResourceType;
  * group and READ topic; OffsetFetch READ group and DESCRIBE topic (unauthorized topics left out of an all-topics
  * fetch); OffsetDelete DELETE group and READ topic; DescribeGroups DESCRIBE group; ListGroups lists the groups the
  * principal may DESCRIBE (all with DESCRIBE on the cluster); DeleteGroups DELETE group;</li>
+ * <li>the transaction APIs: WRITE on the transactional id (AddPartitionsToTxn also WRITE on the topics,
+ * AddOffsetsToTxn and TxnOffsetCommit READ on the group), DESCRIBE on it to describe or list it; DescribeProducers
+ * READ topic; WriteTxnMarkers CLUSTER_ACTION on the cluster;</li>
  * <li>CreateAcls, DeleteAcls ALTER cluster; DescribeAcls DESCRIBE cluster; DescribeCluster and ApiVersions need
  * nothing.</li>
  * </ul>
@@ -201,6 +208,10 @@ final class RequestAuthorization {
                         body -> ((TxnOffsetCommitRequest) body).data().transactionalId())),
                 Map.entry(ApiKeys.DESCRIBE_TRANSACTIONS, a::describeTransactions),
                 Map.entry(ApiKeys.LIST_TRANSACTIONS, a::listTransactions),
+                // Kafka: READ on the topic to see its producers; writing markers is a broker's (or an operator's)
+                // action, CLUSTER_ACTION on the cluster
+                Map.entry(ApiKeys.DESCRIBE_PRODUCERS, a::describeProducers),
+                Map.entry(ApiKeys.WRITE_TXN_MARKERS, next -> a.cluster(next, AclOperation.CLUSTER_ACTION)),
                 Map.entry(ApiKeys.OFFSET_COMMIT, a::offsetCommit),
                 Map.entry(ApiKeys.OFFSET_FETCH, a::offsetFetch),
                 Map.entry(ApiKeys.DESCRIBE_GROUPS, a::describeGroups),
@@ -368,6 +379,24 @@ final class RequestAuthorization {
                 }
                 return response;
             });
+        };
+    }
+
+    /** DescribeProducers: TOPIC_AUTHORIZATION_FAILED for each partition of a topic the principal may not READ. */
+    private ApiHandler describeProducers(ApiHandler next) {
+        return (request, body) -> {
+            DescribeProducersRequestData data = ((DescribeProducersRequest) body).data();
+            return filtered(next, request, body, data.topics(),
+                    topic -> allowed(request, AclOperation.READ, ResourceType.TOPIC, topic.name()), topic -> {
+                        DescribeProducersResponseData.TopicResponse answer =
+                                new DescribeProducersResponseData.TopicResponse().setName(topic.name());
+                        for (int partition : topic.partitionIndexes()) {
+                            answer.partitions().add(new DescribeProducersResponseData.PartitionResponse()
+                                    .setPartitionIndex(partition).setErrorCode(topicDenied()));
+                        }
+                        return answer;
+                    }, kept -> data.setTopics(kept),
+                    response -> ((DescribeProducersResponse) response).data().topics());
         };
     }
 

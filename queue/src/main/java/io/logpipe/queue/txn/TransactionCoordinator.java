@@ -82,6 +82,11 @@ import org.slf4j.LoggerFactory;
  * <p>Fencing: InitProducerId for a transactional id bumps its epoch (aborting a transaction the previous instance
  * left open, with the new epoch, which also fences the old epoch in each partition); any later request with an
  * older epoch gets PRODUCER_FENCED, as from Kafka.
+ *
+ * <p>Group offsets (KIP-447): a TxnOffsetCommit is checked against the group's membership and generation by the
+ * group coordinator ({@link GroupOffsets#validate}), so a zombie processor cannot commit offsets of partitions it
+ * lost; accepted offsets pend in the group coordinator from the moment they are stored here until the transaction's
+ * completion is stored (a commit's offsets are the group's before they stop pending).
  */
 public final class TransactionCoordinator implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TransactionCoordinator.class);
@@ -126,6 +131,11 @@ public final class TransactionCoordinator implements AutoCloseable {
         TransactionLog log = TransactionLog.open(dir, loaded);
         TransactionCoordinator coordinator = new TransactionCoordinator(logs, groupOffsets, maxTimeoutMs, clock, log,
                 loaded);
+        for (TransactionMetadata txn : loaded.values()) {
+            // offsets of transactions open or deciding at the stop stay unstable until they end
+            txn.pendingOffsets.forEach((group, offsets) ->
+                    groupOffsets.pending(txn.transactionalId, group, offsets.keySet()));
+        }
         coordinator.thread.execute(Supervised.task("transaction recovery", coordinator::completePrepared));
         coordinator.thread.scheduleWithFixedDelay(Supervised.task("transaction timeouts", coordinator::abortExpired),
                 abortCheckIntervalMs, abortCheckIntervalMs, TimeUnit.MILLISECONDS);
@@ -291,6 +301,12 @@ public final class TransactionCoordinator implements AutoCloseable {
                     && txn.pendingOffsets.containsKey(data.groupId()))) {
                 error = Errors.INVALID_TXN_STATE; // AddOffsetsToTxn comes first
             }
+            if (error == Errors.NONE) {
+                // KIP-447: a processor that lost its partitions in a rebalance (v3+ carry its group metadata) must
+                // not commit their offsets; the producer aborts on these errors
+                error = groupOffsets.validate(data.groupId(), data.memberId(), data.groupInstanceId(),
+                        data.generationId());
+            }
             Map<TopicPartition, Errors> errors = new LinkedHashMap<>();
             Map<TopicPartition, CommittedOffset> offsets = new LinkedHashMap<>();
             long now = clock.getAsLong();
@@ -307,6 +323,7 @@ public final class TransactionCoordinator implements AutoCloseable {
                 next.pendingOffsets.get(data.groupId()).putAll(offsets);
                 next.lastUpdateMs = now;
                 save(next);
+                groupOffsets.pending(txn.transactionalId, data.groupId(), offsets.keySet());
             }
             return new TxnOffsetCommitResponse(0, errors);
         });
@@ -470,6 +487,7 @@ public final class TransactionCoordinator implements AutoCloseable {
         done.lastUpdateMs = now;
         done.pendingOffsets.clear();
         save(done);
+        groupOffsets.ended(txn.transactionalId);
         LOG.debug("transactional id '{}': {} of epoch {} over {} partition(s)", txn.transactionalId,
                 commit ? "commit" : "abort", txn.epoch, txn.partitions.size());
     }

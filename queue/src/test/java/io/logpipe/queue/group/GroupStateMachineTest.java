@@ -251,6 +251,62 @@ class GroupStateMachineTest {
     }
 
     @Test
+    void aTransactionalCommitIsCheckedAgainstTheGroupsMembersAndGenerationAsInKafka() {
+        assertEquals(Errors.NONE, machine.validateTransactionalCommit("nobody", "", null, -1),
+                "no group yet and no group metadata: a simple commit");
+        assertEquals(Errors.ILLEGAL_GENERATION, machine.validateTransactionalCommit("nobody", "m", null, 1));
+        JoinGroupResponse[] ab = stableGroupOfTwo();
+        String a = ab[0].data().memberId();
+        assertEquals(Errors.NONE, machine.validateTransactionalCommit(GROUP, a, null, 2));
+        assertEquals(Errors.NONE, machine.validateTransactionalCommit(GROUP, "", null, -1),
+                "a producer that gave only the group id, even while the group has members");
+        assertEquals(Errors.ILLEGAL_GENERATION, machine.validateTransactionalCommit(GROUP, a, null, 1));
+        assertEquals(Errors.UNKNOWN_MEMBER_ID, machine.validateTransactionalCommit(GROUP, "gone", null, 2));
+        assertEquals(Errors.UNKNOWN_MEMBER_ID, machine.validateTransactionalCommit(GROUP, "", null, 2));
+        assertEquals(Errors.UNKNOWN_MEMBER_ID, machine.validateTransactionalCommit(GROUP, a, "no-such-instance", 2));
+        // during a rebalance the generation it was given still commits (OffsetCommit would be told to rejoin)
+        join(ab[1].data().memberId(), null, new byte[] {9});
+        assertEquals(GroupState.PREPARING_REBALANCE, state());
+        assertEquals(Errors.NONE, machine.validateTransactionalCommit(GROUP, a, null, 2));
+    }
+
+    @Test
+    void aReplacedStaticMembersTransactionalCommitIsFenced() {
+        JoinGroupResponse old = joined(join("", "web-1", new byte[0]));
+        sync(old, Map.of(old.data().memberId(), new byte[] {1}));
+        JoinGroupResponse restarted = joined(join("", "web-1", new byte[0]));
+        int generation = restarted.data().generationId();
+        assertEquals(Errors.FENCED_INSTANCE_ID,
+                machine.validateTransactionalCommit(GROUP, old.data().memberId(), "web-1", generation));
+        assertEquals(Errors.NONE,
+                machine.validateTransactionalCommit(GROUP, restarted.data().memberId(), "web-1", generation));
+    }
+
+    @Test
+    void offsetsPendingInATransactionAreUnstableForRequireStableFetchesUntilItEnds() {
+        OffsetCommitRequestData data = new OffsetCommitRequestData().setGroupId("simple").setMemberId("")
+                .setGenerationIdOrMemberEpoch(-1);
+        data.topics().add(new OffsetCommitRequestData.OffsetCommitRequestTopic().setName("t").setPartitions(List.of(
+                new OffsetCommitRequestData.OffsetCommitRequestPartition().setPartitionIndex(0).setCommittedOffset(7))));
+        machine.offsetCommit(data, (short) 8).writes().get(0).apply().run();
+        machine.transactionalOffsetsPending("txn-1", "simple", List.of(new TopicPartition("t", 0)));
+        var wanted = new OffsetFetchRequestData.OffsetFetchRequestGroup().setGroupId("simple").setTopics(List.of(
+                new OffsetFetchRequestData.OffsetFetchRequestTopics().setName("t").setPartitionIndexes(List.of(0))));
+        var unstable = machine.offsetFetch(List.of(wanted), false, true).get(0).topics().get(0).partitions().get(0);
+        assertEquals(Errors.UNSTABLE_OFFSET_COMMIT.code(), unstable.errorCode());
+        assertEquals(-1, unstable.committedOffset());
+        var all = new OffsetFetchRequestData.OffsetFetchRequestGroup().setGroupId("simple").setTopics(null);
+        assertEquals(Errors.UNSTABLE_OFFSET_COMMIT.code(), machine.offsetFetch(List.of(all), false, true).get(0)
+                .topics().get(0).partitions().get(0).errorCode(), "the all-topics fetch too");
+        assertEquals(7, committed("simple"), "without require_stable: the committed offset");
+
+        machine.transactionEnded("txn-1");
+        var stable = machine.offsetFetch(List.of(wanted), false, true).get(0).topics().get(0).partitions().get(0);
+        assertEquals(Errors.NONE.code(), stable.errorCode());
+        assertEquals(7, stable.committedOffset());
+    }
+
+    @Test
     void aGroupMovesOnlyBetweenStatesThatMayFollowEachOther() {
         ClassicGroup group = new ClassicGroup(GROUP, 0);
         assertThrows(IllegalStateException.class, () -> group.transitionTo(GroupState.STABLE, 0));
@@ -265,6 +321,6 @@ class GroupStateMachineTest {
     long committed(String group) {
         var wanted = new OffsetFetchRequestData.OffsetFetchRequestGroup().setGroupId(group).setTopics(List.of(
                 new OffsetFetchRequestData.OffsetFetchRequestTopics().setName("t").setPartitionIndexes(List.of(0))));
-        return machine.offsetFetch(List.of(wanted), false).get(0).topics().get(0).partitions().get(0).committedOffset();
+        return machine.offsetFetch(List.of(wanted), false, false).get(0).topics().get(0).partitions().get(0).committedOffset();
     }
 }

@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.logpipe.queue.TestBroker;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AbortTransactionSpec;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewPartitions;
@@ -309,6 +310,29 @@ class AclEnforcementTest {
                 .get("retention.ms").value());
         admin.deleteTopics(List.of("admin-t")).all().get(10, TimeUnit.SECONDS);
         assertNull(broker.server().logs().topic("admin-t"));
+    }
+
+    @Test
+    void describingProducersNeedsReadOnTheTopicAndWritingMarkersClusterActionOnTheCluster() throws Exception {
+        createTopics("txn-acl");
+        TopicPartition tp = new TopicPartition("txn-acl", 0);
+        // DESCRIBE lets the admin client find the partition's leader; it is not enough for either API
+        grant(allow(ANONYMOUS, AclOperation.DESCRIBE, ResourceType.TOPIC, "txn-acl"));
+        AbortTransactionSpec abort = new AbortTransactionSpec(tp, 42L, (short) 0, 0);
+        cause(TopicAuthorizationException.class, admin.describeProducers(List.of(tp)).partitionResult(tp));
+        cause(ClusterAuthorizationException.class, admin.abortTransaction(abort).all());
+        assertEquals(0, broker.server().logs().log(tp).logEndOffset(), "no marker was written");
+
+        grant(allow(ANONYMOUS, AclOperation.READ, ResourceType.TOPIC, "txn-acl"),
+                allow(ANONYMOUS, AclOperation.CLUSTER_ACTION, ResourceType.CLUSTER, "kafka-cluster"));
+        assertEquals(List.of(), admin.describeProducers(List.of(tp)).partitionResult(tp).get(10, TimeUnit.SECONDS)
+                .activeProducers());
+        admin.abortTransaction(abort).all().get(10, TimeUnit.SECONDS);
+        assertEquals(1, broker.server().logs().log(tp).logEndOffset(), "the ABORT marker");
+        var producer = admin.describeProducers(List.of(tp)).partitionResult(tp).get(10, TimeUnit.SECONDS)
+                .activeProducers().get(0);
+        assertEquals(42L, producer.producerId());
+        assertEquals(0, producer.coordinatorEpoch().orElse(-1));
     }
 
     @Test
