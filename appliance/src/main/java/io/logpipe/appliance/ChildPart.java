@@ -30,7 +30,11 @@ import java.util.concurrent.TimeUnit;
  */
 final class ChildPart implements Part {
     /** What makes a started part ready. */
-    sealed interface Readiness permits PortOpen, HttpOk, LogLine {
+    sealed interface Readiness permits PortOpen, HttpOk, LogLine, Answers {
+    }
+
+    /** Ready when {@code probe} says so (an API asked with its credentials); {@code what} names it in errors. */
+    record Answers(String what, java.util.function.BooleanSupplier probe) implements Readiness {
     }
 
     record PortOpen(int port) implements Readiness {
@@ -111,6 +115,9 @@ final class ChildPart implements Part {
         if (readiness instanceof HttpOk h) {
             return h.url() + " did not answer 200";
         }
+        if (readiness instanceof Answers a) {
+            return a.what() + " did not answer 200";
+        }
         return "its log did not say '" + ((LogLine) readiness).contains() + "'";
     }
 
@@ -120,6 +127,9 @@ final class ChildPart implements Part {
         }
         if (readiness instanceof HttpOk h) {
             return httpOk(h.url());
+        }
+        if (readiness instanceof Answers a) {
+            return a.probe().getAsBoolean();
         }
         return readyLineSeen;
     }

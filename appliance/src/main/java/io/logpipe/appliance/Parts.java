@@ -40,9 +40,11 @@ final class Parts {
             // The retention rules run daily inside the indexer, and their disk guard every minute.
             indexer.addAll(List.of("--prune.config", config.retentionConfig().toString()));
         }
+        // asked as indexer.yml protects it (api.ssl.*, api.auth.*), on loopback
+        IndexerApiClient indexerApi = IndexerApiClient.of(config);
         supervisor.add(child(config, layout, logs, "indexer", indexer, env,
-                new ChildPart.HttpOk("http://127.0.0.1:" + api + "/"),
-                where("api", "http://127.0.0.1:" + api + "/_node/stats/pipelines", "pipeline", config.indexerPipeline())),
+                new ChildPart.Answers(indexerApi.base() + "/", () -> indexerApi.answers("/")),
+                where("api", indexerApi.base() + "/_node/stats/pipelines", "pipeline", config.indexerPipeline())),
                 Appliance.stopBoundOfIndexer(config));
         if (config.shipperEnabled()) {
             // -e: to stderr whatever logging.to_files says, as Filebeat's -e; the appliance rotates var/log/shipper.log.

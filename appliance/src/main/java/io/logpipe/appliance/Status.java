@@ -118,14 +118,15 @@ final class Status {
             status.put("shipper", shipper);
         }
 
-        String api = "http://127.0.0.1:" + config.indexerApiPort() + "/_node/stats/pipelines";
-        Optional<JsonNode> first = get(api);
+        IndexerApiClient client = IndexerApiClient.of(config);
+        String api = client.base() + "/_node/stats/pipelines";
+        Optional<JsonNode> first = client.get("/_node/stats/pipelines");
         Map<String, Object> indexer = new LinkedHashMap<>();
         indexer.put("api", api);
         if (first.isPresent()) {
             long t0 = System.nanoTime();
             Thread.sleep(1000);
-            Optional<JsonNode> second = get(api);
+            Optional<JsonNode> second = client.get("/_node/stats/pipelines");
             double seconds = (System.nanoTime() - t0) / 1e9;
             List<Map<String, Object>> pipelines = new ArrayList<>();
             first.get().path("pipelines").fields().forEachRemaining(entry -> {

@@ -21,7 +21,8 @@ public final class Console {
             the indices and retention, and the dead letters. Ready when GET /api/status answers 200.
 
               -c, --config FILE   console.yml (kibana.yml dialect: server.host, server.port, elasticsearch.hosts,
-                                  kafka.bootstrap_servers, indexer.api, pipelines.path, retention.config, console.users)
+                                  kafka.bootstrap_servers, indexer.api, pipelines.path, retention.config, console.users,
+                                  server.ssl.*, indexer.username/password, indexer.ssl.certificateAuthorities)
                                   (default: $LOGPIPE_HOME/conf/console.yml when it exists, else built-in defaults)
               --hash-password     read a password on standard input, print its hash for console.users
               -h, --help          show this help
@@ -109,7 +110,7 @@ public final class Console {
         ConsoleConfig config = configFile == null ? ConsoleConfig.defaults(System::getenv)
                 : ConsoleConfig.load(configFile, System::getenv, err);
         ConsoleServer server = ConsoleServer.start(config, System::getenv, Clock.systemUTC(), version());
-        out.println("console: listening on http://" + config.host() + ":" + server.port()
+        out.println("console: listening on " + (config.tls() ? "https" : "http") + "://" + config.host() + ":" + server.port()
                 + (config.requiresLogin() ? " (login required)" : "") + "; Elasticsearch " + config.elasticsearchHosts()
                 + ", Kafka " + config.kafkaBootstrapServers() + ", indexer " + config.indexerApi());
         CountDownLatch stopped = new CountDownLatch(1);

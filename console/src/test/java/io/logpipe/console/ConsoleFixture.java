@@ -139,6 +139,14 @@ public final class ConsoleFixture {
                 ConsoleConfig.LoginLimit.DEFAULT);
     }
 
+    /**
+     * Another monitoring API over the fixture's indexer pipeline, protected as {@code protection} says (HTTPS,
+     * HTTP Basic), on a free loopback port; the caller closes it.
+     */
+    public MonitoringApi monitoringApi(MonitoringApi.Protection protection) throws Exception {
+        return MonitoringApi.start("127.0.0.1", 0, "console-test", List.of(pipeline), protection);
+    }
+
     /** Appends lines to the file the fixture's shipper tails. */
     public void shipLines(List<String> lines) throws IOException {
         Files.writeString(shippedLog, String.join("\n", lines) + "\n", StandardOpenOption.APPEND);

@@ -50,7 +50,8 @@ Runs Logstash pipeline files: Kafka in, filters, Elasticsearch out.
   -b, --pipeline.batch.size N     events per batch (default 125)
   -u, --pipeline.batch.delay MS   how long to wait for a batch to fill (default 50)
   --http.host HOST, --http.port PORT
-                           monitoring API (default 127.0.0.1:9600; GET /_node/stats/pipelines)
+                           monitoring API (default 127.0.0.1:9600; GET /_node/stats/pipelines); HTTPS and
+                           HTTP Basic with api.ssl.* and api.auth.* in indexer.yml (required off loopback)
   --log.level LEVEL        error, warn, info, debug, trace
   --path.logs DIR          log to DIR/indexer.log, rotated at 10 MB, 5 files kept (default: stderr)
   --node.name NAME         the name the monitoring API reports (default: the host name)
@@ -209,6 +210,8 @@ what an output could not write by then stays uncommitted and is read again at th
         }
         configureLogging(settings.string("log.level", "info"));
         Logger log = LoggerFactory.getLogger(Indexer.class);
+        // Before any pipeline is built: a wrong api.* setting or keystore fails the start (and -t) naming it.
+        ApiSettings apiSettings = ApiSettings.from(settings);
 
         List<IndexerSettings> pipelineSettings = new ArrayList<>();
         if (cli.values.containsKey("path.config") || cli.values.containsKey("config.string")) {
@@ -296,16 +299,23 @@ what an output could not write by then stays uncommitted and is read again at th
             return 0;
         }
 
-        String host = settings.string("http.host", settings.string("api.http.host", "127.0.0.1"));
-        int port = settings.integer("http.port", settings.integer("api.http.port", 9600, 0), 0);
-        MonitoringApi api = MonitoringApi.start(host, port,
-                settings.string("node.name", MonitoringApi.defaultNodeName()), pipelines);
-        log.info("monitoring API on http://{}:{}/_node/stats/pipelines", host, api.port());
+        MonitoringApi api = null;
+        if (apiSettings.enabled()) {
+            api = MonitoringApi.start(apiSettings.host(), apiSettings.port(),
+                    settings.string("node.name", MonitoringApi.defaultNodeName()), pipelines, apiSettings.protection());
+            log.info("monitoring API on {}/_node/stats/pipelines ({})", apiSettings.url(api.port()),
+                    apiSettings.protection().username() == null ? "no login" : "HTTP Basic");
+        } else {
+            log.info("monitoring API disabled (api.enabled: false)");
+        }
+        MonitoringApi apiOnStop = api;
         PruneScheduler pruneOnStop = prune;
         Thread hook = new Thread(() -> {
             log.info("stop requested: draining pipelines");
             pipelines.forEach(Pipeline::stop);
-            api.close();
+            if (apiOnStop != null) {
+                apiOnStop.close();
+            }
             if (pruneOnStop != null) {
                 pruneOnStop.close();
             }
@@ -350,7 +360,9 @@ what an output could not write by then stays uncommitted and is read again at th
                 break;
             }
         }
-        api.close();
+        if (api != null) {
+            api.close();
+        }
         if (prune != null) {
             prune.close();
         }

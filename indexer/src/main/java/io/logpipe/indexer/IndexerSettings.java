@@ -32,10 +32,11 @@ public final class IndexerSettings {
     record Value(String text, Location location) {
     }
 
-    static final List<String> KNOWN = List.of("pipeline.id", "pipeline.workers", "pipeline.batch.size",
-            "pipeline.batch.delay", "path.data", "path.dead_letter_queue", "path.config", "config.string", "http.host",
-            "http.port", "api.http.host", "api.http.port", "log.level", "config.test_and_exit", "prune.config",
-            "pipeline.shutdown_timeout", "pipeline.ordered", "node.name", "path.logs");
+    static final List<String> KNOWN = java.util.stream.Stream.concat(java.util.stream.Stream.of("pipeline.id",
+            "pipeline.workers", "pipeline.batch.size", "pipeline.batch.delay", "path.data", "path.dead_letter_queue",
+            "path.config", "config.string", "http.host", "http.port", "api.http.host", "api.http.port", "log.level",
+            "config.test_and_exit", "prune.config", "pipeline.shutdown_timeout", "pipeline.ordered", "node.name",
+            "path.logs"), ApiSettings.KEYS.stream()).toList();
 
     final Map<String, Value> values = new LinkedHashMap<>();
 

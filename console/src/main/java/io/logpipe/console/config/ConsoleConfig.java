@@ -4,6 +4,8 @@ import io.logpipe.common.config.ConfigException;
 import io.logpipe.common.config.Units;
 import io.logpipe.common.config.Variables;
 import io.logpipe.common.config.YamlFile;
+import io.logpipe.common.tls.ServerKeys;
+import io.logpipe.common.tls.TrustedAuthorities;
 import io.logpipe.console.auth.PasswordHash;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -17,6 +19,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
@@ -26,12 +30,44 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 /**
  * {@code console.yml} in kibana.yml's dialect: flat ({@code server.port: 5601}) or nested keys, {@code ${VAR}} and
  * {@code ${VAR:default}} from the environment. A key that does not apply is warned about in one line; a wrong value
- * fails with file:line:column.
+ * fails with file:line:column. TLS as Kibana's {@code server.ssl.*} ({@code serverKeys}, null: plain HTTP), read and
+ * checked here so that a wrong file or password fails the start naming the key and the file.
  */
 public record ConsoleConfig(String host, int port, List<URI> elasticsearchHosts, String elasticsearchUser,
                             String elasticsearchPassword, String kafkaBootstrapServers, URI indexerApi,
                             String pipelines, Path retentionConfig, Path deadLetterQueue, String defaultIndexPattern,
-                            List<User> users, URI shipperApi, Map<String, Path> dataDirs, LoginLimit loginLimit) {
+                            List<User> users, URI shipperApi, Map<String, Path> dataDirs, LoginLimit loginLimit,
+                            KeyManagerFactory serverKeys, IndexerAccess indexerAccess) {
+
+    /**
+     * How the console reaches the indexer's monitoring API ({@code indexer.api}): HTTP Basic credentials
+     * ({@code indexer.username}/{@code indexer.password}, null: none) and, for https, the TLS context trusting
+     * {@code indexer.ssl.certificateAuthorities} (null: the JDK's CAs), as Kibana's {@code elasticsearch.*}.
+     */
+    public record IndexerAccess(String username, String password, SSLContext sslContext) {
+        public static final IndexerAccess NONE = new IndexerAccess(null, null, null);
+
+        @Override
+        public String toString() {
+            // never the password
+            return username == null ? "no login" : "user " + username;
+        }
+    }
+
+    /** Plain HTTP, and no credentials for the indexer's API. */
+    public ConsoleConfig(String host, int port, List<URI> elasticsearchHosts, String elasticsearchUser,
+                         String elasticsearchPassword, String kafkaBootstrapServers, URI indexerApi, String pipelines,
+                         Path retentionConfig, Path deadLetterQueue, String defaultIndexPattern, List<User> users,
+                         URI shipperApi, Map<String, Path> dataDirs, LoginLimit loginLimit) {
+        this(host, port, elasticsearchHosts, elasticsearchUser, elasticsearchPassword, kafkaBootstrapServers,
+                indexerApi, pipelines, retentionConfig, deadLetterQueue, defaultIndexPattern, users, shipperApi,
+                dataDirs, loginLimit, null, IndexerAccess.NONE);
+    }
+
+    /** Whether the console itself speaks HTTPS (server.ssl.enabled). */
+    public boolean tls() {
+        return serverKeys != null;
+    }
 
     /** A console login; {@code passwordHash} is {@link PasswordHash}'s encoding, never the password. */
     public record User(String name, String passwordHash) {
@@ -59,11 +95,17 @@ public record ConsoleConfig(String host, int port, List<URI> elasticsearchHosts,
             "elasticsearch.username", "elasticsearch.password", "kafka.bootstrap_servers", "indexer.api",
             "indexer.dead_letter_queue", "pipelines.path", "retention.config", "search.default_index", "console.users",
             "shipper.api", "queue.data_dir", "indexer.data_dir", "console.login.max_failures",
-            "console.login.lockout");
+            "console.login.lockout", "server.ssl.enabled", "server.ssl.certificate", "server.ssl.key",
+            "server.ssl.keyPassphrase", "server.ssl.keystore.path", "server.ssl.keystore.password",
+            "indexer.username", "indexer.password", "indexer.ssl.certificateAuthorities");
 
     /** Loopback needs no login; any other address does. */
     public boolean requiresLogin() {
-        return !(host.equals("127.0.0.1") || host.equals("localhost") || host.equals("::1"));
+        return !isLoopback(host);
+    }
+
+    static boolean isLoopback(String host) {
+        return host.equals("127.0.0.1") || host.equals("localhost") || host.equals("::1") || host.equals("[::1]");
     }
 
     /** The defaults, as if the file were empty. */
@@ -152,7 +194,109 @@ public record ConsoleConfig(String host, int port, List<URI> elasticsearchHosts,
                     LoginLimit.DEFAULT.maxFailures()), duration(values, "console.login.lockout",
                     LoginLimit.DEFAULT.lockout()));
             return new ConsoleConfig(host, port, List.copyOf(esHosts), esUser, esPassword, kafka, indexerApi,
-                    pipelines, Path.of(retention), dlq, defaultIndex, users, shipperApi, dataDirs, limit);
+                    pipelines, Path.of(retention), dlq, defaultIndex, users, shipperApi, dataDirs, limit,
+                    serverKeys(values), indexerAccess(values, indexerApi));
+        }
+
+        /** Kibana's server.ssl.*: a PKCS12 keystore, or a PEM certificate and key; null when TLS is off. */
+        private KeyManagerFactory serverKeys(Map<String, Node> values) throws ConfigException {
+            Node enabled = values.get("server.ssl.enabled");
+            if (!bool(values, "server.ssl.enabled", false)) {
+                for (String key : values.keySet()) {
+                    if (key.startsWith("server.ssl.") && !key.equals("server.ssl.enabled")) {
+                        warnings.println(position(values.get(key)) + ": setting '" + key + "' is ignored because"
+                                + " server.ssl.enabled is not true");
+                    }
+                }
+                return null;
+            }
+            String keystore = string(values, "server.ssl.keystore.path", null);
+            String certificate = string(values, "server.ssl.certificate", null);
+            String key = string(values, "server.ssl.key", null);
+            if (keystore != null) {
+                for (String pem : List.of("server.ssl.certificate", "server.ssl.key", "server.ssl.keyPassphrase")) {
+                    if (values.containsKey(pem)) {
+                        throw error(values.get(pem), "cannot use " + pem + " when server.ssl.keystore.path is set"
+                                + " (give either the keystore or the PEM certificate and key)");
+                    }
+                }
+                try {
+                    return ServerKeys.keystore(Path.of(keystore), string(values, "server.ssl.keystore.password", ""));
+                } catch (ServerKeys.Unusable e) {
+                    String at = e.part() == ServerKeys.Part.KEYSTORE_PASSWORD
+                            && values.containsKey("server.ssl.keystore.password")
+                            ? "server.ssl.keystore.password" : "server.ssl.keystore.path";
+                    throw error(values.get(at), at + ": " + e.getMessage());
+                }
+            }
+            if (certificate == null || key == null) {
+                Node at = certificate != null ? values.get("server.ssl.certificate")
+                        : key != null ? values.get("server.ssl.key") : enabled;
+                throw error(at, "server.ssl.enabled is true: give server.ssl.certificate and server.ssl.key (PEM),"
+                        + " or server.ssl.keystore.path (PKCS12)");
+            }
+            try {
+                return ServerKeys.pem(Path.of(certificate), Path.of(key), string(values, "server.ssl.keyPassphrase",
+                        null));
+            } catch (ServerKeys.Unusable e) {
+                String at = switch (e.part()) {
+                    case CERTIFICATE -> "server.ssl.certificate";
+                    case KEY_PASSPHRASE -> values.containsKey("server.ssl.keyPassphrase") ? "server.ssl.keyPassphrase"
+                            : "server.ssl.key";
+                    default -> "server.ssl.key";
+                };
+                String message = e.getMessage().endsWith("give its passphrase")
+                        ? e.getMessage().replace("give its passphrase", "set server.ssl.keyPassphrase")
+                        : e.getMessage();
+                throw error(values.get(at), at + ": " + message);
+            }
+        }
+
+        /** indexer.username/password and indexer.ssl.certificateAuthorities, as Kibana's elasticsearch.* ones. */
+        private IndexerAccess indexerAccess(Map<String, Node> values, URI api) throws ConfigException {
+            String user = string(values, "indexer.username", null);
+            String password = string(values, "indexer.password", null);
+            if ((user == null) != (password == null)) {
+                String missing = user == null ? "indexer.username" : "indexer.password";
+                throw error(values.get(user == null ? "indexer.password" : "indexer.username"), missing
+                        + " is needed too: the indexer's API takes both (its api.auth.basic.username/password)");
+            }
+            SSLContext context = null;
+            Node cas = values.get("indexer.ssl.certificateAuthorities");
+            if (cas != null) {
+                if (!api.getScheme().equals("https")) {
+                    warnings.println(position(cas) + ": setting 'indexer.ssl.certificateAuthorities' is ignored"
+                            + " because indexer.api " + api + " is not https");
+                } else {
+                    List<Path> files = new ArrayList<>();
+                    for (String file : list(values, "indexer.ssl.certificateAuthorities", null)) {
+                        files.add(Path.of(file));
+                    }
+                    try {
+                        context = TrustedAuthorities.context(files);
+                    } catch (IllegalArgumentException e) {
+                        throw error(cas, "indexer.ssl.certificateAuthorities: " + e.getMessage());
+                    }
+                }
+            }
+            if (user != null && api.getScheme().equals("http") && !isLoopback(api.getHost())) {
+                warnings.println(position(values.get("indexer.username")) + ": the indexer's credentials go to "
+                        + api + " in clear; use https (the indexer's api.ssl.enabled)");
+            }
+            return user == null && context == null ? IndexerAccess.NONE : new IndexerAccess(user, password, context);
+        }
+
+        private boolean bool(Map<String, Node> values, String key, boolean fallback) throws ConfigException {
+            Node node = values.get(key);
+            if (node == null) {
+                return fallback;
+            }
+            String text = scalar(node, key).trim();
+            return switch (text.toLowerCase(java.util.Locale.ROOT)) {
+                case "true" -> true;
+                case "false" -> false;
+                default -> throw error(node, key + " must be true or false, not '" + text + "'");
+            };
         }
 
         private List<User> users(Node node) throws ConfigException {

@@ -31,7 +31,7 @@ public final class PipelineMonitor {
     private final Supplier<PipelineLayout> layout;
     private final QueueService queue;
     private final ElasticsearchRest es;
-    private final URI indexerApi;
+    private final IndexerApi indexerApi;
     /** The shipper's stats endpoint (Filebeat's GET /stats), or null when none is configured. */
     private final URI shipperApi;
     private final Clock clock;
@@ -59,6 +59,12 @@ public final class PipelineMonitor {
 
     public PipelineMonitor(Supplier<PipelineLayout> layout, QueueService queue, ElasticsearchRest es, URI indexerApi,
                            URI shipperApi, Map<String, Path> dataDirs, Clock clock) {
+        this(layout, queue, es, IndexerApi.plain(indexerApi), shipperApi, dataDirs, clock);
+    }
+
+    /** With the indexer's API reached over https and with credentials, as {@link IndexerApi} says. */
+    public PipelineMonitor(Supplier<PipelineLayout> layout, QueueService queue, ElasticsearchRest es,
+                           IndexerApi indexerApi, URI shipperApi, Map<String, Path> dataDirs, Clock clock) {
         this.dataDirs = dataDirs;
         this.layout = layout;
         this.queue = queue;
@@ -110,16 +116,23 @@ public final class PipelineMonitor {
         JsonNode indexer = null;
         String indexerError = null;
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(indexerApi.resolve("/_node/stats/pipelines"))
-                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-            indexer = ElasticsearchRest.JSON.readTree(r.body()).path("pipelines");
+            indexer = indexerApi.get("/_node/stats/pipelines").path("pipelines");
             indexerDownSince = null;
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
             indexerDownSince = indexerDownSince == null ? now : indexerDownSince;
-            indexerError = "indexer monitoring API " + indexerApi + " unreachable since " + hhmm(indexerDownSince);
+            // It answers but refuses (401) or its certificate is not trusted: say what to change, not just "down".
+            if (e instanceof IndexerApi.Refused) {
+                indexerError = "indexer monitoring API " + indexerApi.base() + " " + e.getMessage();
+            } else if (e instanceof javax.net.ssl.SSLException) {
+                indexerError = "indexer monitoring API " + indexerApi.base() + ": TLS handshake failed since "
+                        + hhmm(indexerDownSince) + " (" + e.getMessage() + "); check indexer.ssl.certificateAuthorities";
+            } else {
+                indexerError = "indexer monitoring API " + indexerApi.base() + " unreachable since "
+                        + hhmm(indexerDownSince);
+            }
         }
         long eventsIn = 0;
         long eventsOut = 0;

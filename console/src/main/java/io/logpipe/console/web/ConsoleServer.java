@@ -10,6 +10,7 @@ import io.logpipe.console.config.ConsoleConfig;
 import io.logpipe.console.deadletters.DeadLetters;
 import io.logpipe.console.es.ElasticsearchRest;
 import io.logpipe.console.indices.IndicesService;
+import io.logpipe.console.pipeline.IndexerApi;
 import io.logpipe.console.pipeline.PipelineLayout;
 import io.logpipe.console.pipeline.PipelineMonitor;
 import io.logpipe.console.queue.QueueService;
@@ -22,8 +23,10 @@ import io.vertx.core.http.Cookie;
 import io.vertx.core.http.CookieSameSite;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.net.KeyCertOptions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
@@ -78,8 +81,9 @@ public final class ConsoleServer implements AutoCloseable {
                 config.elasticsearchPassword());
         this.search = new SearchService(es);
         this.queue = new QueueService(config.kafkaBootstrapServers());
-        this.monitor = new PipelineMonitor(this::layout, queue, es, config.indexerApi(), config.shipperApi(),
-                config.dataDirs(), clock);
+        this.monitor = new PipelineMonitor(this::layout, queue, es,
+                new IndexerApi(config.indexerApi(), config.indexerAccess()), config.shipperApi(), config.dataDirs(),
+                clock);
         this.indices = new IndicesService(es, config.retentionConfig(), environment, clock);
         this.deadLetters = new DeadLetters(config.deadLetterQueue(), es);
         this.sessions = new Sessions(config.users(), config.requiresLogin(), clock);
@@ -94,7 +98,12 @@ public final class ConsoleServer implements AutoCloseable {
         }
         ConsoleServer console = new ConsoleServer(config, environment, clock, version);
         try {
-            console.server = console.vertx.createHttpServer().requestHandler(console::handle)
+            HttpServerOptions options = new HttpServerOptions();
+            if (config.tls()) {
+                // server.ssl.*: the key material was read and checked when console.yml was loaded
+                options.setSsl(true).setKeyCertOptions(KeyCertOptions.wrap(config.serverKeys()));
+            }
+            console.server = console.vertx.createHttpServer(options).requestHandler(console::handle)
                     .listen(config.port(), config.host()).toCompletionStage().toCompletableFuture()
                     .get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
@@ -302,6 +311,7 @@ public final class ConsoleServer implements AutoCloseable {
                 var s = result.result().get();
                 LOG.info("user {} logged in from {}", user, request.remoteAddress());
                 request.response().addCookie(Cookie.cookie(Sessions.COOKIE, s.id()).setHttpOnly(true).setPath("/")
+                        .setSecure(config.tls())
                         .setSameSite(CookieSameSite.STRICT));
                 json(request, ElasticsearchRest.JSON.createObjectNode().put("user", user).put("csrf_token", s.csrfToken()));
             });
