@@ -1,3 +1,7 @@
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,16 +16,23 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 /**
  * Reads N records of a topic from the beginning with a plain KafkaConsumer that assign()s every partition (no
  * consumer group), and prints records/s and MB/s. Run with `java -cp KAFKA_CLASSPATH AssignedConsumerPerformance.java
- * BOOTSTRAP TOPIC N`. Beside kafka-tools' ConsumerPerformance, which always joins a consumer group, it measures the
- * fetch path alone (it first stood in for ConsumerPerformance while the queue had no groups).
+ * BOOTSTRAP TOPIC N [CLIENT_PROPERTIES]`; the optional properties file (security.protocol, sasl.*, ssl.*, as given
+ * to the kafka-tools with --command-config) is read first, so BOOTSTRAP and the fetch settings below win. Beside
+ * kafka-tools' ConsumerPerformance, which always joins a consumer group, it measures the fetch path alone (it first
+ * stood in for ConsumerPerformance while the queue had no groups).
  */
 public class AssignedConsumerPerformance {
-    public static void main(String[] args) {
-        if (args.length != 3 || args[0].equals("--help")) {
-            System.out.println("usage: AssignedConsumerPerformance BOOTSTRAP TOPIC RECORDS");
+    public static void main(String[] args) throws IOException {
+        if (args.length < 3 || args.length > 4 || args[0].equals("--help")) {
+            System.out.println("usage: AssignedConsumerPerformance BOOTSTRAP TOPIC RECORDS [CLIENT_PROPERTIES]");
             System.exit(args.length == 1 ? 0 : 2);
         }
         Properties props = new Properties();
+        if (args.length == 4) {
+            try (Reader in = Files.newBufferedReader(Path.of(args[3]))) {
+                props.load(in);
+            }
+        }
         props.put("bootstrap.servers", args[0]);
         props.put("key.deserializer", ByteArrayDeserializer.class.getName());
         props.put("value.deserializer", ByteArrayDeserializer.class.getName());
