@@ -15,7 +15,8 @@ public final class Event {
     public static final int FLAG_TRUNCATED = 2;
 
     public final long timestampMillis;
-    public final String message;
+    /** The message; {@link #message()} is it as a String. */
+    public final MessageText text;
     /** The path as matched by the input's glob (a symlink stays a symlink). */
     public final String path;
     /** Byte offset of the event's first line. */
@@ -48,8 +49,15 @@ public final class Event {
     public Event(long timestampMillis, String message, String path, long offset, long endOffset, int flags,
                  InputFields input, Map<String, Object> json, String jsonError, boolean published,
                  Acknowledgeable source, FileIdentity file) {
+        this(timestampMillis, MessageText.of(message), path, offset, endOffset, flags, input, json, jsonError, published,
+                source, file);
+    }
+
+    public Event(long timestampMillis, MessageText text, String path, long offset, long endOffset, int flags,
+                 InputFields input, Map<String, Object> json, String jsonError, boolean published,
+                 Acknowledgeable source, FileIdentity file) {
         this.timestampMillis = timestampMillis;
-        this.message = message;
+        this.text = text;
         this.path = path;
         this.offset = offset;
         this.endOffset = endOffset;
@@ -60,6 +68,10 @@ public final class Event {
         this.published = published;
         this.source = source;
         this.file = file;
+    }
+
+    public String message() {
+        return text.string();
     }
 
     /** Whoever must learn that the output acknowledged every event of a file up to an offset. */

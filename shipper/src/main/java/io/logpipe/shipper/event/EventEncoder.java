@@ -92,7 +92,7 @@ public final class EventEncoder {
             out.raw(FLAGS[e.flags & 3]);
         }
         out.raw(MESSAGE);
-        out.string(e.message);
+        e.text.writeJson(out);
         out.raw(inputFragment(e.input));
         out.raw(agentTail);
         return out.toByteArray();
@@ -222,7 +222,7 @@ public final class EventEncoder {
         }
         root.put("log", log);
         if (e.json == null) {
-            root.put("message", e.message);
+            root.put("message", e.message());
         }
         root.put("input", new LinkedHashMap<>(Map.of("type", e.input.type())));
         if (!e.input.fields().isEmpty()) {
@@ -323,7 +323,7 @@ public final class EventEncoder {
         }
         return switch (key) {
             case "@timestamp" -> depth == 1 ? Timestamps.format(e.timestampMillis) : null;
-            case "message" -> depth == 1 && e.json == null ? e.message : null;
+            case "message" -> depth == 1 && e.json == null ? e.message() : null;
             case "input" -> depth == 1 ? OBJECT : depth == 2 && path[1].equals("type") ? in.type() : null;
             case "fields" -> in.fields().isEmpty() ? null : lookup(in.fields(), path, 1);
             case "log" -> logField(e, path);

@@ -147,4 +147,87 @@ final class JsonBytes {
         ensure(1);
         buf[len++] = '"';
     }
+
+    /**
+     * {@code s} as a JSON string, written from its bytes, when they are well-formed UTF-8 (Unicode's table 3-7: no
+     * overlong forms, no surrogates, nothing above U+10FFFF); the same bytes {@link #string} writes for the String
+     * they decode to. Returns false, having written nothing, when they are not: the caller then decodes them.
+     */
+    boolean utf8String(byte[] s) {
+        int start = len;
+        int n = s.length;
+        ensure(n + 2);
+        byte[] b = buf;
+        int p = len;
+        b[p++] = '"';
+        for (int i = 0; i < n; i++) {
+            byte c = s[i];
+            if (c >= 0x20 && c != '"' && c != '\\') {
+                b[p++] = c;
+                continue;
+            }
+            if (c >= 0) {
+                len = p;
+                ensure(6 + (n - i));
+                b = buf;
+                b[p++] = '\\';
+                switch (c) {
+                    case '"' -> b[p++] = '"';
+                    case '\\' -> b[p++] = '\\';
+                    case '\n' -> b[p++] = 'n';
+                    case '\r' -> b[p++] = 'r';
+                    case '\t' -> b[p++] = 't';
+                    case '\b' -> b[p++] = 'b';
+                    case '\f' -> b[p++] = 'f';
+                    default -> {
+                        b[p++] = 'u';
+                        b[p++] = '0';
+                        b[p++] = '0';
+                        b[p++] = HEX[c >> 4];
+                        b[p++] = HEX[c & 0xF];
+                    }
+                }
+                continue;
+            }
+            int k = sequenceLength(s, i);
+            if (k == 0) {
+                len = start;
+                return false;
+            }
+            for (int j = 0; j < k; j++) {
+                b[p++] = s[i + j];
+            }
+            i += k - 1;
+        }
+        len = p;
+        ensure(1);
+        buf[len++] = '"';
+        return true;
+    }
+
+    /** The length of the well-formed UTF-8 sequence that starts with the non-ASCII byte at {@code i}; 0 if none. */
+    private static int sequenceLength(byte[] s, int i) {
+        int c = s[i] & 0xFF;
+        int n = s.length;
+        if (c >= 0xC2 && c <= 0xDF) {
+            return i + 1 < n && continuation(s[i + 1], 0x80, 0xBF) ? 2 : 0;
+        }
+        if (c >= 0xE0 && c <= 0xEF) {
+            int lo = c == 0xE0 ? 0xA0 : 0x80;
+            int hi = c == 0xED ? 0x9F : 0xBF;
+            return i + 2 < n && continuation(s[i + 1], lo, hi) && continuation(s[i + 2], 0x80, 0xBF) ? 3 : 0;
+        }
+        if (c >= 0xF0 && c <= 0xF4) {
+            int lo = c == 0xF0 ? 0x90 : 0x80;
+            int hi = c == 0xF4 ? 0x8F : 0xBF;
+            return i + 3 < n && continuation(s[i + 1], lo, hi) && continuation(s[i + 2], 0x80, 0xBF)
+                    && continuation(s[i + 3], 0x80, 0xBF) ? 4 : 0;
+        }
+        return 0;
+    }
+
+    private static boolean continuation(byte b, int lo, int hi) {
+        int v = b & 0xFF;
+        return v >= lo && v <= hi;
+    }
 }

@@ -68,6 +68,8 @@ final class Harvester {
             reader.head().seed(opened, channel, startOffset);
         }
         this.grouper = LineGrouper.of(input.multiline(), input.maxBytes());
+        reader.keepBytes(input.multiline() == null && input.event().json() == null && input.includeLines().isEmpty()
+                && input.excludeLines().isEmpty());
         this.onMessage = this::publish;
         this.onLine = line -> grouper.add(line, onMessage);
         this.cursor = state.cursor();
@@ -182,13 +184,13 @@ final class Harvester {
         if (interrupted != null) {
             return;
         }
-        String text = m.text();
         Map<String, Object> json = null;
         String jsonError = null;
         InputFields.JsonDecoding decoding = input.event().json();
-        String filterText = text;
+        // the message as a String only for what reads it so; without JSON decoding or line filters it stays bytes
+        String filterText = null;
         if (decoding != null) {
-            Object decoded = JsonFields.decode(text);
+            Object decoded = JsonFields.decode(m.text());
             if (decoded instanceof JsonFields.Failure f) {
                 if (!decoding.ignoreDecodingError()) {
                     LOG.debug("{} offset {}: {}", path, m.offset(), f.message());
@@ -204,8 +206,9 @@ final class Harvester {
                 }
             }
         }
-        boolean keep = passes(filterText);
-        Event event = new Event(System.currentTimeMillis(), text, pathText, m.offset(), m.endOffset(), m.flags(),
+        boolean keep = input.includeLines().isEmpty() && input.excludeLines().isEmpty()
+                || passes(filterText != null ? filterText : m.text());
+        Event event = new Event(System.currentTimeMillis(), m.content(), pathText, m.offset(), m.endOffset(), m.flags(),
                 input.event(), json, jsonError, keep, cursor, eventIdentity(m.endOffset()));
         try {
             sink.publish(event);

@@ -1,5 +1,6 @@
 package io.logpipe.shipper.input;
 
+import io.logpipe.shipper.event.MessageText;
 import io.logpipe.shipper.multiline.Line;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -15,6 +16,8 @@ import java.util.function.Consumer;
  * {@code max_bytes} is cut there and flagged; bytes that are not valid in the encoding become U+FFFD, never dropped.
  *
  * <p>Complete lines are decoded straight out of the read buffer; only a line that straddles two reads is copied.
+ * With {@link #keepBytes} (UTF-8 input that nothing reads as text before it is shipped) a line is not decoded at all:
+ * it carries a copy of its bytes, which the encoder writes into the event (see {@link MessageText}).
  */
 final class LineReader {
     private final FileChannel channel;
@@ -33,6 +36,8 @@ final class LineReader {
     private int partialLength;
     private long partialTotal;
 
+    private boolean keepBytes;
+
     /** File offset of the next byte to read. */
     private long readOffset;
     /** File offset just after the last complete line handed out. */
@@ -47,6 +52,15 @@ final class LineReader {
         this.newline = "\n".getBytes(plain);
         this.buffer = ByteBuffer.allocate(Math.max(bufferSize, 64));
         seek(startOffset);
+    }
+
+    /**
+     * Lines keep their bytes instead of being decoded, when the encoding is UTF-8. Only for inputs where nothing
+     * reads a line as a String (no multiline, JSON decoding or line filters): there it would cost a copy and memory
+     * twice over.
+     */
+    void keepBytes(boolean keep) {
+        this.keepBytes = keep;
     }
 
     /** Restart at {@code offset}, forgetting any partial line. */
@@ -214,6 +228,10 @@ final class LineReader {
                 cut--;
             }
             length = cut;
+        }
+        if (keepBytes && utf8 && newline.length == 1) {
+            out.accept(new Line(MessageText.utf8(Arrays.copyOfRange(a, from, from + length)), start, end, truncated));
+            return;
         }
         String text = new String(a, from, length, charset);
         if (newline.length > 1 && text.endsWith("\r")) {

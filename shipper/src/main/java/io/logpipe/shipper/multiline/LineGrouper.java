@@ -36,7 +36,7 @@ public interface LineGrouper {
     final class SingleLines implements LineGrouper {
         @Override
         public void add(Line line, Consumer<Message> out) {
-            out.accept(new Message(line.text(), line.offset(), line.endOffset(),
+            out.accept(new Message(line.content(), line.offset(), line.endOffset(),
                     line.truncated() ? Event.FLAG_TRUNCATED : 0));
         }
 

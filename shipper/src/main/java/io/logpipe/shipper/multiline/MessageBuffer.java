@@ -1,6 +1,7 @@
 package io.logpipe.shipper.multiline;
 
 import io.logpipe.shipper.event.Event;
+import io.logpipe.shipper.event.MessageText;
 import java.util.function.Consumer;
 
 /**
@@ -12,7 +13,7 @@ final class MessageBuffer {
     private final int maxLines;
     private final int maxChars;
     /** The text while the event has one line: most events do, and they need no copy into {@link #text}. */
-    private String single;
+    private MessageText single;
     private final StringBuilder text = new StringBuilder();
     private int lines;
     private int processed;
@@ -51,12 +52,12 @@ final class MessageBuffer {
             truncated = true;
         }
         if (lines == 0 && maxLines > 0 && line.text().length() <= maxChars) {
-            single = line.text();
+            single = line.content();
             lines = 1;
             return;
         }
         if (single != null) {
-            text.append(single);
+            text.append(single.string());
             single = null;
         }
         int size = text.length() + (lines > 0 ? 1 : 0);
@@ -83,7 +84,7 @@ final class MessageBuffer {
             return;
         }
         int flags = (truncated ? Event.FLAG_TRUNCATED : 0) | (lines > 1 ? Event.FLAG_MULTILINE : 0);
-        out.accept(new Message(single != null ? single : text.toString(), offset, endOffset, flags));
+        out.accept(new Message(single != null ? single : MessageText.of(text.toString()), offset, endOffset, flags));
         single = null;
         text.setLength(0);
         if (text.capacity() > 1 << 16) {

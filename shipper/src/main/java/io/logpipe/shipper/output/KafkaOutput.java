@@ -281,10 +281,10 @@ public final class KafkaOutput implements Output {
         byte[] value = encoder.encode(e);
         int limit = config.maxMessageBytes() - keyLength - RECORD_OVERHEAD;
         Event current = e;
-        while (value.length > limit && current.message != null && !current.message.isEmpty()) {
+        while (value.length > limit && !current.message().isEmpty()) {
             int excess = value.length - limit;
-            int keep = Math.max(0, current.message.length() - excess - 16);
-            current = new Event(e.timestampMillis, current.message.substring(0, keep), e.path, e.offset, e.endOffset,
+            int keep = Math.max(0, current.message().length() - excess - 16);
+            current = new Event(e.timestampMillis, current.message().substring(0, keep), e.path, e.offset, e.endOffset,
                     e.flags | Event.FLAG_TRUNCATED, e.input, e.json, e.jsonError, true, e.source, e.file);
             value = encoder.encode(current);
             if (keep == 0) {

@@ -71,7 +71,7 @@ class HarvesterTest {
     private List<String> messages() {
         List<String> out = new ArrayList<>();
         for (Event e : events) {
-            out.add(e.message);
+            out.add(e.message());
         }
         return out;
     }

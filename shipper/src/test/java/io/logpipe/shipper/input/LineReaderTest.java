@@ -115,4 +115,28 @@ class LineReaderTest {
         assertEquals(List.of(new Line("café", 0, 6, false), new Line("ünï", 0, 10, false),
                 new Line("line two", 10, 28, false)), lines);
     }
+
+    @Test
+    void linesKeptAsBytesAreTheLinesDecodingWouldGive() throws Exception {
+        Path f = dir.resolve("a.log");
+        byte[] bytes = ("a\r\n\"q\"\tz\n" + "x".repeat(20) + "\nééééé\nbad \u0000 ").getBytes(StandardCharsets.UTF_8);
+        append(f, bytes);
+        append(f, new byte[] {(byte) 0xC0, (byte) 0x80, (byte) 0xFF, '\n', 'e', 'n', 'd', '\n'});
+        List<Line> decoded = new ArrayList<>();
+        try (FileChannel ch = FileChannel.open(f)) {
+            LineReader r = new LineReader(ch, StandardCharsets.UTF_8, 9, 7, 0);
+            while (r.read(decoded::add) > 0) {
+                // until end of file
+            }
+        }
+        try (FileChannel ch = FileChannel.open(f)) {
+            LineReader r = new LineReader(ch, StandardCharsets.UTF_8, 9, 7, 0);
+            r.keepBytes(true);
+            readAll(r);
+        }
+        assertEquals(6, lines.size());
+        assertEquals(decoded, lines, "texts, offsets and truncation flags");
+        assertEquals("\"q\"\tz", lines.get(1).text());
+        assertEquals("bad \u0000 \uFFFD\uFFFD\uFFFD", lines.get(4).text(), "malformed bytes decode to U+FFFD");
+    }
 }
