@@ -14,11 +14,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,57 +53,75 @@ public final class EventJson {
 
     /**
      * The event's fields as JSON bytes, written with the streaming generator: the same output as the mapper gives,
-     * without looking up a serializer for every value (this runs once per event on the way to Elasticsearch).
+     * without looking up a serializer for every value; for an event unchanged since it was read, the bytes that came
+     * in (see {@link #write}).
      */
     public static byte[] toJsonBytes(Event event) {
         byte[] source = event.sourceJson();
-        if (source != null) {
-            // unchanged since it was read: the bytes that came in (plus what the event was given)
-            return verbatim(event, source);
+        if (source != null && !event.versionAdded() && !event.timestampAdded() && event.sourceTimestampStart() < 0) {
+            return source; // unchanged since it was read, and nothing to add: the bytes that came in
         }
-        ByteArrayBuilder out = new ByteArrayBuilder(512);
-        try (JsonGenerator g = FACTORY.createGenerator(out)) {
-            writeValue(g, event.data());
+        ByteArrayBuilder out = new ByteArrayBuilder(source != null ? source.length + 32 : 512);
+        try {
+            write(event, out);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return out.toByteArray();
     }
 
-    private static final byte[] VERSION_FIELD = ",\"@version\":\"1\"}".getBytes(StandardCharsets.UTF_8);
-    private static final byte[] OBJECT_END = {'}'};
+    /**
+     * Writes what {@link #toJsonBytes} gives into {@code out}, without a byte array of its own: an event unchanged
+     * since it was read goes in as pieces of the bytes that came in, any other through the streaming generator. For
+     * the elasticsearch output, which puts every document of a bulk request into one buffer.
+     */
+    public static void write(Event event, OutputStream out) throws IOException {
+        byte[] source = event.sourceJson();
+        if (source != null) {
+            writeVerbatim(event, source, out);
+            return;
+        }
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET); // the caller's buffer goes on after this document
+            writeValue(g, event.data());
+        }
+    }
 
     /**
      * The bytes that came in, with what the event added where the mapper would write it (after the document's own
      * fields: {@code @timestamp} if the document had none, then {@code @version}), and {@code @timestamp} in the form
-     * outputs write it where the document had another form.
+     * outputs write it where the document had another form; written as pieces of {@code source} and what goes
+     * between them.
      */
-    private static byte[] verbatim(Event event, byte[] source) {
+    private static void writeVerbatim(Event event, byte[] source, OutputStream out) throws IOException {
         int timestampStart = event.sourceTimestampStart();
         if (!event.versionAdded() && !event.timestampAdded() && timestampStart < 0) {
-            return source;
+            out.write(source);
+            return;
         }
         int end = source.length - 1;
         while (end > 0 && source[end] != '}') {
             end--; // trailing whitespace
         }
-        byte[] tail = !event.timestampAdded() ? (event.versionAdded() ? VERSION_FIELD : OBJECT_END)
-                : (",\"@timestamp\":\"" + Timestamps.format(event.timestamp()) + '"'
-                        + (event.versionAdded() ? ",\"@version\":\"1\"}" : "}")).getBytes(StandardCharsets.ISO_8859_1);
-        if (timestampStart < 0) {
-            byte[] out = Arrays.copyOf(source, end + tail.length);
-            System.arraycopy(tail, 0, out, end, tail.length);
-            return out;
+        int from = 0;
+        if (timestampStart >= 0) {
+            out.write(source, 0, timestampStart);
+            writeAscii(out, '"' + Timestamps.format(event.timestamp()) + '"');
+            from = event.sourceTimestampEnd();
         }
-        int timestampEnd = event.sourceTimestampEnd();
-        byte[] timestamp = ('"' + Timestamps.format(event.timestamp()) + '"').getBytes(StandardCharsets.ISO_8859_1);
-        byte[] out = new byte[timestampStart + timestamp.length + (end - timestampEnd) + tail.length];
-        System.arraycopy(source, 0, out, 0, timestampStart);
-        System.arraycopy(timestamp, 0, out, timestampStart, timestamp.length);
-        System.arraycopy(source, timestampEnd, out, timestampStart + timestamp.length, end - timestampEnd);
-        System.arraycopy(tail, 0, out, out.length - tail.length, tail.length);
-        return out;
+        out.write(source, from, end - from);
+        if (event.timestampAdded()) {
+            writeAscii(out, ",\"@timestamp\":\"" + Timestamps.format(event.timestamp()) + '"');
+        }
+        out.write(event.versionAdded() ? VERSION_FIELD : OBJECT_END);
     }
+
+    private static void writeAscii(OutputStream out, String text) throws IOException {
+        out.write(text.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    private static final byte[] VERSION_FIELD = ",\"@version\":\"1\"}".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] OBJECT_END = {'}'};
 
     @SuppressWarnings("unchecked")
     private static void writeValue(JsonGenerator g, Object value) throws IOException {

@@ -2,32 +2,41 @@ package io.logpipe.indexer.plugins.outputs;
 
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
 import co.elastic.clients.elasticsearch._types.ElasticsearchException;
-import co.elastic.clients.elasticsearch.core.BulkRequest;
-import co.elastic.clients.elasticsearch.core.BulkResponse;
-import co.elastic.clients.elasticsearch.core.bulk.BulkOperation;
-import co.elastic.clients.elasticsearch.core.bulk.BulkResponseItem;
-import co.elastic.clients.util.BinaryData;
+import co.elastic.clients.transport.rest_client.RestClientTransport;
 import io.logpipe.indexer.es.ElasticsearchConnection;
 import io.logpipe.indexer.event.Event;
 import io.logpipe.indexer.event.FieldReference;
-import io.logpipe.indexer.event.EventJson;
 import io.logpipe.indexer.event.Sprintf;
 import io.logpipe.indexer.dlq.DeadLetterQueue;
 import io.logpipe.indexer.plugins.Output;
 import io.logpipe.indexer.plugins.PluginContext;
 import io.logpipe.indexer.plugins.PluginSettings;
 import io.logpipe.indexer.plugins.PluginStats;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.net.ssl.SSLException;
+import org.apache.http.HttpEntity;
+import org.apache.http.entity.ContentType;
+import org.apache.http.nio.entity.NByteArrayEntity;
+import org.elasticsearch.client.Request;
+import org.elasticsearch.client.Response;
+import org.elasticsearch.client.ResponseException;
+import org.elasticsearch.client.RestClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Logstash's elasticsearch output: bulk requests through elasticsearch-java to {@code hosts} (failover),
+ * Logstash's elasticsearch output: bulk requests to {@code hosts} (failover), their NDJSON bodies written by this
+ * output ({@link BulkBody}: the events' JSON bytes as they came where nothing changed them) and sent through the
+ * low-level REST client under elasticsearch-java, the response read back for each item's status ({@link BulkResult}),
  * {@code index} sprintf'd per event (date-suffixed by default). Connection errors, 429 and 5xx are retried with
  * exponential backoff until they succeed; items that can never succeed (400/404: mapping conflicts) go to the
  * dead-letter queue. The document id: {@code document_id} when set; else the event's {@code [@metadata][_id]}, as
@@ -50,8 +59,11 @@ public final class ElasticsearchOutput implements Output {
             "http_compression", "ecs_compatibility", "data_stream", "ssl_verification_mode", "resurrect_delay",
             "healthcheck_path");
 
-    private static final String BULK_RESPONSE_FIELDS = "took,errors,items.*._index,items.*.status,items.*.error";
-    private final ElasticsearchClient client;
+    private static final ContentType NDJSON = ContentType.create("application/x-ndjson");
+    /** Sends the bulk requests: the REST client underneath the typed one, which adds nothing a bulk needs. */
+    private final RestClient restClient;
+    /** Bulk bodies kept for the next write, so that a worker's buffer is not allocated anew for every batch. */
+    private final Queue<BulkBody> bodies = new ConcurrentLinkedQueue<>();
     private final Sprintf index;
     private final Sprintf documentId;
     private final String action;
@@ -63,8 +75,8 @@ public final class ElasticsearchOutput implements Output {
     private final DeadLetterQueue deadLetterQueue;
     private final AtomicLong written = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
-    /** The client without the bulk responses' filter_path, for the template calls. */
-    private final ElasticsearchClient unfiltered;
+    /** The typed client, for the template calls. */
+    private final ElasticsearchClient typedClient;
     private final IndexTemplate template;
     private final ReentrantLock templateLock = new ReentrantLock();
     private volatile boolean templateDone;
@@ -110,10 +122,8 @@ public final class ElasticsearchOutput implements Output {
             }
         }
         this.deadLetterQueue = context.deadLetterQueue();
-        // Like Logstash's output, ask only for what is read back of each item: Elasticsearch then serializes, and
-        // this client parses, a fraction of the bulk response (took and _index stay: the typed response needs them).
-        this.unfiltered = connection.openClient();
-        this.client = unfiltered.withTransportOptions(o -> o.setParameter("filter_path", BULK_RESPONSE_FIELDS));
+        this.typedClient = connection.openClient();
+        this.restClient = ((RestClientTransport) typedClient._transport()).restClient();
         LOG.info("elasticsearch output {}: {} index {}", id, connection.describe(), index);
     }
 
@@ -179,7 +189,7 @@ public final class ElasticsearchOutput implements Output {
                 return;
             }
             try {
-                if (template.install(unfiltered)) {
+                if (template.install(typedClient)) {
                     LOG.info("elasticsearch output {}: installed index template {} for {}", id, template.name(),
                             template.indexPatterns());
                 } else {
@@ -241,6 +251,16 @@ public final class ElasticsearchOutput implements Output {
                         + root.getClass().getSimpleName() + ": " + root.getMessage();
             }
         }
+        if (e instanceof BulkRequestRefused refused && refused.status() == 401) {
+            return "Elasticsearch rejected the credentials (check user/password or api_key): " + e.getMessage();
+        }
+        if (e instanceof BulkRequestRefused refused && refused.status() == 403) {
+            return "Elasticsearch denied the bulk request (the user or API key needs the index or create_doc"
+                    + " privilege on the index): " + e.getMessage();
+        }
+        if (e instanceof BulkRequestRefused) {
+            return e.getMessage();
+        }
         if (e instanceof ElasticsearchException es && es.status() == 401) {
             return "Elasticsearch rejected the credentials (check user/password or api_key): " + es.getMessage();
         }
@@ -251,26 +271,52 @@ public final class ElasticsearchOutput implements Output {
         return e.getClass().getSimpleName() + ": " + e.getMessage();
     }
 
-    /** A document to write, with what its bulk action needs. */
-    private record Pending(Event event, String index, String id, byte[] json) {
+    /** A document sent in a bulk request, with what its bulk action and a dead-letter entry need. */
+    private record Pending(Event event, String index, String id) {
     }
 
+    /**
+     * Writes the batch in bulk requests of at most {@link #MAX_BULK_BYTES}: each document's action line and JSON go
+     * straight into one reused {@link BulkBody}, which is sent as it is through the low-level REST client.
+     */
     @Override
     public void write(List<Event> events) throws InterruptedException {
-        List<Pending> pending = new ArrayList<>(events.size());
-        for (Event event : events) {
-            pending.add(new Pending(event, index.apply(event), documentId(event), EventJson.toJsonBytes(event)));
+        BulkBody body = bodies.poll();
+        if (body == null) {
+            body = new BulkBody(action);
         }
-        int from = 0;
-        while (from < pending.size()) {
-            long bytes = 0;
-            int to = from;
-            while (to < pending.size() && (to == from || bytes + pending.get(to).json.length < MAX_BULK_BYTES)) {
-                bytes += pending.get(to).json.length;
-                to++;
+        try {
+            List<Pending> documents = new ArrayList<>(events.size());
+            for (Event event : events) {
+                Pending document = new Pending(event, index.apply(event), documentId(event));
+                int size = body.size();
+                add(body, document);
+                if (body.size() > MAX_BULK_BYTES && body.count() > 1) {
+                    // Too big with this one: send what came before it, and begin the next request with it.
+                    body.truncate(size, body.count() - 1);
+                    deliver(body, documents);
+                    documents = new ArrayList<>(events.size() - documents.size());
+                    body.clear();
+                    add(body, document);
+                }
+                documents.add(document);
             }
-            deliver(pending.subList(from, to));
-            from = to;
+            if (!documents.isEmpty()) {
+                deliver(body, documents);
+            }
+        } finally {
+            body.clear();
+            if (body.worthKeeping()) {
+                bodies.offer(body);
+            }
+        }
+    }
+
+    private static void add(BulkBody body, Pending document) {
+        try {
+            body.add(document.index(), document.id(), document.event());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the event as JSON", e);
         }
     }
 
@@ -285,8 +331,11 @@ public final class ElasticsearchOutput implements Output {
         return event.source() != null ? event.source().documentId() : null;
     }
 
-    /** Sends until every document is written or dead-lettered; only an interrupt (shutdown) ends it early. */
-    private void deliver(List<Pending> documents) throws InterruptedException {
+    /**
+     * Sends {@code body} (holding {@code documents}) until every document is written or dead-lettered; only an
+     * interrupt (shutdown) ends it early. What must be sent again is written into the same body anew.
+     */
+    private void deliver(BulkBody body, List<Pending> documents) throws InterruptedException {
         List<Pending> remaining = documents;
         long backoff = initialBackoffMillis;
         while (true) {
@@ -295,31 +344,27 @@ public final class ElasticsearchOutput implements Output {
             String failure = null;
             try {
                 installTemplate();
-                BulkResponse response = client.bulk(bulk(remaining));
-                List<BulkResponseItem> items = response.items();
-                if (items.size() != remaining.size()) {
+                BulkResult items = send(body);
+                if (items.count() != remaining.size()) {
                     // Without one answer per document we cannot tell which were written: send them all again.
-                    throw new IllegalStateException("bulk response has " + items.size() + " items for "
+                    throw new IllegalStateException("bulk response has " + items.count() + " items for "
                             + remaining.size() + " documents");
                 }
-                for (int i = 0; i < items.size(); i++) {
-                    BulkResponseItem item = items.get(i);
+                for (int i = 0; i < items.count(); i++) {
                     Pending document = remaining.get(i);
-                    int status = item.status();
+                    int status = items.status(i);
                     if (status >= 200 && status < 300) {
                         written.incrementAndGet();
                     } else if (status == 409 && action.equals("create")) {
                         // Already written before a crash and now replayed: the document is there.
                         duplicates.incrementAndGet();
                     } else if (status == 400 || status == 404) {
-                        String reason = item.error() == null ? "status " + status
-                                : item.error().type() + ": " + item.error().reason();
+                        String reason = items.error(i) == null ? "status " + status : items.error(i);
                         dead.add(new DeadLetterQueue.Entry(document.event(), document.index(), document.id(), status, reason));
                     } else {
                         retry.add(document);
                         if (failure == null) {
-                            failure = "status " + status + (item.error() == null ? "" : " " + item.error().type()
-                                    + ": " + item.error().reason());
+                            failure = "status " + status + (items.error(i) == null ? "" : " " + items.error(i));
                         }
                     }
                 }
@@ -348,44 +393,45 @@ public final class ElasticsearchOutput implements Output {
                 throw new InterruptedException("elasticsearch output " + id + " closed while retrying");
             }
             backoff = Math.min(backoff * 2, maxBackoffMillis);
+            if (retry != remaining) {
+                body.clear();
+                for (Pending document : retry) {
+                    add(body, document);
+                }
+            }
             remaining = retry;
         }
     }
 
-    private BulkRequest bulk(List<Pending> documents) {
-        BulkRequest.Builder bulk = new BulkRequest.Builder();
+    /** One bulk request with the body's bytes as they are; a whole-request error status throws. */
+    private BulkResult send(BulkBody body) throws IOException {
+        Request request = new Request("POST", "/_bulk");
+        request.addParameter("filter_path", BulkResult.FILTER_PATH);
         if (ingestPipeline != null) {
-            bulk.pipeline(ingestPipeline);
+            request.addParameter("pipeline", ingestPipeline);
         }
-        List<BulkOperation> operations = new ArrayList<>(documents.size());
-        for (Pending document : documents) {
-            BinaryData body = BinaryData.of(document.json(), "application/json");
-            if (action.equals("create")) {
-                operations.add(BulkOperation.of(op -> op.create(c -> {
-                    c.index(document.index()).document(body);
-                    if (document.id() != null) {
-                        c.id(document.id());
-                    }
-                    return c;
-                })));
-            } else {
-                operations.add(BulkOperation.of(op -> op.index(c -> {
-                    c.index(document.index()).document(body);
-                    if (document.id() != null) {
-                        c.id(document.id());
-                    }
-                    return c;
-                })));
-            }
+        // An NIO entity over the array itself: the async client writes it to the socket without copying it.
+        request.setEntity(new NByteArrayEntity(body.array(), 0, body.size(), NDJSON));
+        Response response;
+        try {
+            response = restClient.performRequest(request);
+        } catch (ResponseException e) {
+            throw BulkRequestRefused.of(e);
         }
-        return bulk.operations(operations).build();
+        HttpEntity entity = response.getEntity();
+        if (entity == null) {
+            throw new IOException("bulk response without a body (status " + response.getStatusLine() + ")");
+        }
+        try (InputStream in = entity.getContent()) {
+            return BulkResult.read(in, body.count());
+        }
     }
 
     @Override
     public void close() {
         closed = true;
         try {
-            client._transport().close();
+            typedClient._transport().close(); // and the REST client under it
         } catch (Exception e) {
             LOG.debug("closing the Elasticsearch client", e);
         }

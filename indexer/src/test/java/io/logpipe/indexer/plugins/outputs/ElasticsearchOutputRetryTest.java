@@ -128,4 +128,24 @@ class ElasticsearchOutputRetryTest {
             }
         }
     }
+
+    @Test
+    void aBatchOverTheBulkCapIsSplitIntoRequestsUnderIt() throws Exception {
+        String index = "split-cap";
+        // 2,000,000-byte messages: ten (and their action lines) fit under the 20 MiB cap, the eleventh does not
+        List<Event> events = events(11);
+        String big = "y".repeat(2_000_000);
+        for (Event event : events) {
+            event.set("message", big);
+        }
+        try (HttpFaultProxy proxy = new HttpFaultProxy(node.httpPort());
+             ElasticsearchOutput output = output("hosts => [\"" + proxy.url() + "\"] index => \"" + index + "\"")) {
+            output.write(events);
+
+            assertEquals(2, proxy.bulkArrivals().size(), "ten documents, then one");
+            assertEquals(11, output.documentsWritten());
+            assertEquals(0, output.retries());
+            assertEachIndexedOnce(index, 11);
+        }
+    }
 }
