@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -20,7 +19,6 @@ import io.logpipe.queue.KafkaTool;
 import io.logpipe.testkit.KafkaBroker;
 import io.logpipe.testkit.Wait;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -33,7 +31,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.tools.TransactionsCommand;
 import org.junit.jupiter.api.AfterAll;
@@ -75,26 +72,11 @@ class TransactionsTest {
     }
 
     static KafkaConsumer<String, String> consumer(String isolation, String group) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
-        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        if (group != null) {
-            props.put(ConsumerConfig.GROUP_ID_CONFIG, group);
-        }
-        return new KafkaConsumer<>(props);
+        return TxnClients.consumer(broker, isolation, group);
     }
 
     static void createTopic(String name, int partitions) throws Exception {
-        broker.createTopic(name, partitions);
-        try (Admin admin = broker.admin()) {
-            Wait.until(name + " has a leader for each partition", Duration.ofSeconds(60),
-                    () -> admin.describeTopics(List.of(name)).allTopicNames().get().get(name).partitions().stream()
-                            .filter(p -> p.leader() != null && !p.leader().isEmpty()).count() == partitions);
-        }
+        TxnClients.createTopic(broker, name, partitions);
     }
 
     static List<TopicPartition> partitions(String topic, int count) {
@@ -105,19 +87,8 @@ class TransactionsTest {
         return list;
     }
 
-    /** Reads {@code partitions} from the beginning until their end offsets (for the consumer's isolation level). */
     static Map<Integer, List<String>> readToEnd(KafkaConsumer<String, String> consumer, List<TopicPartition> partitions) {
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
-        Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-        Map<Integer, List<String>> values = new HashMap<>();
-        Wait.until("the consumer reached " + end, Duration.ofSeconds(30), () -> {
-            for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-                values.computeIfAbsent(r.partition(), p -> new ArrayList<>()).add(r.value());
-            }
-            return partitions.stream().allMatch(tp -> consumer.position(tp) >= end.get(tp));
-        });
-        return values;
+        return TxnClients.readToEnd(consumer, partitions);
     }
 
     private static void sendAll(KafkaProducer<String, String> producer, String topic, int partitions, String prefix,
