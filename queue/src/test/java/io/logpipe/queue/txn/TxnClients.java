@@ -13,12 +13,27 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 
-/** What the transaction tests do with the stock Java client: topics, consumers of either isolation level, reading to the end. */
+/** What the transaction tests do with the stock Java client: topics, producers, consumers of either isolation level, reading to the end. */
 final class TxnClients {
     private TxnClients() {
+    }
+
+    /** A producer of strings; transactional with {@code transactionalId} unless null. */
+    static KafkaProducer<String, String> producer(KafkaBroker broker, String transactionalId) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        if (transactionalId != null) {
+            props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        }
+        return new KafkaProducer<>(props);
     }
 
     /** A consumer of strings reading from the earliest offset, without auto commit; in {@code group} unless null. */

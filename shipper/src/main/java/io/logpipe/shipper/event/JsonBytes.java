@@ -99,23 +99,7 @@ final class JsonBytes {
                 len = p;
                 ensure(6 + (n - i) * 3);
                 b = buf;
-                b[p++] = '\\';
-                switch (c) {
-                    case '"' -> b[p++] = '"';
-                    case '\\' -> b[p++] = '\\';
-                    case '\n' -> b[p++] = 'n';
-                    case '\r' -> b[p++] = 'r';
-                    case '\t' -> b[p++] = 't';
-                    case '\b' -> b[p++] = 'b';
-                    case '\f' -> b[p++] = 'f';
-                    default -> {
-                        b[p++] = 'u';
-                        b[p++] = '0';
-                        b[p++] = '0';
-                        b[p++] = HEX[c >> 4];
-                        b[p++] = HEX[c & 0xF];
-                    }
-                }
+                p = escape(b, p, c);
             } else if (c < 0x800) {
                 b[p++] = (byte) (0xC0 | (c >> 6));
                 b[p++] = (byte) (0x80 | (c & 0x3F));
@@ -170,23 +154,7 @@ final class JsonBytes {
                 len = p;
                 ensure(6 + (n - i));
                 b = buf;
-                b[p++] = '\\';
-                switch (c) {
-                    case '"' -> b[p++] = '"';
-                    case '\\' -> b[p++] = '\\';
-                    case '\n' -> b[p++] = 'n';
-                    case '\r' -> b[p++] = 'r';
-                    case '\t' -> b[p++] = 't';
-                    case '\b' -> b[p++] = 'b';
-                    case '\f' -> b[p++] = 'f';
-                    default -> {
-                        b[p++] = 'u';
-                        b[p++] = '0';
-                        b[p++] = '0';
-                        b[p++] = HEX[c >> 4];
-                        b[p++] = HEX[c & 0xF];
-                    }
-                }
+                p = escape(b, p, c);
                 continue;
             }
             int k = sequenceLength(s, i);
@@ -229,5 +197,27 @@ final class JsonBytes {
     private static boolean continuation(byte b, int lo, int hi) {
         int v = b & 0xFF;
         return v >= lo && v <= hi;
+    }
+
+    /** Writes the JSON escape of the ASCII control character, quote or backslash {@code c} at {@code p}; returns the end. */
+    private static int escape(byte[] b, int p, int c) {
+        b[p++] = '\\';
+        switch (c) {
+            case '"' -> b[p++] = '"';
+            case '\\' -> b[p++] = '\\';
+            case '\n' -> b[p++] = 'n';
+            case '\r' -> b[p++] = 'r';
+            case '\t' -> b[p++] = 't';
+            case '\b' -> b[p++] = 'b';
+            case '\f' -> b[p++] = 'f';
+            default -> {
+                b[p++] = 'u';
+                b[p++] = '0';
+                b[p++] = '0';
+                b[p++] = HEX[c >> 4];
+                b[p++] = HEX[c & 0xF];
+            }
+        }
+        return p;
     }
 }
