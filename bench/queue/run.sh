@@ -9,7 +9,8 @@
 # consumer reading everything back: kafka-tools' ConsumerPerformance (joins a consumer group) and
 # AssignedConsumerPerformance.java (plain consumer, assign(), no group). Broker cost: CPU seconds (utime+stime from
 # /proc over the whole run) and peak RSS (VmHWM). A transactional phase: ProducerPerformance with --transactional-id,
-# one transaction per --transaction-duration-ms (default 100) of records, acks=all (what transactions imply).
+# one transaction per --transaction-duration-ms (default 100) of records, acks=all (what transactions imply), then
+# that topic read back by AssignedConsumerPerformance.java with isolation.level=read_committed.
 # --security sasl_ssl (default plaintext): both brokers get the same server.properties keys, a SASL_SSL listener
 # (TLSv1.3, a CA and a certificate for 127.0.0.1 made with keytool per run, SCRAM-SHA-512, user bench created with
 # kafka-configs over a PLAINTEXT setup listener) that every tool uses; the run stops if that port answers a
@@ -48,6 +49,14 @@ assigned_perf() {  # port topic
         | sed -E 's/.* ([0-9.]+) records\/sec \(([0-9.]+) MB\/sec\).*/\1 \2/'
 }
 
+read_committed_perf() {  # port topic: assign() with isolation.level=read_committed, over the security mode's client props
+    local props="$WORK/read-committed.properties"
+    { if [ -n "$CLIENT_PROPS" ]; then cat "$CLIENT_PROPS"; fi; echo "isolation.level=read_committed"; } > "$props"
+    timeout --foreground "$(tool_timeout "$RECORDS")" "$JAVA" -Xmx512m -cp "$KCP" "$HERE/AssignedConsumerPerformance.java" \
+        127.0.0.1:"$1" "$2" "$RECORDS" "$props" 2>/dev/null | tail -1 \
+        | sed -E 's/.* ([0-9.]+) records\/sec \(([0-9.]+) MB\/sec\).*/\1 \2/'
+}
+
 transactional_perf() {  # port topic -> "records/s MB/s" or "failed failed"
     local out
     if out=$(timeout --foreground "$(tool_timeout "$RECORDS")" "$JAVA" -Xmx512m -cp "$KCP" org.apache.kafka.tools.ProducerPerformance \
@@ -82,6 +91,8 @@ run_one() {  # broker round
     record "$broker" "$round" "produce acks=1 lz4" "$(produce_perf "$port" bench-lz4 1 "$RECORDS" "$SIZE" lz4)"
     record "$broker" "$round" "produce transactional" "$(transactional_perf "$port" bench-txn)"
     record "$broker" "$round" "consume assign()" "$(assigned_perf "$port" bench-acks1)"
+    # the transactional topic read as read_committed consumers read it: only committed records, markers skipped
+    record "$broker" "$round" "consume read_committed" "$(read_committed_perf "$port" bench-txn)"
     record "$broker" "$round" "ConsumerPerformance" "$(consumer_perf "$port" bench-acksall "$RECORDS")"
     local cpu rss; cpu=$(cpu_seconds "$pid"); rss=$(peak_rss_mb "$pid")
     echo "   broker cpu ${cpu} s, peak rss ${rss} MB"
