@@ -3,16 +3,11 @@ package io.logpipe.indexer.es;
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
 import co.elastic.clients.json.jackson.JacksonJsonpMapper;
 import co.elastic.clients.transport.rest_client.RestClientTransport;
-import java.io.IOException;
-import java.io.InputStream;
+import io.logpipe.common.tls.TrustedAuthorities;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,7 +16,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.apache.http.Header;
 import org.apache.http.HttpHost;
 import org.apache.http.message.BasicHeader;
@@ -146,27 +140,9 @@ public record ElasticsearchConnection(List<HttpHost> hosts, String user, String 
 
     private static SSLContext trusting(List<Path> caFiles) {
         try {
-            KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
-            trust.load(null, null);
-            CertificateFactory x509 = CertificateFactory.getInstance("X.509");
-            int n = 0;
-            for (Path file : caFiles) {
-                try (InputStream in = Files.newInputStream(file)) {
-                    for (Certificate certificate : x509.generateCertificates(in)) {
-                        trust.setCertificateEntry("ca-" + n++, certificate);
-                    }
-                }
-            }
-            if (n == 0) {
-                throw new IllegalArgumentException("ssl_certificate_authorities: no certificate found in " + caFiles);
-            }
-            TrustManagerFactory factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            factory.init(trust);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, factory.getTrustManagers(), null);
-            return context;
-        } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalArgumentException("ssl_certificate_authorities: cannot load " + caFiles + ": " + e.getMessage(), e);
+            return TrustedAuthorities.context(caFiles);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("ssl_certificate_authorities: " + e.getMessage(), e);
         }
     }
 }
